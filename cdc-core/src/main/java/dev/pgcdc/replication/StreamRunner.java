@@ -121,7 +121,11 @@ final class StreamRunner implements Runnable {
 	 */
 	void startFirst() {
 		try {
-			this.firstSession = connect();
+			ReplicationSession opened = connect();
+			this.firstSession = opened;
+			if (opened != null) {
+				streaming();
+			}
 		}
 		catch (SQLException ex) {
 			CdcConfigurationException configuration = classify(ex, "at start-up");
@@ -259,8 +263,7 @@ final class StreamRunner implements Runnable {
 			current.stream().setFlushedLSN(flushed);
 			current.stream().setAppliedLSN(flushed);
 		}
-		this.state.change(StreamState.STREAMING, "slot " + this.settings.slot() + ", publication "
-				+ this.settings.publication() + ", " + this.settings.describe(), null);
+		streaming();
 		Dispatcher current0 = this.dispatcher;
 		if (current0 == null) {
 			throw new IllegalStateException("No dispatcher");
@@ -293,6 +296,11 @@ final class StreamRunner implements Runnable {
 		}
 		lost(ex);
 		return true;
+	}
+
+	private void streaming() {
+		this.state.change(StreamState.STREAMING, "slot " + this.settings.slot() + ", publication "
+				+ this.settings.publication() + ", " + this.settings.describe(), null);
 	}
 
 	private void standby(SQLException ex) {

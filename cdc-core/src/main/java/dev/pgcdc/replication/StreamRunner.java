@@ -311,8 +311,10 @@ final class StreamRunner implements Runnable {
 		catch (SQLException lookup) {
 			logger.debug("Cannot look up the holder of slot {}", this.settings.slot(), lookup);
 		}
-		this.state.change(StreamState.STANDBY, "slot " + this.settings.slot() + " is held by "
-				+ ((holder != null) ? holder : "another process") + "; taking over when it frees", ex);
+		String detail = "slot " + this.settings.slot() + " is held by " + ((holder != null) ? holder : "another process")
+				+ "; taking over when it frees";
+		this.statistics.error(detail);
+		this.state.change(StreamState.STANDBY, detail, ex);
 	}
 
 	private void lost(Exception ex) {

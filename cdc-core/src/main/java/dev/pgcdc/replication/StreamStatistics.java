@@ -52,7 +52,11 @@ final class StreamStatistics {
 	}
 
 	void error(Throwable error) {
-		this.lastError = (error.getMessage() != null) ? error.getMessage() : error.getClass().getName();
+		error((error.getMessage() != null) ? error.getMessage() : error.getClass().getName());
+	}
+
+	void error(String message) {
+		this.lastError = message;
 		this.lastErrorTime = Instant.now();
 	}
 

@@ -46,7 +46,13 @@ final class StateTracker {
 		String message = "Change stream on slot " + this.slot + ": " + previous + " -> " + next
 				+ ((detail != null) ? " (" + detail + ")" : "");
 		if (next == StreamState.FAILED) {
-			logger.error(message, cause);
+			// a configuration problem is fully described by its message; anything else needs its trace
+			if (cause instanceof CdcConfigurationException) {
+				logger.error(message);
+			}
+			else {
+				logger.error(message, cause);
+			}
 		}
 		else {
 			logger.info(message);

@@ -191,7 +191,12 @@ public final class ChangeStream implements AutoCloseable {
 	/** @return a snapshot of the stream */
 	public StreamStatus status() {
 		Running current = this.running;
-		LogSequenceNumber flushed = (current != null) ? current.ack().flushed() : LogSequenceNumber.INVALID_LSN;
+		LogSequenceNumber flushed = LogSequenceNumber.INVALID_LSN;
+		if (current != null) {
+			flushed = current.ack().flushed();
+			// keepalives move the server position too, not only data
+			this.statistics.received(current.runner().serverPosition());
+		}
 		return this.statistics.snapshot(this.state.get(), this.settings, flushed);
 	}
 

@@ -62,6 +62,8 @@ final class StreamRunner implements Runnable {
 
 	private @Nullable BackOffExecution backOff;
 
+	private boolean confirmOnExit;
+
 	StreamRunner(StreamSettings settings, Supplier<Collection<TableName>> tables, TypeRegistry types, AckTracker ack,
 			StreamStatistics statistics, StateTracker state) {
 		this.settings = settings;
@@ -155,6 +157,8 @@ final class StreamRunner implements Runnable {
 					}
 				}
 				finally {
+					// only a session this stream was streaming on ends with its own walsender letting go
+					this.confirmOnExit = (this.session != null);
 					this.session = null;
 					if (current != null) {
 						current.close();
@@ -383,7 +387,7 @@ final class StreamRunner implements Runnable {
 	 */
 	private void confirmDurableSlot() {
 		LogSequenceNumber flushed = this.ack.flushed();
-		if (!this.settings.durable() || flushed.asLong() == 0 || this.server == null) {
+		if (!this.settings.durable() || !this.confirmOnExit || flushed.asLong() == 0 || this.server == null) {
 			return;
 		}
 		try (Connection connection = this.connections.admin()) {

@@ -323,13 +323,16 @@ final class StreamRunner implements Runnable {
 
 	private void lost(Exception ex) {
 		this.statistics.error(ex);
-		this.statistics.reconnected();
+		if (this.state.get() == StreamState.STREAMING) {
+			// count lost sessions, not failed attempts
+			this.statistics.reconnected();
+		}
 		this.state.change(StreamState.RECONNECTING, ex.getMessage(), ex);
 	}
 
 	private @Nullable CdcConfigurationException classify(SQLException ex, String during) {
 		if (SqlErrors.isConnectionProblem(ex)) {
-			if (this.state.get() == StreamState.STARTING || this.state.get() == StreamState.STREAMING) {
+			if (this.state.get() != StreamState.RECONNECTING) {
 				lost(ex);
 			}
 			else {

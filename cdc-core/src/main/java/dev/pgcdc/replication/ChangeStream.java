@@ -313,6 +313,8 @@ public final class ChangeStream implements AutoCloseable {
 
 		private @Nullable Consumer<ChangeEvent> onEvent;
 
+		private boolean streaming;
+
 		Builder() {
 		}
 
@@ -435,6 +437,21 @@ public final class ChangeStream implements AutoCloseable {
 			return this;
 		}
 
+		/**
+		 * Opt in to {@code pgoutput} streaming of large in-progress transactions (PostgreSQL 14+;
+		 * ignored before). The server then sends a transaction larger than
+		 * {@code logical_decoding_work_mem} while it runs instead of spilling it to its own
+		 * disk; the stream keeps those chunks in a temporary file until the transaction commits
+		 * (dropping them on abort) and delivers it as usual. Off by default: without it the
+		 * server spills large transactions and the stream still delivers them in bounded batches.
+		 * @param streaming whether to request streaming
+		 * @return this
+		 */
+		public Builder streaming(boolean streaming) {
+			this.streaming = streaming;
+			return this;
+		}
+
 		/** @param handler receives batches @return this */
 		public Builder handler(BatchHandler handler) {
 			this.handler = handler;
@@ -475,7 +492,7 @@ public final class ChangeStream implements AutoCloseable {
 					this.replicaIdentity, Map.copyOf(this.tableIdentities), publicationName, this.publicationMode, slotName,
 					this.durable, this.batchSize, this.queueCapacity, this.statusInterval,
 					(this.backOff != null) ? this.backOff : defaultBackOff(), List.copyOf(this.listeners),
-					this.startupCheck, handler());
+					this.startupCheck, handler(), this.streaming);
 			return new ChangeStream(settings);
 		}
 

@@ -31,12 +31,13 @@ import org.springframework.util.backoff.BackOff;
  * @param listeners told about state changes
  * @param startupCheck extra checks of the subscribed tables, or {@code null}
  * @param handler receives the batches
+ * @param streaming whether to ask the server to stream large in-progress transactions
  */
 record StreamSettings(String url, @Nullable String username, @Nullable String password, String applicationName,
 		List<TableName> tables, ReplicaIdentity replicaIdentity, Map<TableName, ReplicaIdentity> tableIdentities,
 		String publication, PublicationMode publicationMode, String slot, boolean durable, int batchSize,
 		int queueCapacity, Duration statusInterval, BackOff backOff, List<StreamListener> listeners,
-		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler) {
+		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming) {
 
 	/**
 	 * @param table a table

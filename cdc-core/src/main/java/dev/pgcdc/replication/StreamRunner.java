@@ -2,16 +2,13 @@ package dev.pgcdc.replication;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.pgoutput.PgOutputException;
-import dev.pgcdc.replication.TableResolver.ResolvedTable;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -36,9 +33,7 @@ final class StreamRunner implements Runnable {
 
 	private final SlotManager slots;
 
-	private final PublicationManager publication;
-
-	private final ReplicaIdentityManager identities;
+	private final StartupSequence startup;
 
 	private final TypeRegistry types;
 
@@ -70,8 +65,7 @@ final class StreamRunner implements Runnable {
 		this.tables = tables;
 		this.connections = new ConnectionFactory(settings);
 		this.slots = new SlotManager(settings.slot());
-		this.publication = new PublicationManager(settings.publication(), settings.publicationMode());
-		this.identities = new ReplicaIdentityManager(settings::identityOf);
+		this.startup = new StartupSequence(settings, this.connections);
 		this.types = types;
 		this.ack = ack;
 		this.statistics = statistics;
@@ -80,18 +74,6 @@ final class StreamRunner implements Runnable {
 
 	void dispatcher(Dispatcher dispatcher) {
 		this.dispatcher = dispatcher;
-	}
-
-	ConnectionFactory connections() {
-		return this.connections;
-	}
-
-	PublicationManager publication() {
-		return this.publication;
-	}
-
-	ReplicaIdentityManager identities() {
-		return this.identities;
 	}
 
 	@Nullable ServerInfo server() {
@@ -236,24 +218,9 @@ final class StreamRunner implements Runnable {
 	}
 
 	private ServerInfo prepare() throws SQLException {
-		try (Connection connection = this.connections.admin()) {
-			ServerInfo info = ServerCheck.check(connection, this.settings.slot(), this.settings.durable());
-			this.statistics.serverVersion(info.version());
-			List<ResolvedTable> resolved = TableResolver.resolve(connection, this.tables.get());
-			if (this.settings.startupCheck() != null) {
-				List<TableInfo> infos = new ArrayList<>();
-				resolved.forEach((table) -> infos.add(table.info()));
-				this.settings.startupCheck().accept(infos);
-			}
-			for (ResolvedTable table : resolved) {
-				this.identities.apply(connection, table, info.user());
-			}
-			this.publication.synchronize(connection, this.tables.get());
-			if (this.settings.durable()) {
-				this.slots.ensureDurable(connection);
-			}
-			return info;
-		}
+		ServerInfo info = this.startup.prepare(this.tables.get());
+		this.statistics.serverVersion(info.version());
+		return info;
 	}
 
 	private void stream(ReplicationSession current) throws Exception {

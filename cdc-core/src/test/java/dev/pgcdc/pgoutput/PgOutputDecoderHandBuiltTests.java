@@ -27,8 +27,9 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
- * Messages built by hand from the "Logical Replication Message Formats" page: those the SQL
- * interface cannot produce on the test server (see {@link FixtureCapture}) and garbled input.
+ * Messages built by hand from the "Logical Replication Message Formats" page: two-phase
+ * (the test server has no {@code max_prepared_transactions}), edge cases the captured fixtures
+ * do not cover, and garbled input.
  */
 class PgOutputDecoderHandBuiltTests {
 

@@ -2,6 +2,7 @@ package dev.pgcdc.pgoutput;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -233,7 +234,7 @@ class FixtureCapture {
 	private void capture(String name, String options, String readerSetup, String script, Path directory,
 			boolean gzip) throws Exception {
 		String slot = "fx_" + name;
-		database.execute("SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput')");
+		slotFunction("SELECT pg_create_logical_replication_slot(?, 'pgoutput')", slot);
 		List<String> lines = new ArrayList<>();
 		lines.add("# pgoutput fixture '" + name + "' captured by FixtureCapture from PostgreSQL " + serverVersion);
 		lines.add("# options: " + options.replace("'", "") + ((readerSetup != null) ? "; reader: " + readerSetup : ""));
@@ -260,7 +261,7 @@ class FixtureCapture {
 			read(reader, slot, options, lines);
 		}
 		finally {
-			database.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+			slotFunction("SELECT pg_drop_replication_slot(?)", slot);
 		}
 		write(directory.resolve(name + (gzip ? ".txt.gz" : ".txt")), lines, gzip);
 	}
@@ -284,11 +285,18 @@ class FixtureCapture {
 		}
 	}
 
+	private static void slotFunction(String sql, String slot) throws SQLException {
+		try (Connection connection = database.connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, slot);
+			statement.execute();
+		}
+	}
+
 	private static void write(Path file, List<String> lines, boolean gzip) throws IOException {
 		Files.createDirectories(file.getParent());
 		try (OutputStream out = Files.newOutputStream(file);
 				OutputStream target = gzip ? new GZIPOutputStream(out) : out;
-				Writer writer = new java.io.OutputStreamWriter(target, StandardCharsets.UTF_8)) {
+				Writer writer = new OutputStreamWriter(target, StandardCharsets.UTF_8)) {
 			for (String line : lines) {
 				writer.write(line);
 				writer.write('\n');

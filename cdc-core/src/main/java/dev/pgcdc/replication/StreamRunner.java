@@ -367,12 +367,19 @@ final class StreamRunner implements Runnable {
 		if (!this.settings.durable() || !this.confirmOnExit || flushed.asLong() == 0 || this.server == null) {
 			return;
 		}
+		// stop() interrupts this thread; the short waits for the slot to free must still wait
+		boolean interrupted = Thread.interrupted();
 		try (Connection connection = this.connections.admin()) {
 			this.slots.confirm(connection, flushed, 10, TimeUnit.SECONDS);
 		}
 		catch (SQLException ex) {
 			logger.debug("Cannot confirm slot {} up to {}; the server resends from its last confirmed position",
 					this.settings.slot(), flushed.asString(), ex);
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 

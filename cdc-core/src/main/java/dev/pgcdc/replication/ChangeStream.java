@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import dev.pgcdc.event.CdcEvent;
@@ -43,6 +44,9 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * delivered; with a durable slot every committed change is delivered at least once.
  */
 public final class ChangeStream implements AutoCloseable {
+
+	/** How long a stopping stream lets its woken reader send its last acknowledgement. */
+	private static final long READER_WAKE_UP_MILLIS = 5000;
 
 	private final StreamSettings settings;
 
@@ -134,9 +138,13 @@ public final class ChangeStream implements AutoCloseable {
 		}
 		current.runner().requestStop();
 		current.dispatcher().stop();
-		join(current.dispatcherThread());
-		current.readerThread().interrupt();
-		join(current.readerThread());
+		join(current.dispatcherThread(), 0);
+		// let the reader send its last acknowledgement itself; close its connection if it cannot
+		if (!current.runner().wakeReader() || !join(current.readerThread(), READER_WAKE_UP_MILLIS)) {
+			current.runner().abortSession();
+			current.readerThread().interrupt();
+			join(current.readerThread(), 0);
+		}
 		this.state.change(StreamState.STOPPED, null, null);
 	}
 
@@ -156,15 +164,25 @@ public final class ChangeStream implements AutoCloseable {
 		stopper.start();
 	}
 
-	private static void join(Thread thread) {
+	/**
+	 * @param thread a thread to wait for
+	 * @param millis how long at most ({@code 0}: until it ends)
+	 * @return whether it ended (or is the calling thread, which ends after returning)
+	 */
+	private static boolean join(Thread thread, long millis) {
 		if (thread == Thread.currentThread()) {
-			// stop() called from a handler: the thread ends when the handler returns
-			return;
+			// stop() called from a handler or listener: the thread ends once that returns
+			return true;
 		}
 		boolean interrupted = false;
+		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
 		while (thread.isAlive()) {
+			long left = (millis == 0) ? 0 : TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+			if (millis != 0 && left <= 0) {
+				break;
+			}
 			try {
-				thread.join();
+				thread.join(left);
 			}
 			catch (InterruptedException ex) {
 				interrupted = true;
@@ -173,6 +191,7 @@ public final class ChangeStream implements AutoCloseable {
 		if (interrupted) {
 			Thread.currentThread().interrupt();
 		}
+		return !thread.isAlive();
 	}
 
 	@Override

@@ -91,21 +91,14 @@ public final class ChangeStream implements AutoCloseable {
 				return this;
 			}
 			this.state.change(StreamState.STARTING, this.settings.describe(), null);
-			AckTracker[] ack = new AckTracker[1];
-			StreamRunner[] runner = new StreamRunner[1];
-			ack[0] = new AckTracker((lsn) -> {
-				if (runner[0] != null) {
-					runner[0].flushed(lsn);
-				}
-			});
-			runner[0] = new StreamRunner(this.settings, () -> List.copyOf(this.tables), this.types, ack[0],
+			StreamRunner runner = new StreamRunner(this.settings, () -> List.copyOf(this.tables), this.types,
 					this.statistics, this.state);
-			Dispatcher dispatcher = new Dispatcher(this.settings.queueCapacity(), this.settings.handler(), ack[0],
-					this.statistics, runner[0]::serverPosition,
-					Math.max(1, Math.min(1000, this.settings.statusInterval().toMillis())), runner[0]::handlerFailed);
-			runner[0].dispatcher(dispatcher);
+			Dispatcher dispatcher = new Dispatcher(this.settings.queueCapacity(), this.settings.handler(), runner.ack(),
+					this.statistics, runner::serverPosition,
+					Math.max(1, Math.min(1000, this.settings.statusInterval().toMillis())), runner::handlerFailed);
+			runner.dispatcher(dispatcher);
 			try {
-				runner[0].startFirst();
+				runner.startFirst();
 			}
 			catch (RuntimeException ex) {
 				this.statistics.error(ex);
@@ -113,8 +106,8 @@ public final class ChangeStream implements AutoCloseable {
 				throw ex;
 			}
 			Thread dispatcherThread = new Thread(dispatcher, "pgcdc-dispatch-" + this.settings.slot());
-			Thread readerThread = new Thread(runner[0], "pgcdc-read-" + this.settings.slot());
-			this.running = new Running(runner[0], dispatcher, ack[0], dispatcherThread, readerThread);
+			Thread readerThread = new Thread(runner, "pgcdc-read-" + this.settings.slot());
+			this.running = new Running(runner, dispatcher, dispatcherThread, readerThread);
 			dispatcherThread.start();
 			readerThread.start();
 			return this;
@@ -214,7 +207,7 @@ public final class ChangeStream implements AutoCloseable {
 		Running current = this.running;
 		LogSequenceNumber flushed = LogSequenceNumber.INVALID_LSN;
 		if (current != null) {
-			flushed = current.ack().flushed();
+			flushed = current.runner().ack().flushed();
 			// keepalives move the server position too, not only data
 			this.statistics.received(current.runner().serverPosition());
 		}
@@ -282,8 +275,7 @@ public final class ChangeStream implements AutoCloseable {
 	}
 
 	/** The parts of a started stream. */
-	private record Running(StreamRunner runner, Dispatcher dispatcher, AckTracker ack, Thread dispatcherThread,
-			Thread readerThread) {
+	private record Running(StreamRunner runner, Dispatcher dispatcher, Thread dispatcherThread, Thread readerThread) {
 	}
 
 	/** Builds a {@link ChangeStream}. */

@@ -61,7 +61,7 @@ final class StreamRunner implements Runnable {
 
 	private int walsender;
 
-	StreamRunner(StreamSettings settings, Supplier<Collection<TableName>> tables, TypeRegistry types, AckTracker ack,
+	StreamRunner(StreamSettings settings, Supplier<Collection<TableName>> tables, TypeRegistry types,
 			StreamStatistics statistics, StateTracker state) {
 		this.settings = settings;
 		this.tables = tables;
@@ -69,9 +69,14 @@ final class StreamRunner implements Runnable {
 		this.slots = new SlotManager(settings.slot());
 		this.startup = new StartupSequence(settings, this.connections);
 		this.types = types;
-		this.ack = ack;
+		this.ack = new AckTracker(this::flushed);
 		this.statistics = statistics;
 		this.state = state;
+	}
+
+	/** @return what decides the flushed position */
+	AckTracker ack() {
+		return this.ack;
 	}
 
 	void dispatcher(Dispatcher dispatcher) {
@@ -215,10 +220,6 @@ final class StreamRunner implements Runnable {
 		if (current != null) {
 			current.abort();
 		}
-	}
-
-	boolean isStopRequested() {
-		return this.stopRequested;
 	}
 
 	private boolean failed() {

@@ -147,11 +147,6 @@ final class TransactionAssembler {
 		}
 	}
 
-	/** @return whether a transaction's Begin arrived but not its Commit */
-	boolean inTransaction() {
-		return this.begin != null;
-	}
-
 	private void begin(Begin started) {
 		this.begin = started;
 		this.commitLsn = started.finalLsn().asString();

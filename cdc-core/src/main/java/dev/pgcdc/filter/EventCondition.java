@@ -75,7 +75,8 @@ public final class EventCondition {
 		try {
 			result = this.expression.getValue(context);
 		}
-		catch (EvaluationException ex) {
+		catch (EvaluationException | UnsupportedOperationException ex) {
+			// rows are unmodifiable: an assignment through an indexer ends here
 			throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + event + ": "
 					+ ex.getMessage(), ex);
 		}

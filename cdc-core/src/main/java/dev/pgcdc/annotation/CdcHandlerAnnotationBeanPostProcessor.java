@@ -61,7 +61,7 @@ public class CdcHandlerAnnotationBeanPostProcessor
 
 	private final Set<Class<?>> nonAnnotatedClasses = ConcurrentHashMap.newKeySet();
 
-	private final List<HandlerDefinition> pending = new ArrayList<>();
+	private final List<Discovered> pending = new ArrayList<>();
 
 	private @Nullable ConfigurableListableBeanFactory beanFactory;
 
@@ -94,15 +94,40 @@ public class CdcHandlerAnnotationBeanPostProcessor
 			return bean;
 		}
 		checkSingleton(beanName, methods.keySet().iterator().next());
-		List<Method> sorted = new ArrayList<>(methods.keySet());
+		Discovered discovered = new Discovered(beanName, bean, targetClass, methods);
+		HandlerRegistry registry;
+		synchronized (this.pending) {
+			registry = this.registry;
+			if (registry == null) {
+				this.pending.add(discovered);
+				return bean;
+			}
+		}
+		// a bean created after start-up: its handlers work, but its tables were not subscribed then
+		for (HandlerDefinition definition : define(discovered, bean)) {
+			register(registry, definition);
+			if (!definition.tables().isEmpty()) {
+				logger.warn("CDC handler {} was created after start-up; its tables {} are only streamed if already"
+						+ " subscribed", definition.description(), definition.tables());
+			}
+		}
+		return bean;
+	}
+
+	/**
+	 * Definitions for the handlers of one bean, invoked on the bean as exposed (the proxy, if
+	 * any), in method name order.
+	 */
+	private List<HandlerDefinition> define(Discovered discovered, Object exposed) {
+		List<Method> sorted = new ArrayList<>(discovered.methods().keySet());
 		sorted.sort(METHOD_ORDER);
 		List<HandlerDefinition> definitions = new ArrayList<>();
 		for (Method method : sorted) {
-			Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
-			definitions.add(define(bean, beanName, targetClass, method, invocable, methods.get(method)));
+			Method invocable = AopUtils.selectInvocableMethod(method, exposed.getClass());
+			definitions.add(define(exposed, discovered.beanName(), discovered.targetClass(), method, invocable,
+					discovered.methods().get(method)));
 		}
-		addDefinitions(definitions);
-		return bean;
+		return definitions;
 	}
 
 	private static Map<Method, HandlerAnnotation> findHandlerMethods(Class<?> targetClass) {
@@ -187,25 +212,6 @@ public class CdcHandlerAnnotationBeanPostProcessor
 		return OrderUtils.getOrder(targetClass, Ordered.LOWEST_PRECEDENCE);
 	}
 
-	private void addDefinitions(List<HandlerDefinition> definitions) {
-		HandlerRegistry registry;
-		synchronized (this.pending) {
-			registry = this.registry;
-			if (registry == null) {
-				this.pending.addAll(definitions);
-				return;
-			}
-		}
-		// a bean created after start-up: its handlers work, but its tables were not subscribed then
-		definitions.forEach((definition) -> {
-			register(registry, definition);
-			if (!definition.tables().isEmpty()) {
-				logger.warn("CDC handler {} was created after start-up; its tables {} are only streamed if already"
-						+ " subscribed", definition.description(), definition.tables());
-			}
-		});
-	}
-
 	@Override
 	public void afterSingletonsInstantiated() {
 		ConfigurableListableBeanFactory factory = beanFactory();
@@ -214,16 +220,23 @@ public class CdcHandlerAnnotationBeanPostProcessor
 		synchronized (this.pending) {
 			if (registry == null) {
 				if (!this.pending.isEmpty()) {
-					throw new IllegalStateException("CDC handlers were found (" + this.pending.get(0).description()
-							+ "...) but there is no HandlerRegistry bean: enable the starter (cdc.enabled=true) or"
+					throw new IllegalStateException("CDC handlers were found (on bean '" + this.pending.get(0).beanName()
+							+ "'...) but there is no HandlerRegistry bean: enable the starter (cdc.enabled=true) or"
 							+ " define one");
 				}
 				return;
 			}
-			for (HandlerDefinition definition : this.pending) {
-				register(registry, definition);
+			int count = 0;
+			for (Discovered discovered : this.pending) {
+				// the bean as finally exposed: post-processors after this one may have proxied it
+				Object exposed = factory.containsSingleton(discovered.beanName())
+						? factory.getBean(discovered.beanName()) : discovered.bean();
+				for (HandlerDefinition definition : define(discovered, exposed)) {
+					register(registry, definition);
+					count++;
+				}
 			}
-			logger.debug("Registered {} CDC handler(s)", this.pending.size());
+			logger.debug("Registered {} CDC handler(s)", count);
 			this.pending.clear();
 			this.registry = registry;
 		}
@@ -268,6 +281,10 @@ public class CdcHandlerAnnotationBeanPostProcessor
 	private ConfigurableListableBeanFactory beanFactory() {
 		Assert.state(this.beanFactory != null, "BeanFactory not set");
 		return this.beanFactory;
+	}
+
+	private record Discovered(String beanName, Object bean, Class<?> targetClass,
+			Map<Method, HandlerAnnotation> methods) {
 	}
 
 	private record HandlerAnnotation(@Nullable OnEvent onEvent, @Nullable OnMessage onMessage) {

@@ -106,7 +106,7 @@ public final class CdcAutoConfiguration {
 			ApplicationEventPublisher publisher) {
 		CdcStreamFactory factory = new CdcStreamFactory(properties, environment, registry, dispatcher,
 				customizers.orderedStream().toList());
-		return new CdcStreamLifecycle(factory, publisher);
+		return new CdcStreamLifecycle(factory, publisher, properties.isAutoStartup());
 	}
 
 }

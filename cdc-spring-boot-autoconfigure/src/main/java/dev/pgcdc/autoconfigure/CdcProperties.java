@@ -25,6 +25,12 @@ public class CdcProperties {
 	private boolean enabled = true;
 
 	/**
+	 * Whether to start streaming when the application context starts. When false, start the
+	 * CdcStreamLifecycle bean yourself (for example once migrations have run).
+	 */
+	private boolean autoStartup = true;
+
+	/**
 	 * JDBC URL of the database to stream from, used for replication and admin SQL. Defaults
 	 * to spring.datasource.url.
 	 */
@@ -95,6 +101,14 @@ public class CdcProperties {
 
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
+	}
+
+	public boolean isAutoStartup() {
+		return this.autoStartup;
+	}
+
+	public void setAutoStartup(boolean autoStartup) {
+		this.autoStartup = autoStartup;
 	}
 
 	public @Nullable String getUrl() {

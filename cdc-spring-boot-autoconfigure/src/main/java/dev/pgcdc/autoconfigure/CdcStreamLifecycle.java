@@ -26,11 +26,23 @@ public class CdcStreamLifecycle implements SmartLifecycle {
 
 	private volatile @Nullable ChangeStream stream;
 
+	private final boolean autoStartup;
+
 	private volatile boolean running;
 
-	CdcStreamLifecycle(CdcStreamFactory streamFactory, ApplicationEventPublisher publisher) {
+	CdcStreamLifecycle(CdcStreamFactory streamFactory, ApplicationEventPublisher publisher, boolean autoStartup) {
 		this.streamFactory = streamFactory;
 		this.publisher = publisher;
+		this.autoStartup = autoStartup;
+	}
+
+	@Override
+	public boolean isAutoStartup() {
+		return this.autoStartup;
+	}
+
+	CdcStreamFactory streamFactory() {
+		return this.streamFactory;
 	}
 
 	@Override

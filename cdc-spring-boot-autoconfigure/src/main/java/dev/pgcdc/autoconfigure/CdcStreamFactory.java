@@ -44,7 +44,9 @@ final class CdcStreamFactory {
 
 	private final String publication;
 
-	private final String slot;
+	private final @Nullable String slot;
+
+	private final @Nullable String applicationName;
 
 	private final Set<TableName> tables;
 
@@ -57,9 +59,9 @@ final class CdcStreamFactory {
 		this.dispatcher = dispatcher;
 		this.customizers = customizers;
 		this.connection = connection(properties, environment);
-		String application = environment.getProperty("spring.application.name");
-		this.publication = publicationName(properties.getPublication().getName(), application);
-		this.slot = slotName(properties.getSlot().getName(), application);
+		this.applicationName = environment.getProperty("spring.application.name");
+		this.publication = publicationName(properties.getPublication().getName(), this.applicationName);
+		this.slot = slotName(properties.getSlot().getName());
 		this.tables = tables(properties.getTables());
 		this.replicaIdentities = replicaIdentities(properties.getTable());
 		checkPositive("cdc.batch-size", properties.getBatchSize());
@@ -119,34 +121,30 @@ final class CdcStreamFactory {
 	}
 
 	/**
-	 * The slot name: as configured, else derived from the application name.
+	 * The slot name as configured; {@code null} lets the stream derive
+	 * {@code <application>_slot} (with a per-instance suffix when temporary).
 	 */
-	static String slotName(@Nullable String configured, @Nullable String applicationName) {
-		if (configured != null) {
-			if (!SLOT_NAME.matcher(configured).matches()) {
-				throw new InvalidConfigurationPropertyValueException("cdc.slot.name", configured,
-						"PostgreSQL slot names use lower-case letters, digits and underscores only, at most 63");
-			}
-			return configured;
+	static @Nullable String slotName(@Nullable String configured) {
+		if (configured != null && !SLOT_NAME.matcher(configured).matches()) {
+			throw new InvalidConfigurationPropertyValueException("cdc.slot.name", configured,
+					"PostgreSQL slot names use lower-case letters, digits and underscores only, at most 63");
 		}
-		return derivedName(applicationName, "slot");
+		return configured;
 	}
 
 	/**
-	 * {@code <application>_cdc_<kind>} with the application name reduced to lower-case
-	 * letters, digits and underscores, or {@code cdc_<kind>} without one. Short enough for a
-	 * per-instance suffix.
+	 * {@code <application>_<kind>} with the application name reduced to lower-case letters,
+	 * digits and underscores (as the stream derives slot names), or {@code cdc_<kind>}
+	 * without one.
 	 */
 	static String derivedName(@Nullable String applicationName, String kind) {
 		String base = (applicationName != null)
 				? applicationName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]+", "_").replaceAll("^_+|_+$", "") : "";
 		if (base.isEmpty()) {
-			return "cdc_" + kind;
+			base = "cdc";
 		}
-		if (base.length() > 36) {
-			base = base.substring(0, 36);
-		}
-		return base + "_cdc_" + kind;
+		int room = MAX_IDENTIFIER - kind.length() - 1;
+		return ((base.length() > room) ? base.substring(0, room) : base) + "_" + kind;
 	}
 
 	private static Set<TableName> tables(List<String> configured) {
@@ -213,8 +211,8 @@ final class CdcStreamFactory {
 		return this.publication;
 	}
 
-	/** @return the slot name */
-	String slot() {
+	/** @return the configured slot name, {@code null} when the stream derives it */
+	@Nullable String slot() {
 		return this.slot;
 	}
 
@@ -238,7 +236,6 @@ final class CdcStreamFactory {
 			.replicaIdentity(this.properties.getReplicaIdentity())
 			.publication(this.publication)
 			.publicationMode(this.properties.getPublication().getMode())
-			.slot(this.slot)
 			.durable(this.properties.getSlot().isDurable())
 			.batchSize(this.properties.getBatchSize())
 			.queueCapacity(this.properties.getQueueCapacity())
@@ -247,6 +244,9 @@ final class CdcStreamFactory {
 			.listener(listener)
 			.startupCheck(this.registry::validate)
 			.handler(this.dispatcher);
+		if (this.slot != null) {
+			builder.slot(this.slot);
+		}
 		this.replicaIdentities.forEach(builder::replicaIdentity);
 		this.customizers.forEach((customizer) -> customizer.customize(builder));
 		return builder.build();

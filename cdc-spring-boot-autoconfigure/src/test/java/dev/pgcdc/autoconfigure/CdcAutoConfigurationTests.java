@@ -147,13 +147,12 @@ class CdcAutoConfigurationTests {
 	void derivesPublicationAndSlotFromTheApplicationName() {
 		this.contextRunner.withPropertyValues("spring.application.name=Order-Service").run((context) -> {
 			CdcStreamFactory factory = context.getBean(CdcStreamLifecycle.class).streamFactory();
-			assertThat(factory.publication()).isEqualTo("order_service_cdc_publication");
-			assertThat(factory.slot()).isEqualTo("order_service_cdc_slot");
+			assertThat(factory.publication()).isEqualTo("order_service_publication");
+			assertThat(factory.slot()).as("derived by the stream, with a per-instance suffix when temporary").isNull();
 		});
 		this.contextRunner.run((context) -> {
 			CdcStreamFactory factory = context.getBean(CdcStreamLifecycle.class).streamFactory();
 			assertThat(factory.publication()).isEqualTo("cdc_publication");
-			assertThat(factory.slot()).isEqualTo("cdc_slot");
 		});
 		this.contextRunner.withPropertyValues("cdc.publication.name=MyPub", "cdc.slot.name=my_slot").run((context) -> {
 			CdcStreamFactory factory = context.getBean(CdcStreamLifecycle.class).streamFactory();

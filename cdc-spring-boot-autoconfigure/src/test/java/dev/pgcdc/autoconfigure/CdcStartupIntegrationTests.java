@@ -76,7 +76,7 @@ class CdcStartupIntegrationTests {
 			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("nowhere"));
 	}
 
-	private static List<String> slots() throws SQLException {
+	private static List<String> slots() {
 		List<String> slots = new ArrayList<>();
 		try (Connection connection = database.connect();
 				PreparedStatement statement = connection
@@ -85,6 +85,9 @@ class CdcStartupIntegrationTests {
 			while (result.next()) {
 				slots.add(result.getString(1));
 			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
 		}
 		return slots;
 	}

@@ -1,0 +1,109 @@
+package dev.pgcdc.types;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.pgcdc.pgoutput.TupleData;
+import dev.pgcdc.test.TestDatabase;
+import dev.pgcdc.test.TestPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The oracle without replication: for each column of {@link TypeFixture}, the exact text the
+ * type's output function prints (what {@code pgoutput} sends in text mode) and the bytes its
+ * send function writes (binary mode) are decoded by the registry and compared with pgjdbc's
+ * {@code getObject} on the same row. {@link WalTypeFidelityTests} does the same on real WAL.
+ */
+class TypeFidelityTests {
+
+	private static TestDatabase database;
+
+	private static List<FixtureColumn> columns;
+
+	private static TypeRegistry registry;
+
+	@BeforeAll
+	static void createTable() throws SQLException {
+		database = TestPostgres.createDatabase("types_fidelity");
+		TypeFixture.createSchema(database);
+		database.execute(TypeFixture.inserts().toArray(String[]::new));
+		columns = FixtureColumn.read(database);
+		registry = new TypeRegistry(new JdbcTypeCatalog(FixtureColumn.connections(database)));
+	}
+
+	@AfterAll
+	static void dropDatabase() {
+		database.close();
+	}
+
+	@Test
+	void textAndBinaryValuesDecodeAsPgjdbcReturnsThem() throws SQLException {
+		List<String> mismatches = new ArrayList<>();
+		int compared = 0;
+		try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+			// an odd time zone: offsets with seconds before 1900 (LMT) must parse too
+			statement.execute("SET TIME ZONE 'Europe/Amsterdam'");
+			for (FixtureColumn column : columns) {
+				boolean binary = registry.supportsBinary(column.oid());
+				String sql = "SELECT id, " + column.quoted() + ", " + column.quoted() + " IS NULL, format('%s', "
+						+ column.quoted() + ")"
+						+ (binary ? ", " + column.send() + "(" + column.quoted() + ")" : "") + " FROM everything ORDER BY id";
+				try (ResultSet rows = statement.executeQuery(sql)) {
+					while (rows.next()) {
+						if (rows.getBoolean(3)) {
+							continue;
+						}
+						String text = rows.getString(4);
+						Object expected = JdbcExpectations.expectedOrFailure(rows, 2, column.baseTypeName());
+						String where = column.name() + " row " + rows.getInt(1);
+						Object actual = decode(column, TupleData.TEXT, text.getBytes(StandardCharsets.UTF_8), where,
+								mismatches);
+						compare(where + " text '" + abbreviate(text) + "'", expected, actual, mismatches);
+						if (binary) {
+							Object fromBinary = decode(column, TupleData.BINARY, rows.getBytes(5), where, mismatches);
+							compare(where + " binary", actual, fromBinary, mismatches);
+						}
+						compared++;
+					}
+				}
+			}
+		}
+		assertThat(compared).isGreaterThan(120);
+		assertThat(mismatches).as("values that differ from pgjdbc").isEqualTo(KnownDifferences.TEXT_AND_BINARY);
+	}
+
+	private static Object decode(FixtureColumn column, byte kind, byte[] bytes, String where, List<String> failures) {
+		try {
+			return registry.decode(column.oid(), column.typmod(), tuple(kind, bytes), 0);
+		}
+		catch (RuntimeException ex) {
+			failures.add(where + " (" + (char) kind + "): " + ex);
+			return ex;
+		}
+	}
+
+	static TupleData tuple(byte kind, byte[] bytes) {
+		return new TupleData(new byte[] { kind }, bytes, new int[] { 0 }, new int[] { bytes.length });
+	}
+
+	static void compare(String where, Object expected, Object actual, List<String> mismatches) {
+		if (!JdbcExpectations.same(expected, actual)) {
+			mismatches.add(where + ": pgjdbc " + JdbcExpectations.describe(expected) + " vs ours "
+					+ JdbcExpectations.describe(actual));
+		}
+	}
+
+	private static String abbreviate(String text) {
+		return (text.length() > 40) ? text.substring(0, 40) + "..." : text;
+	}
+
+}

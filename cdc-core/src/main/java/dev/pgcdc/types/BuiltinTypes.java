@@ -55,8 +55,8 @@ final class BuiltinTypes {
 		base(1184, "timestamptz", 1185, TemporalDecoders.TIMESTAMPTZ, BinaryDecoders.TIMESTAMPTZ);
 		text(1186, "interval", 1187);
 		base(1266, "timetz", 1270, TemporalDecoders.TIMETZ, BinaryDecoders.TIMETZ);
-		text(1560, "bit", 1561);
-		text(1562, "varbit", 1563);
+		base(1560, "bit", 1561, ScalarDecoders.BIT, ScalarDecoders.BIT_BINARY);
+		base(1562, "varbit", 1563, string, ScalarDecoders.VARBIT_BINARY);
 		base(1700, "numeric", 1231, NumericDecoders.NUMERIC, BinaryNumericDecoder.INSTANCE);
 		text(1790, "refcursor", 2201);
 		text(2202, "regprocedure", 2207);

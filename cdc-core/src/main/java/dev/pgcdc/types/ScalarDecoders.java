@@ -63,7 +63,31 @@ final class ScalarDecoders {
 		return JSON.decode(data, offset + 1, length - 1);
 	};
 
+	/**
+	 * {@code bit}: a single bit ({@code bit(1)}, what {@code bit} alone declares) is a
+	 * {@link Boolean}, as pgjdbc returns it; longer bit strings stay text ({@code "0101"}).
+	 */
+	static final TextDecoder BIT = (text) -> (text.length() == 1) ? (Boolean) (text.charAt(0) == '1') : text;
+
+	/** {@code bit_send}: the bit count (32 bits), then the bits, high bit first. */
+	static final BinaryDecoder BIT_BINARY = (data, offset, length) -> BIT.decode(bits(data, offset, length));
+
+	/** {@code varbit} binary as its text of {@code 0} and {@code 1}. */
+	static final BinaryDecoder VARBIT_BINARY = ScalarDecoders::bits;
+
 	private ScalarDecoders() {
+	}
+
+	private static String bits(byte[] data, int offset, int length) {
+		int count = BinaryDecoders.int32(data, offset);
+		if (count < 0 || length != 4 + (count + 7) / 8) {
+			throw new IllegalArgumentException("Binary bit string of " + count + " bits has " + length + " bytes");
+		}
+		char[] bits = new char[count];
+		for (int i = 0; i < count; i++) {
+			bits[i] = ((data[offset + 4 + i / 8] & (0x80 >>> (i % 8))) != 0) ? '1' : '0';
+		}
+		return new String(bits);
 	}
 
 	static JsonNode json(String text) {

@@ -49,6 +49,7 @@ class TypeFidelityTests {
 	void textAndBinaryValuesDecodeAsPgjdbcReturnsThem() throws SQLException {
 		List<String> mismatches = new ArrayList<>();
 		int compared = 0;
+		int comparedBinary = 0;
 		try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
 			// an odd time zone: offsets with seconds before 1900 (LMT) must parse too
 			statement.execute("SET TIME ZONE 'Europe/Amsterdam'");
@@ -71,6 +72,7 @@ class TypeFidelityTests {
 						if (binary) {
 							Object fromBinary = decode(column, TupleData.BINARY, rows.getBytes(5), where, mismatches);
 							compare(where + " binary", actual, fromBinary, mismatches);
+							comparedBinary++;
 						}
 						compared++;
 					}
@@ -78,7 +80,9 @@ class TypeFidelityTests {
 			}
 		}
 		assertThat(compared).isGreaterThan(120);
-		assertThat(mismatches).as("values that differ from pgjdbc").isEqualTo(KnownDifferences.TEXT_AND_BINARY);
+		assertThat(comparedBinary).isGreaterThan(80);
+		assertThat(keys(mismatches)).as("values that differ from pgjdbc: %s", mismatches)
+			.containsExactlyInAnyOrderElementsOf(KnownDifferences.TEXT.keySet());
 	}
 
 	private static Object decode(FixtureColumn column, byte kind, byte[] bytes, String where, List<String> failures) {
@@ -89,6 +93,19 @@ class TypeFidelityTests {
 			failures.add(where + " (" + (char) kind + "): " + ex);
 			return ex;
 		}
+	}
+
+	/** @return each mismatch's "column row n" */
+	static List<String> keys(List<String> mismatches) {
+		List<String> keys = new ArrayList<>();
+		for (String mismatch : mismatches) {
+			String[] words = mismatch.split(" ", 4);
+			String key = words[0] + " " + words[1] + " " + words[2];
+			if (!keys.contains(key)) {
+				keys.add(key);
+			}
+		}
+		return keys;
 	}
 
 	static TupleData tuple(byte kind, byte[] bytes) {

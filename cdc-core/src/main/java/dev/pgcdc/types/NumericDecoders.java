@@ -1,6 +1,7 @@
 package dev.pgcdc.types;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Text decoders for integers, floating point, {@code numeric}, {@code oid} and {@code bool}.
@@ -49,12 +50,15 @@ final class NumericDecoders {
 	static final TextDecoder BOOL = new TextDecoder() {
 		@Override
 		public Object decode(String text) {
-			return bool(text.isEmpty() ? 0 : text.charAt(0), text);
+			return bool((text.length() == 1) ? text.charAt(0) : 0, text);
 		}
 
 		@Override
 		public Object decode(byte[] data, int offset, int length) {
-			return (length == 1) ? bool((char) data[offset], null) : decode(new String(data, offset, length, java.nio.charset.StandardCharsets.US_ASCII));
+			if (length == 1 && (data[offset] == 't' || data[offset] == 'f')) {
+				return data[offset] == 't';
+			}
+			return decode(new String(data, offset, length, StandardCharsets.UTF_8));
 		}
 	};
 
@@ -104,13 +108,13 @@ final class NumericDecoders {
 			}
 			// 18 digits never overflow a long; longer (int8 extremes) takes the careful path
 			if (i == end || end - i > 18) {
-				return decode(new String(data, offset, length, java.nio.charset.StandardCharsets.US_ASCII));
+				return decode(new String(data, offset, length, StandardCharsets.US_ASCII));
 			}
 			long value = 0;
 			for (; i < end; i++) {
 				int digit = data[i] - '0';
 				if (digit < 0 || digit > 9) {
-					throw new NumberFormatException("Not an integer: '" + new String(data, offset, length, java.nio.charset.StandardCharsets.US_ASCII) + "'");
+					throw new NumberFormatException("Not an integer: '" + new String(data, offset, length, StandardCharsets.US_ASCII) + "'");
 				}
 				value = value * 10 + digit;
 			}

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -23,8 +24,10 @@ public final class JdbcTypeCatalog implements TypeCatalog {
 
 	// typelem is also set on fixed-length types such as point and name: only category 'A' is an array
 	private static final String QUERY = "SELECT n.nspname, t.typname, t.typtype, t.typbasetype::int8,"
-			+ " CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE 0 END::int8, t.typdelim"
+			+ " CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE 0 END::int8, t.typdelim,"
+			+ " CASE WHEN t.typsend = 0 THEN '' ELSE p.proname END"
 			+ " FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
+			+ " LEFT JOIN pg_catalog.pg_proc p ON p.oid = t.typsend"
 			+ " WHERE t.oid = ?::pg_catalog.oid";
 
 	private final ConnectionSource connections;
@@ -60,7 +63,8 @@ public final class JdbcTypeCatalog implements TypeCatalog {
 					return Optional.empty();
 				}
 				PgType type = new PgType(oid, row.getString(1), row.getString(2), firstChar(row.getString(3), 'b'),
-						(int) row.getLong(4), (int) row.getLong(5), firstChar(row.getString(6), ','));
+						(int) row.getLong(4), (int) row.getLong(5), firstChar(row.getString(6), ','),
+						Objects.toString(row.getString(7), ""));
 				logger.debug("Resolved type {}", type);
 				return Optional.of(type);
 			}

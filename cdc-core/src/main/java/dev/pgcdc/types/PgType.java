@@ -10,9 +10,15 @@ package dev.pgcdc.types;
  * @param baseTypeOid for a domain, the type it is over; else {@code 0}
  * @param elementOid for an array, its element type; else {@code 0}
  * @param delimiter the element delimiter this type uses inside arrays ({@code typdelim})
+ * @param sendFunction the name of the type's binary output function ({@code typsend}), or
+ * {@code ""} when it has none
  */
 public record PgType(int oid, String namespace, String name, char kind, int baseTypeOid, int elementOid,
-		char delimiter) {
+		char delimiter, String sendFunction) {
+
+	/** Send functions that write the value as UTF-8 text, as {@code textsend} does. */
+	private static final java.util.Set<String> TEXT_SEND_FUNCTIONS = java.util.Set.of("textsend", "varcharsend",
+			"bpcharsend", "namesend", "citextsend", "enum_send");
 
 	/** {@code typtype} of a domain. */
 	public static final char DOMAIN = 'd';
@@ -33,6 +39,11 @@ public record PgType(int oid, String namespace, String name, char kind, int base
 	/** @return whether this is an enum */
 	public boolean isEnum() {
 		return this.kind == ENUM;
+	}
+
+	/** @return whether the binary form of this type is its text in UTF-8 ({@code citext}, enums) */
+	public boolean sendsText() {
+		return TEXT_SEND_FUNCTIONS.contains(this.sendFunction);
 	}
 
 	/**

@@ -72,7 +72,13 @@ public final class TypeRegistry {
 	public @Nullable Object decode(int typeOid, int typeModifier, TupleData tuple, int column) {
 		byte kind = tuple.kind(column);
 		if (kind == TupleData.TEXT) {
-			return decoder(typeOid).text().decode(tuple.array(), tuple.offset(column), tuple.length(column));
+			TypeDecoder type = decoder(typeOid);
+			try {
+				return type.text().decode(tuple.array(), tuple.offset(column), tuple.length(column));
+			}
+			catch (RuntimeException ex) {
+				throw invalid(type, typeOid, "text", ex);
+			}
 		}
 		if (kind == TupleData.BINARY) {
 			TypeDecoder type = decoder(typeOid);
@@ -81,13 +87,23 @@ public final class TypeRegistry {
 				throw new IllegalArgumentException("Type " + type.name() + " (OID " + Integer.toUnsignedLong(typeOid)
 						+ ") has no binary decoder: the stream must not use binary mode for it");
 			}
-			return binary.decode(tuple.array(), tuple.offset(column), tuple.length(column));
+			try {
+				return binary.decode(tuple.array(), tuple.offset(column), tuple.length(column));
+			}
+			catch (RuntimeException ex) {
+				throw invalid(type, typeOid, "binary", ex);
+			}
 		}
 		if (kind == TupleData.NULL) {
 			return null;
 		}
 		throw new IllegalArgumentException("Column " + column + " has no value to decode (tuple kind '" + (char) kind
 				+ "': an unchanged TOAST value must be taken from the old row)");
+	}
+
+	private static IllegalArgumentException invalid(TypeDecoder type, int typeOid, String format, RuntimeException ex) {
+		return new IllegalArgumentException("Cannot decode a " + format + " value of type " + type.name() + " (OID "
+				+ Integer.toUnsignedLong(typeOid) + "): " + ex.getMessage(), ex);
 	}
 
 	/**
@@ -165,11 +181,12 @@ public final class TypeRegistry {
 		if (pgType.isArray()) {
 			return resolve(pgType.elementOid(), depth + 1).array(name);
 		}
-		if (pgType.isEnum()) {
-			// enum_send writes the label as text
-			return new TypeDecoder(name, ScalarDecoders.STRING, ScalarDecoders.STRING_BINARY, pgType.delimiter());
+		if ("hstore".equals(pgType.name()) && pgType.kind() == 'b') {
+			return new TypeDecoder(name, HstoreDecoders.TEXT, HstoreDecoders.BINARY, pgType.delimiter());
 		}
-		return new TypeDecoder(name, ScalarDecoders.STRING, null, pgType.delimiter());
+		// enums, citext and the like: text both ways; anything else has a binary form we cannot read
+		BinaryDecoder binary = pgType.sendsText() ? ScalarDecoders.STRING_BINARY : null;
+		return new TypeDecoder(name, ScalarDecoders.STRING, binary, pgType.delimiter());
 	}
 
 }

@@ -35,8 +35,8 @@ class JdbcTypeCatalogTests {
 	void findsEnumsTheirArraysAndDomains() throws Exception {
 		int mood = oid("sales.mood");
 		int moodArray = oid("sales._mood");
-		assertThat(catalog.find(mood)).hasValue(new PgType(mood, "sales", "mood", 'e', 0, 0, ','));
-		assertThat(catalog.find(moodArray)).hasValue(new PgType(moodArray, "sales", "_mood", 'b', 0, mood, ','));
+		assertThat(catalog.find(mood)).hasValue(new PgType(mood, "sales", "mood", 'e', 0, 0, ',', "enum_send"));
+		assertThat(catalog.find(moodArray)).hasValue(new PgType(moodArray, "sales", "_mood", 'b', 0, mood, ',', "array_send"));
 		assertThat(catalog.find(oid("posint")).orElseThrow().baseTypeOid()).isEqualTo(23);
 		// point has a typelem but is no array
 		assertThat(catalog.find(600).orElseThrow().isArray()).isFalse();

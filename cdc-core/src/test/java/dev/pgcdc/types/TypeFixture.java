@@ -19,7 +19,7 @@ final class TypeFixture {
 			"CREATE DOMAIN posint AS int4 CHECK (VALUE > 0)",
 			"CREATE DOMAIN shorttext AS text CHECK (length(VALUE) < 20)",
 			"CREATE DOMAIN intlist AS int4[]",
-			"CREATE TYPE pair AS (a int4, b text)", };
+			"CREATE TYPE pair AS (a int4, b text)", "CREATE EXTENSION citext", "CREATE EXTENSION hstore", };
 
 	/** column name → SQL type, in table order. */
 	static final Map<String, String> COLUMNS = new LinkedHashMap<>();
@@ -47,7 +47,8 @@ final class TypeFixture {
 				{ "c_cidr", "cidr" }, { "c_macaddr", "macaddr" }, { "c_money", "money" }, { "c_bit", "bit(3)" },
 				{ "c_bit1", "bit(1)" }, { "c_varbit", "varbit" }, { "c_xml", "xml" }, { "c_point", "point" },
 				{ "c_box", "box" }, { "c_int4range", "int4range" }, { "c_tstzrange", "tstzrange" },
-				{ "c_int8multirange", "int8multirange" }, { "c_tsvector", "tsvector" }, { "c_pg_lsn", "pg_lsn" } };
+				{ "c_int8multirange", "int8multirange" }, { "c_tsvector", "tsvector" }, { "c_pg_lsn", "pg_lsn" },
+				{ "c_citext", "citext" }, { "c_citext_arr", "citext[]" }, { "c_hstore", "hstore" } };
 		for (String[] column : columns) {
 			COLUMNS.put(column[0], column[1]);
 		}
@@ -74,7 +75,9 @@ final class TypeFixture {
 				"c_macaddr", "'08:00:2b:01:02:03'", "c_money", "12.34", "c_bit", "B'101'", "c_bit1", "B'1'",
 				"c_varbit", "B'1101'", "c_xml", "'<a>x</a>'", "c_point", "'(1,2)'", "c_box", "'((1,1),(0,0))'",
 				"c_int4range", "'[1,10)'", "c_tstzrange", "'[2024-01-01 00:00:00+00,)'",
-				"c_int8multirange", "'{[1,3),[5,7)}'", "c_tsvector", "'a fat cat'", "c_pg_lsn", "'16/B374D848'");
+				"c_int8multirange", "'{[1,3),[5,7)}'", "c_tsvector", "'a fat cat'", "c_pg_lsn", "'16/B374D848'",
+				"c_citext", "'MiXeD 😀'", "c_citext_arr", "'{A,\"b c\"}'",
+				"c_hstore", "'a=>1, \"b c\"=>NULL, \"q\\\"x\"=>\"\\\\\"'");
 		row("c_int2", "-32768", "c_int4", "-2147483648", "c_int8", "-9223372036854775808", "c_numeric", "'NaN'",
 				"c_float4", "'NaN'", "c_float8", "'Infinity'", "c_bool", "false", "c_text", "''", "c_bpchar", "'abcde'",
 				"c_date", "'infinity'", "c_time", "'24:00:00'", "c_timetz", "'00:00:00-08'",

@@ -24,10 +24,10 @@ class TypeRegistryTests {
 	private static final int POSINT_LIST = 16411;
 
 	private static final Map<Integer, PgType> CATALOG = Map.of(
-			MOOD, new PgType(MOOD, "sales", "mood", 'e', 0, 0, ','),
-			MOOD_ARRAY, new PgType(MOOD_ARRAY, "sales", "_mood", 'b', 0, MOOD, ','),
-			POSINT, new PgType(POSINT, "public", "posint", 'd', 23, 0, ','),
-			POSINT_LIST, new PgType(POSINT_LIST, "public", "posint_list", 'd', 1007, 0, ','));
+			MOOD, new PgType(MOOD, "sales", "mood", 'e', 0, 0, ',', "enum_send"),
+			MOOD_ARRAY, new PgType(MOOD_ARRAY, "sales", "_mood", 'b', 0, MOOD, ',', "array_send"),
+			POSINT, new PgType(POSINT, "public", "posint", 'd', 23, 0, ',', "int4send"),
+			POSINT_LIST, new PgType(POSINT_LIST, "public", "posint_list", 'd', 1007, 0, ',', "array_send"));
 
 	private final AtomicInteger lookUps = new AtomicInteger();
 
@@ -88,6 +88,13 @@ class TypeRegistryTests {
 			.withMessageContaining("binary");
 		assertThat(this.registry.supportsBinary(1186)).isFalse();
 		assertThat(this.registry.supportsBinary(1700)).isTrue();
+	}
+
+	@Test
+	void aValueThatDoesNotParseFailsNamingItsType() {
+		assertThatIllegalArgumentException().isThrownBy(() -> this.registry.decode(1082, -1, text("02/29/2024"), 0))
+			.withMessageContaining("text value of type date (OID 1082)")
+			.withMessageContaining("DateStyle");
 	}
 
 	@Test

@@ -31,7 +31,7 @@ public final class TypeRegistry {
 
 	private final @Nullable TypeCatalog catalog;
 
-	private final Map<Integer, TypeDecoder> resolved = new ConcurrentHashMap<>();
+	private final OidMap resolved = new OidMap();
 
 	private final Map<Integer, String> announcedNames = new ConcurrentHashMap<>();
 
@@ -140,9 +140,7 @@ public final class TypeRegistry {
 			type = this.resolved.get(typeOid);
 		}
 		if (type == null) {
-			type = lookUp(typeOid, depth);
-			TypeDecoder previous = this.resolved.putIfAbsent(typeOid, type);
-			type = (previous != null) ? previous : type;
+			type = this.resolved.putIfAbsent(typeOid, lookUp(typeOid, depth));
 		}
 		return type;
 	}

@@ -35,6 +35,11 @@ final class KnownDifferences {
 				+ " format (1 years 2 mons ... 6.789 secs)";
 		TEXT.put("c_interval row 1", interval);
 		TEXT.put("c_interval row 2", interval);
+		TEXT.put("c_interval_arr row 4", interval);
+		TEXT.put("c_posint_arr row 4", "array of a domain: pgjdbc gives the elements as Strings; we decode them as"
+				+ " the domain's base type (Integer), as for a domain column");
+		TEXT.put("c_timetz_arr row 4", "timetz[]: pgjdbc gives java.sql.Time (offset and microseconds lost); we give"
+				+ " OffsetTime as for a timetz column");
 		String money = "money is the server's text (lc_monetary); pgjdbc getObject returns a Double, which is lossy"
 				+ " and fails on values with thousands separators";
 		TEXT.put("c_money row 1", money);

@@ -48,7 +48,9 @@ final class TypeFixture {
 				{ "c_bit1", "bit(1)" }, { "c_varbit", "varbit" }, { "c_xml", "xml" }, { "c_point", "point" },
 				{ "c_box", "box" }, { "c_int4range", "int4range" }, { "c_tstzrange", "tstzrange" },
 				{ "c_int8multirange", "int8multirange" }, { "c_tsvector", "tsvector" }, { "c_pg_lsn", "pg_lsn" },
-				{ "c_citext", "citext" }, { "c_citext_arr", "citext[]" }, { "c_hstore", "hstore" } };
+				{ "c_citext", "citext" }, { "c_citext_arr", "citext[]" }, { "c_hstore", "hstore" },
+				{ "c_pair_arr", "pair[]" }, { "c_posint_arr", "posint[]" }, { "c_text_2d", "text[]" },
+				{ "c_timetz_arr", "timetz[]" }, { "c_interval_arr", "interval[]" } };
 		for (String[] column : columns) {
 			COLUMNS.put(column[0], column[1]);
 		}
@@ -92,7 +94,10 @@ final class TypeFixture {
 				"c_timestamp", "'infinity'", "c_timestamptz", "'-infinity'", "c_time", "'00:00:00'",
 				"c_timetz", "'23:59:59.999999+14'", "c_text", "'line1\nline2\ttab'",
 				"c_numeric_scaled", "'1234567.000'", "c_float4", "'3.4028235e38'");
-		row("c_date", "'0044-03-15 BC'", "c_timestamp", "'1900-01-01 00:00:00'",
+		row("c_timetz", "'12:00:00+05:30:15'", "c_pair_arr", "ARRAY[ROW(1, 'x y'), ROW(NULL, '\"q\"')]::pair[]",
+				"c_posint_arr", "'{1,NULL,3}'", "c_text_2d", "'{{\"a b\",NULL},{\"\\\\\",\"}\"}}'",
+				"c_timetz_arr", "'{10:00:00+01,23:59:59.999999-12}'", "c_interval_arr", "'{1 day,-00:00:01}'",
+				"c_date", "'0044-03-15 BC'", "c_timestamp", "'1900-01-01 00:00:00'",
 				"c_timestamptz", "'1900-01-01 00:00:00+00'", "c_numeric", "'" + BIG_NUMERIC + "'",
 				"c_float8", "'1e-300'", "c_float4", "'1.17549435e-38'", "c_numeric_scaled", "'0'",
 				"c_time", "'00:00:00.000001'");

@@ -85,6 +85,30 @@ class TypeFidelityTests {
 			.containsExactlyInAnyOrderElementsOf(KnownDifferences.TEXT.keySet());
 	}
 
+	@Test
+	void byteaInEscapeOutputDecodesToTheSameBytes() throws SQLException {
+		List<String> mismatches = new ArrayList<>();
+		try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+			statement.execute("SET bytea_output = escape");
+			try (ResultSet rows = statement.executeQuery("SELECT id, c_bytea, format('%s', c_bytea), c_bytea_arr,"
+					+ " format('%s', c_bytea_arr) FROM everything WHERE c_bytea IS NOT NULL ORDER BY id")) {
+				int count = 0;
+				while (rows.next()) {
+					compare("c_bytea row " + rows.getInt(1), rows.getBytes(2),
+							registry.decode(17, -1, tuple(TupleData.TEXT, rows.getBytes(3)), 0), mismatches);
+					if (rows.getObject(4) != null) {
+						compare("c_bytea_arr row " + rows.getInt(1),
+								JdbcExpectations.expected(rows, 4, "_bytea"),
+								registry.decode(1001, -1, tuple(TupleData.TEXT, rows.getBytes(5)), 0), mismatches);
+					}
+					count++;
+				}
+				assertThat(count).isEqualTo(2);
+			}
+		}
+		assertThat(mismatches).isEmpty();
+	}
+
 	private static Object decode(FixtureColumn column, byte kind, byte[] bytes, String where, List<String> failures) {
 		try {
 			return registry.decode(column.oid(), column.typmod(), tuple(kind, bytes), 0);

@@ -1,11 +1,14 @@
 package dev.pgcdc.types;
 
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
 import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.function.Function;
 
 /**
  * Text decoders for {@code date}, {@code time}, {@code timetz}, {@code timestamp} and
@@ -19,73 +22,88 @@ import java.time.ZoneOffset;
  */
 final class TemporalDecoders {
 
+	private static final byte[] INFINITY = "infinity".getBytes(StandardCharsets.US_ASCII);
+
+	private static final byte[] MINUS_INFINITY = "-infinity".getBytes(StandardCharsets.US_ASCII);
+
 	/** {@code date} to {@link LocalDate}. */
-	static final TextDecoder DATE = TemporalDecoders::date;
+	static final TextDecoder DATE = parsing(TemporalDecoders::date);
 
 	/** {@code time} to {@link LocalTime}. */
-	static final TextDecoder TIME = TemporalDecoders::time;
+	static final TextDecoder TIME = parsing(TemporalDecoders::time);
 
 	/** {@code timetz} to {@link OffsetTime}. */
-	static final TextDecoder TIMETZ = TemporalDecoders::timetz;
+	static final TextDecoder TIMETZ = parsing(TemporalDecoders::timetz);
 
 	/** {@code timestamp} to {@link LocalDateTime}. */
-	static final TextDecoder TIMESTAMP = TemporalDecoders::timestamp;
+	static final TextDecoder TIMESTAMP = parsing(TemporalDecoders::timestamp);
 
 	/** {@code timestamptz} to {@link OffsetDateTime} in UTC. */
-	static final TextDecoder TIMESTAMPTZ = TemporalDecoders::timestamptz;
+	static final TextDecoder TIMESTAMPTZ = parsing(TemporalDecoders::timestamptz);
 
 	private TemporalDecoders() {
 	}
 
-	static Object date(String text) {
-		if (text.equals("infinity")) {
+	/** A decoder that parses the message bytes in place (the String form is for array elements). */
+	private static TextDecoder parsing(Function<Cursor, Object> parser) {
+		return new TextDecoder() {
+			@Override
+			public Object decode(String text) {
+				byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+				return parser.apply(new Cursor(bytes, 0, bytes.length));
+			}
+
+			@Override
+			public Object decode(byte[] data, int offset, int length) {
+				return parser.apply(new Cursor(data, offset, offset + length));
+			}
+		};
+	}
+
+	private static Object date(Cursor cursor) {
+		if (cursor.is(INFINITY)) {
 			return LocalDate.MAX;
 		}
-		if (text.equals("-infinity")) {
+		if (cursor.is(MINUS_INFINITY)) {
 			return LocalDate.MIN;
 		}
-		Cursor cursor = new Cursor(text);
 		LocalDate date = cursor.date();
 		return cursor.bc() ? bc(date) : date;
 	}
 
-	static Object time(String text) {
-		Cursor cursor = new Cursor(text);
+	private static Object time(Cursor cursor) {
 		LocalTime time = cursor.time();
 		cursor.end();
 		return time;
 	}
 
-	static Object timetz(String text) {
-		Cursor cursor = new Cursor(text);
+	private static Object timetz(Cursor cursor) {
 		LocalTime time = cursor.time();
 		ZoneOffset offset = cursor.offset();
 		cursor.end();
 		return OffsetTime.of(time, offset);
 	}
 
-	static Object timestamp(String text) {
-		if (text.equals("infinity")) {
+	private static Object timestamp(Cursor cursor) {
+		if (cursor.is(INFINITY)) {
 			return LocalDateTime.MAX;
 		}
-		if (text.equals("-infinity")) {
+		if (cursor.is(MINUS_INFINITY)) {
 			return LocalDateTime.MIN;
 		}
-		Cursor cursor = new Cursor(text);
 		LocalDate date = cursor.date();
 		cursor.expect(' ');
 		LocalTime time = cursor.time();
 		return LocalDateTime.of(cursor.bc() ? bc(date) : date, time);
 	}
 
-	static Object timestamptz(String text) {
-		if (text.equals("infinity")) {
+	private static Object timestamptz(Cursor cursor) {
+		if (cursor.is(INFINITY)) {
 			return OffsetDateTime.MAX;
 		}
-		if (text.equals("-infinity")) {
+		if (cursor.is(MINUS_INFINITY)) {
 			return OffsetDateTime.MIN;
 		}
-		Cursor cursor = new Cursor(text);
 		LocalDate date = cursor.date();
 		cursor.expect(' ');
 		LocalTime time = cursor.time();
@@ -102,15 +120,26 @@ final class TemporalDecoders {
 		return date.withYear(1 - date.getYear());
 	}
 
-	/** A read position in a date/time text; fails with the whole text in the message. */
+	/** A read position in the bytes of a date/time text; fails with the whole text in the message. */
 	private static final class Cursor {
 
-		private final String text;
+		private final byte[] data;
+
+		private final int start;
+
+		private final int end;
 
 		private int position;
 
-		Cursor(String text) {
-			this.text = text;
+		Cursor(byte[] data, int start, int end) {
+			this.data = data;
+			this.start = start;
+			this.end = end;
+			this.position = start;
+		}
+
+		boolean is(byte[] literal) {
+			return Arrays.equals(this.data, this.start, this.end, literal, 0, literal.length);
 		}
 
 		LocalDate date() {
@@ -131,9 +160,9 @@ final class TemporalDecoders {
 			int nanos = 0;
 			if (peek() == '.') {
 				this.position++;
-				int start = this.position;
+				int fractionStart = this.position;
 				nanos = number(1, 9);
-				for (int digits = this.position - start; digits < 9; digits++) {
+				for (int digits = this.position - fractionStart; digits < 9; digits++) {
 					nanos *= 10;
 				}
 			}
@@ -166,9 +195,9 @@ final class TemporalDecoders {
 		}
 
 		boolean bc() {
-			if (this.text.startsWith(" BC", this.position)) {
+			if (this.end - this.position == 3 && this.data[this.position] == ' ' && this.data[this.position + 1] == 'B'
+					&& this.data[this.position + 2] == 'C') {
 				this.position += 3;
-				end();
 				return true;
 			}
 			end();
@@ -176,7 +205,7 @@ final class TemporalDecoders {
 		}
 
 		void end() {
-			if (this.position != this.text.length()) {
+			if (this.position != this.end) {
 				throw invalid();
 			}
 		}
@@ -189,21 +218,21 @@ final class TemporalDecoders {
 		}
 
 		private char peek() {
-			return (this.position < this.text.length()) ? this.text.charAt(this.position) : 0;
+			return (this.position < this.end) ? (char) this.data[this.position] : 0;
 		}
 
 		private int number(int minDigits, int maxDigits) {
-			int start = this.position;
+			int first = this.position;
 			int value = 0;
-			while (this.position < this.text.length() && this.position - start < maxDigits) {
-				int digit = this.text.charAt(this.position) - '0';
+			while (this.position < this.end && this.position - first < maxDigits) {
+				int digit = this.data[this.position] - '0';
 				if (digit < 0 || digit > 9) {
 					break;
 				}
 				value = value * 10 + digit;
 				this.position++;
 			}
-			if (this.position - start < minDigits) {
+			if (this.position - first < minDigits) {
 				throw invalid();
 			}
 			return value;
@@ -211,7 +240,8 @@ final class TemporalDecoders {
 
 		private IllegalArgumentException invalid() {
 			return new IllegalArgumentException(
-					"Unexpected date/time text '" + this.text + "' at position " + this.position
+					"Unexpected date/time text '" + new String(this.data, this.start, this.end - this.start,
+							StandardCharsets.UTF_8) + "' at position " + (this.position - this.start)
 							+ " (DateStyle must be ISO)");
 		}
 

@@ -2,6 +2,7 @@ package dev.pgcdc.types;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.pgcdc.pgoutput.PgOutputMessage;
@@ -16,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * Built-in types come from a fixed table indexed by OID. Other OIDs (enums, domains, extension
  * types, arrays of those) are resolved once through the {@link TypeCatalog}, if one is given,
  * and cached; without a catalog, or when it does not know the type, values decode as their
- * text. Decoding a value is a table look-up plus the decoder: no I/O, no locks.
+ * text. Decoding a value is a table look-up plus the decoder: no I/O, no locks. The first use
+ * of a type that is not built in costs one catalog query, on the calling thread.
+ * <p>
+ * Thread-safe: types may be registered and resolved while other threads decode.
  * <p>
  * Type names ({@link #typeName(int)}) are {@code pg_type.typname}: {@code int4}, {@code text},
  * {@code _int4} for an {@code int4[]} array; types outside {@code pg_catalog} and
@@ -35,6 +39,9 @@ public final class TypeRegistry {
 
 	private final Map<Integer, String> announcedNames = new ConcurrentHashMap<>();
 
+	/** OIDs that fell back to text because the catalog was missing, failed or did not know them. */
+	private final Set<Integer> provisional = ConcurrentHashMap.newKeySet();
+
 	/** Create a registry that knows the built-in types only. */
 	public TypeRegistry() {
 		this.catalog = null;
@@ -49,13 +56,19 @@ public final class TypeRegistry {
 	}
 
 	/**
-	 * Remember a type named by a {@code Y} message. A type resolved before is resolved again
-	 * on its next use (the server announces a type again when it may have changed).
+	 * Remember a type named by a {@code Y} message. A type that fell back to text, or whose
+	 * name changed, is resolved again on its next use.
 	 * @param type the message
 	 */
 	public void register(PgOutputMessage.Type type) {
-		this.announcedNames.put(type.typeOid(), PgType.displayName(type.namespace(), type.name()));
-		this.resolved.remove(type.typeOid());
+		int oid = type.typeOid();
+		String name = PgType.displayName(type.namespace(), type.name());
+		this.announcedNames.put(oid, name);
+		TypeDecoder cached = this.resolved.get(oid);
+		if (this.provisional.contains(oid) || (cached != null && !cached.name().equals(name))) {
+			this.provisional.remove(oid);
+			this.resolved.remove(oid);
+		}
 	}
 
 	/**
@@ -149,7 +162,7 @@ public final class TypeRegistry {
 		String announced = this.announcedNames.get(typeOid);
 		String fallbackName = (announced != null) ? announced : "oid:" + Integer.toUnsignedLong(typeOid);
 		if (this.catalog == null || depth > MAX_DEPTH) {
-			return TypeDecoder.text(fallbackName);
+			return provisional(typeOid, fallbackName);
 		}
 		Optional<PgType> found;
 		try {
@@ -158,17 +171,22 @@ public final class TypeRegistry {
 		catch (RuntimeException ex) {
 			logger.warn("Cannot look up type {}; its values decode as text: {}", fallbackName, ex.getMessage());
 			logger.debug("Type look-up failure", ex);
-			return TypeDecoder.text(fallbackName);
+			return provisional(typeOid, fallbackName);
 		}
 		if (found.isEmpty()) {
 			logger.debug("Type {} not in the catalog; its values decode as text", fallbackName);
-			return TypeDecoder.text(fallbackName);
+			return provisional(typeOid, fallbackName);
 		}
 		PgType pgType = found.get();
 		TypeDecoder type = decoderFor(pgType, depth);
 		logger.debug("Resolved type {} (OID {}, kind '{}') to {} decoding", type.name(),
 				Integer.toUnsignedLong(typeOid), pgType.kind(), (type.binary() != null) ? "text and binary" : "text");
 		return type;
+	}
+
+	private TypeDecoder provisional(int typeOid, String name) {
+		this.provisional.add(typeOid);
+		return TypeDecoder.text(name);
 	}
 
 	private TypeDecoder decoderFor(PgType pgType, int depth) {

@@ -73,11 +73,28 @@ class TypeRegistryTests {
 	}
 
 	@Test
-	void aFailingCatalogMeansTextNotAnException() {
-		TypeRegistry broken = new TypeRegistry((oid) -> {
-			throw new IllegalStateException("connection refused");
+	void aFailingCatalogMeansTextNotAnExceptionAndTheNextTypeMessageRetries() {
+		AtomicInteger calls = new AtomicInteger();
+		TypeRegistry flaky = new TypeRegistry((oid) -> {
+			if (calls.incrementAndGet() == 1) {
+				throw new IllegalStateException("connection refused");
+			}
+			return Optional.ofNullable(CATALOG.get(oid));
 		});
-		assertThat(broken.decode(77777, -1, text("x"), 0)).isEqualTo("x");
+		assertThat(flaky.decode(POSINT, -1, text("5"), 0)).isEqualTo("5");
+		assertThat(flaky.decode(POSINT, -1, text("5"), 0)).isEqualTo("5");
+		assertThat(calls).hasValue(1);
+		flaky.register(new PgOutputMessage.Type(0, POSINT, "public", "posint"));
+		assertThat(flaky.decode(POSINT, -1, text("5"), 0)).isEqualTo(5);
+	}
+
+	@Test
+	void aTypeMessageForAResolvedTypeCausesNoNewLookUp() {
+		this.registry.decode(POSINT, -1, text("5"), 0);
+		int lookUps = this.lookUps.get();
+		this.registry.register(new PgOutputMessage.Type(0, POSINT, "public", "posint"));
+		this.registry.decode(POSINT, -1, text("5"), 0);
+		assertThat(this.lookUps).hasValue(lookUps);
 	}
 
 	@Test

@@ -6,7 +6,7 @@ package dev.pgcdc.types;
  * stateless and thread-safe.
  */
 @FunctionalInterface
-public interface BinaryDecoder {
+interface BinaryDecoder {
 
 	/**
 	 * Decode a value from its binary form.

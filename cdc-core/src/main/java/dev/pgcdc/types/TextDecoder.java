@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
  * sends it in text mode) into a Java value. Implementations are stateless and thread-safe.
  */
 @FunctionalInterface
-public interface TextDecoder {
+interface TextDecoder {
 
 	/**
 	 * Decode a value from its text.

@@ -111,6 +111,13 @@ final class TypeFixture {
 				"c_timestamptz", "'1969-12-31 23:59:59.999999+00'", "c_numeric", "'-0.5'", "c_numeric_scaled", "'-12.345'");
 		row("c_date", "'2038-01-19'", "c_timestamp", "'2038-01-19 03:14:08'",
 				"c_timestamptz", "'2038-01-19 03:14:08+00'", "c_numeric", "'100000000'", "c_int8", "'10000000000000000'");
+		row("c_date", "'5874897-12-31'", "c_timestamp", "'294276-12-31 23:59:59.999999'",
+				"c_timestamptz", "'294276-12-31 23:59:59.999999+00'", "c_float8", "'1.7976931348623157e308'",
+				"c_float4", "'-0'", "c_bpchar", "'a'", "c_json", "'{\"\\u00e9\": \"\\ud83d\\ude00\", \"n\": 1e400}'",
+				"c_jsonb", "'{\"n\": 1e-400, \"deep\": [[[[{\"x\": [null]}]]]]}'",
+				"c_text_arr", "ARRAY['a\"b\\c', E'tab\\there', 'ü']", "c_varchar_arr", "'{}'");
+		row("c_date", "'4713-01-01 BC'", "c_timestamp", "'4713-01-01 00:00:00 BC'",
+				"c_timestamptz", "'4713-01-01 00:00:00+00 BC'", "c_time", "'23:59:59.999999'");
 		row(); // every column NULL
 	}
 

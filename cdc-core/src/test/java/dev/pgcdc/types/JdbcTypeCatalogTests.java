@@ -9,8 +9,10 @@ import dev.pgcdc.test.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 class JdbcTypeCatalogTests {
 
@@ -42,6 +44,18 @@ class JdbcTypeCatalogTests {
 		assertThat(catalog.find(600).orElseThrow().isArray()).isFalse();
 		assertThat(catalog.find(1020).orElseThrow().elementOid()).isEqualTo(603);
 		assertThat(catalog.find(603).orElseThrow().delimiter()).isEqualTo(';');
+	}
+
+	@Test
+	void worksOverADataSourceAndFailsClearlyWhenItCannotConnect() {
+		PGSimpleDataSource dataSource = new PGSimpleDataSource();
+		dataSource.setUrl(database.jdbcUrl());
+		dataSource.setUser(database.username());
+		dataSource.setPassword(database.password());
+		assertThat(new JdbcTypeCatalog(dataSource).find(23).orElseThrow().name()).isEqualTo("int4");
+		dataSource.setDatabaseName("no_such_database");
+		assertThatIllegalStateException().isThrownBy(() -> new JdbcTypeCatalog(dataSource).find(23))
+			.withMessageContaining("Cannot read pg_type for type OID 23");
 	}
 
 	@Test

@@ -121,4 +121,29 @@ public sealed interface PgOutputMessage {
 			implements PgOutputMessage {
 	}
 
+	/** {@code b}: a prepared transaction starts (protocol 3+, {@code two_phase}). */
+	record BeginPrepare(LogSequenceNumber prepareLsn, LogSequenceNumber endLsn, Instant prepareTimestamp, long xid,
+			String gid) implements PgOutputMessage {
+	}
+
+	/** {@code P}: the transaction started by the last {@link BeginPrepare} was prepared (protocol 3+). */
+	record Prepare(int flags, LogSequenceNumber prepareLsn, LogSequenceNumber endLsn, Instant prepareTimestamp,
+			long xid, String gid) implements PgOutputMessage {
+	}
+
+	/** {@code K}: a prepared transaction committed ({@code COMMIT PREPARED}, protocol 3+). */
+	record CommitPrepared(int flags, LogSequenceNumber commitLsn, LogSequenceNumber endLsn, Instant commitTimestamp,
+			long xid, String gid) implements PgOutputMessage {
+	}
+
+	/** {@code r}: a prepared transaction rolled back ({@code ROLLBACK PREPARED}, protocol 3+). */
+	record RollbackPrepared(int flags, LogSequenceNumber prepareEndLsn, LogSequenceNumber rollbackEndLsn,
+			Instant prepareTimestamp, Instant rollbackTimestamp, long xid, String gid) implements PgOutputMessage {
+	}
+
+	/** {@code p}: a streamed transaction was prepared (protocol 3+). */
+	record StreamPrepare(int flags, LogSequenceNumber prepareLsn, LogSequenceNumber endLsn, Instant prepareTimestamp,
+			long xid, String gid) implements PgOutputMessage {
+	}
+
 }

@@ -236,6 +236,7 @@ final class CdcStreamFactory {
 			.replicaIdentity(this.properties.getReplicaIdentity())
 			.publication(this.publication)
 			.publicationMode(this.properties.getPublication().getMode())
+			.applicationName(this.applicationName)
 			.durable(this.properties.getSlot().isDurable())
 			.batchSize(this.properties.getBatchSize())
 			.queueCapacity(this.properties.getQueueCapacity())

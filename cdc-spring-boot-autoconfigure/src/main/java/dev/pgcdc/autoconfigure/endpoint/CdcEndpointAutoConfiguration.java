@@ -18,11 +18,12 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = CdcAutoConfiguration.class)
 @ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
 @ConditionalOnBean({ CdcSubscriptions.class, HandlerRegistry.class, CdcStreamLifecycle.class })
-@ConditionalOnAvailableEndpoint(CdcEndpoint.class)
 public final class CdcEndpointAutoConfiguration {
 
+	// on the method, so the class is only read once Actuator is known to be there
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnAvailableEndpoint(CdcEndpoint.class)
 	CdcEndpoint cdcEndpoint(CdcSubscriptions subscriptions, HandlerRegistry registry, CdcStreamLifecycle lifecycle) {
 		return new CdcEndpoint(subscriptions, registry, lifecycle::getStream);
 	}

@@ -17,10 +17,11 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = CdcAutoConfiguration.class)
 @ConditionalOnClass({ HealthIndicator.class, ConditionalOnEnabledHealthIndicator.class })
 @ConditionalOnBean(CdcStreamLifecycle.class)
-@ConditionalOnEnabledHealthIndicator("cdc")
 public final class CdcHealthContributorAutoConfiguration {
 
+	// on the method, so the class is only read once the health support is known to be there
 	@Bean
+	@ConditionalOnEnabledHealthIndicator("cdc")
 	@ConditionalOnMissingBean(name = "cdcHealthIndicator")
 	CdcHealthIndicator cdcHealthIndicator(CdcStreamLifecycle lifecycle) {
 		return new CdcHealthIndicator(lifecycle::getStream);

@@ -2,7 +2,6 @@ package dev.pgcdc.dispatch;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,7 +125,7 @@ public final class Dispatcher implements BatchHandler {
 	@Override
 	public void handle(TransactionBatch batch) {
 		if (batch.first()) {
-			this.disabledTables = disabledTables();
+			this.disabledTables = this.registry.disabledTables();
 		}
 		List<HandlerMethod> handlers = this.registry.handlers();
 		Map<HandlerMethod, List<ChangeEvent>> chunks = new LinkedHashMap<>();
@@ -144,16 +143,6 @@ public final class Dispatcher implements BatchHandler {
 				deliver(handler, chunk.get(0), chunk, List.copyOf(chunk));
 			}
 		}
-	}
-
-	private Set<TableName> disabledTables() {
-		Set<TableName> disabled = new HashSet<>();
-		this.registry.tableStats().forEach((table, stats) -> {
-			if (!stats.isEnabled()) {
-				disabled.add(table);
-			}
-		});
-		return disabled.isEmpty() ? Set.of() : disabled;
 	}
 
 	private void dispatch(ChangeEvent event, List<HandlerMethod> handlers, Map<HandlerMethod, List<ChangeEvent>> chunks) {

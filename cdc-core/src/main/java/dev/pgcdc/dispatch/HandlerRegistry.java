@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -124,6 +125,21 @@ public final class HandlerRegistry {
 		Map<TableName, TableStats> copy = new LinkedHashMap<>();
 		new TreeSet<>(this.tables.keySet()).forEach((name) -> copy.put(name, this.tables.get(name)));
 		return copy;
+	}
+
+	/**
+	 * The tables currently disabled, read by the dispatcher at each transaction boundary.
+	 * @return the disabled tables
+	 */
+	public Set<TableName> disabledTables() {
+		Set<TableName> disabled = null;
+		for (Map.Entry<TableName, TableStats> entry : this.tables.entrySet()) {
+			if (!entry.getValue().isEnabled()) {
+				disabled = (disabled != null) ? disabled : new HashSet<>();
+				disabled.add(entry.getKey());
+			}
+		}
+		return (disabled != null) ? disabled : Set.of();
 	}
 
 	/**

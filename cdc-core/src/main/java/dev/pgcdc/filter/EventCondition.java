@@ -1,15 +1,14 @@
 package dev.pgcdc.filter;
 
-
 import dev.pgcdc.event.ChangeEvent;
 import org.jspecify.annotations.Nullable;
-import org.springframework.context.expression.MapAccessor;
 import org.springframework.expression.EvaluationException;
 import org.springframework.expression.Expression;
 import org.springframework.expression.ExpressionParser;
 import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
 import org.springframework.expression.spel.support.DataBindingPropertyAccessor;
+import org.springframework.expression.spel.support.MapAccessor;
 import org.springframework.expression.spel.support.SimpleEvaluationContext;
 
 /**
@@ -30,6 +29,11 @@ import org.springframework.expression.spel.support.SimpleEvaluationContext;
 public final class EventCondition {
 
 	private static final ExpressionParser PARSER = new SpelExpressionParser();
+
+	// read-only: column values through #new.done as well as #new['done'], record accessors as properties
+	private static final MapAccessor MAP_ACCESSOR = new MapAccessor(false);
+
+	private static final DataBindingPropertyAccessor PROPERTY_ACCESSOR = DataBindingPropertyAccessor.forReadOnlyAccess();
 
 	private final String text;
 
@@ -63,7 +67,7 @@ public final class EventCondition {
 	 */
 	public boolean matches(ChangeEvent event) {
 		SimpleEvaluationContext context = SimpleEvaluationContext
-			.forPropertyAccessors(new MapAccessor(false), DataBindingPropertyAccessor.forReadOnlyAccess())
+			.forPropertyAccessors(MAP_ACCESSOR, PROPERTY_ACCESSOR)
 			.build();
 		context.setVariable("event", event);
 		context.setVariable("new", event.newRecord());

@@ -217,6 +217,15 @@ final class CdcStreamFactory {
 	}
 
 	/**
+	 * Whether there is anything to stream: handlers, {@code cdc.tables} or customizers
+	 * (which may add a consumer of their own).
+	 * @return {@code false} if starting a stream would only hold a slot
+	 */
+	boolean hasWork() {
+		return !this.registry.handlers().isEmpty() || !this.tables.isEmpty() || !this.customizers.isEmpty();
+	}
+
+	/**
 	 * Build the stream, subscribing the tables named by handlers and {@code cdc.tables}.
 	 * @param listener told about state changes
 	 * @return the stream, not started

@@ -3,6 +3,8 @@ package dev.pgcdc.autoconfigure;
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.StreamState;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 
@@ -11,12 +13,14 @@ import org.springframework.context.SmartLifecycle;
  * phase, once every handler is registered, and stopped early on shutdown. {@link #start()}
  * returns as soon as the stream thread runs (an unreachable server is retried in the
  * background); configuration problems found while starting fail start-up. Nothing connects
- * at bean creation. State changes are published as {@link CdcStreamStateChangedEvent}s.
+ * at bean creation, and nothing at all when there are no handlers and no {@code cdc.tables}. State changes are published as {@link CdcStreamStateChangedEvent}s.
  */
 public class CdcStreamLifecycle implements SmartLifecycle {
 
 	/** The phase: late start, early stop, as spring-kafka's listener containers. */
 	public static final int DEFAULT_PHASE = SmartLifecycle.DEFAULT_PHASE - 100;
+
+	private static final Logger logger = LoggerFactory.getLogger(CdcStreamLifecycle.class);
 
 	private final CdcStreamFactory streamFactory;
 
@@ -49,6 +53,10 @@ public class CdcStreamLifecycle implements SmartLifecycle {
 	public void start() {
 		synchronized (this.monitor) {
 			if (this.running) {
+				return;
+			}
+			if (!this.streamFactory.hasWork()) {
+				logger.info("No CDC handlers and no cdc.tables: not streaming");
 				return;
 			}
 			ChangeStream stream = this.streamFactory.create(this::stateChanged);

@@ -20,6 +20,7 @@ import dev.pgcdc.event.TableName;
 import dev.pgcdc.event.TransactionBatch;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
@@ -188,6 +189,21 @@ class CdcAutoConfigurationTests {
 				assertThat(handlers.failures).singleElement()
 					.satisfies((failure) -> assertThat(failure.attempts()).isEqualTo(2));
 			});
+	}
+
+	@Test
+	void lazyInitializationDoesNotDropHandlers() {
+		this.contextRunner.withBean(LazyInitializationBeanFactoryPostProcessor.class)
+			.withUserConfiguration(Handlers.class)
+			.run((context) -> assertThat(context.getBean(HandlerRegistry.class).handlers()).hasSize(1));
+	}
+
+	@Test
+	void startsNothingWithoutHandlersOrTables() {
+		this.contextRunner.withPropertyValues("cdc.auto-startup=true").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(CdcStreamLifecycle.class).getStream()).isNull();
+		});
 	}
 
 	@Test

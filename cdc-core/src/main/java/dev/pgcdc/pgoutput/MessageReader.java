@@ -130,14 +130,27 @@ final class MessageReader {
 	int readLength(String what) {
 		int length = readInt32();
 		if (length < 0 || length > remaining()) {
-			throw malformed(what + " length " + length + " at offset " + (this.position - 4 - this.start)
-					+ " exceeds the " + remaining() + " bytes left");
+			throw badLength(what, length);
 		}
 		return length;
 	}
 
+	/** Read the length of a tuple column value; the hot path, so no message is built unless needed. */
+	int readValueLength(int column) {
+		int length = readInt32();
+		if (length < 0 || length > remaining()) {
+			throw badLength("column " + column + " value", length);
+		}
+		return length;
+	}
+
+	private PgOutputException badLength(String what, int length) {
+		return malformed(what + " length " + length + " at offset " + (this.position - 4 - this.start)
+				+ " exceeds the " + remaining() + " bytes left");
+	}
+
 	byte[] readBytes(int length) {
-		require(length, "Byte" + length);
+		require(length, "Byte(n)");
 		byte[] copy = new byte[length];
 		System.arraycopy(this.array, this.position, copy, 0, length);
 		this.position += length;

@@ -331,7 +331,7 @@ public final class PgOutputDecoder {
 			switch (kind) {
 				case TupleData.TEXT:
 				case TupleData.BINARY:
-					int length = in.readLength("column " + i + " value");
+					int length = in.readValueLength(i);
 					lengths[i] = length;
 					offsets[i] = in.skip(length);
 					break;

@@ -1,7 +1,9 @@
 package dev.pgcdc.pgoutput;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -88,6 +90,24 @@ public sealed interface PgOutputMessage {
 		public boolean restartIdentity() {
 			return (this.options & RESTART_IDENTITY) != 0;
 		}
+
+		@Override
+		public boolean equals(Object other) {
+			return (other instanceof Truncate) && ((Truncate) other).streamXid == this.streamXid
+					&& ((Truncate) other).options == this.options
+					&& Arrays.equals(((Truncate) other).relationIds, this.relationIds);
+		}
+
+		@Override
+		public int hashCode() {
+			return Objects.hash(this.streamXid, this.options) * 31 + Arrays.hashCode(this.relationIds);
+		}
+
+		@Override
+		public String toString() {
+			return "Truncate[streamXid=" + this.streamXid + ", options=" + this.options + ", relationIds="
+					+ Arrays.toString(this.relationIds) + "]";
+		}
 	}
 
 	/** {@code M}: a {@code pg_logical_emit_message}; flag bit 1 means transactional. */
@@ -97,6 +117,27 @@ public sealed interface PgOutputMessage {
 		/** @return whether the message was emitted inside a transaction */
 		public boolean transactional() {
 			return (this.flags & 1) != 0;
+		}
+
+		@Override
+		public boolean equals(Object other) {
+			if (!(other instanceof Message)) {
+				return false;
+			}
+			Message that = (Message) other;
+			return that.streamXid == this.streamXid && that.flags == this.flags && that.lsn.equals(this.lsn)
+					&& that.prefix.equals(this.prefix) && Arrays.equals(that.content, this.content);
+		}
+
+		@Override
+		public int hashCode() {
+			return Objects.hash(this.streamXid, this.flags, this.lsn, this.prefix) * 31 + Arrays.hashCode(this.content);
+		}
+
+		@Override
+		public String toString() {
+			return "Message[streamXid=" + this.streamXid + ", flags=" + this.flags + ", lsn=" + this.lsn.asString()
+					+ ", prefix=" + this.prefix + ", content=" + this.content.length + " bytes]";
 		}
 	}
 

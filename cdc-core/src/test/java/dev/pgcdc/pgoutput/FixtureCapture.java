@@ -2,6 +2,7 @@ package dev.pgcdc.pgoutput;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,12 +34,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * It rewrites {@code cdc-core/src/test/resources/pgoutput/*.txt} and the benchmark frames in
  * {@code cdc-benchmarks/src/main/resources/pgoutput/}. LSNs, xids and timestamps change with
  * every capture; {@link PgOutputDecoderTests} only asserts what the scripts make deterministic.
- * Some messages are built by hand in {@link PgOutputDecoderTests} instead: two-phase (the test
- * server runs without {@code max_prepared_transactions}) and the Stream Abort of a whole
- * transaction, with and without protocol 4 parallel streaming. The SQL interface decodes after
- * the fact, and PostgreSQL 17 skips streaming a transaction it already knows aborted; a
- * transaction still open when the slot is read was not streamed either (tried with
- * {@code debug_logical_replication_streaming = immediate}), so those need a walsender.
+ * The two-phase messages are built by hand in {@link PgOutputDecoderHandBuiltTests} instead:
+ * the test server runs without {@code max_prepared_transactions}. A streamed transaction that
+ * aborts is read while still open ({@code -- read} in a script), because the SQL interface
+ * decodes after the fact and PostgreSQL does not stream a transaction it already knows aborted.
  */
 @EnabledIfSystemProperty(named = "pgcdc.capture", matches = "true")
 class FixtureCapture {
@@ -172,6 +171,22 @@ class FixtureCapture {
 						ROLLBACK TO SAVEPOINT sp;
 						SELECT pg_logical_emit_message(true, 'stream', 'in a streamed transaction');
 						COMMIT;
+						BEGIN;
+						INSERT INTO bulk SELECT g, 'z' FROM generate_series(2001, 2600) g;
+						-- read;
+						ROLLBACK;
+						""");
+	}
+
+	@Test
+	void parallelStreaming() throws Exception {
+		database.execute("CREATE TABLE bulk_parallel (id int PRIMARY KEY, payload text)");
+		capture("parallel", "'proto_version', '4', 'publication_names', 'pub', 'streaming', 'parallel'",
+				"SET logical_decoding_work_mem = '64kB'", """
+						BEGIN;
+						INSERT INTO bulk_parallel SELECT g, 'p' FROM generate_series(1, 600) g;
+						-- read;
+						ROLLBACK;
 						""");
 	}
 
@@ -219,7 +234,7 @@ class FixtureCapture {
 	private void capture(String name, String options, String readerSetup, String script, Path directory,
 			boolean gzip) throws Exception {
 		String slot = "fx_" + name;
-		database.execute("SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput')");
+		slotFunction("SELECT pg_create_logical_replication_slot(?, 'pgoutput')", slot);
 		List<String> lines = new ArrayList<>();
 		lines.add("# pgoutput fixture '" + name + "' captured by FixtureCapture from PostgreSQL " + serverVersion);
 		lines.add("# options: " + options.replace("'", "") + ((readerSetup != null) ? "; reader: " + readerSetup : ""));
@@ -246,15 +261,19 @@ class FixtureCapture {
 			read(reader, slot, options, lines);
 		}
 		finally {
-			database.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+			slotFunction("SELECT pg_drop_replication_slot(?)", slot);
 		}
 		write(directory.resolve(name + (gzip ? ".txt.gz" : ".txt")), lines, gzip);
 	}
 
 	private static void read(Connection reader, String slot, String options, List<String> lines) throws SQLException {
 		// The test server runs with synchronous_commit=off, but the SQL interface only decodes
-		// flushed WAL: a synchronous commit elsewhere flushes everything written before it.
-		database.execute("SET synchronous_commit = on; SELECT txid_current()");
+		// flushed WAL: a synchronous commit elsewhere flushes everything written before it. It
+		// must write WAL to be synchronous; a temporary table is not replicated.
+		try (Connection flusher = database.connect(); Statement statement = flusher.createStatement()) {
+			statement.execute("SET synchronous_commit = on");
+			statement.execute("CREATE TEMPORARY TABLE flush_marker ()");
+		}
 		try (PreparedStatement query = reader.prepareStatement(
 				"SELECT lsn, data FROM pg_logical_slot_get_binary_changes(?, NULL, NULL, " + options + ")")) {
 			query.setString(1, slot);
@@ -266,11 +285,18 @@ class FixtureCapture {
 		}
 	}
 
+	private static void slotFunction(String sql, String slot) throws SQLException {
+		try (Connection connection = database.connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, slot);
+			statement.execute();
+		}
+	}
+
 	private static void write(Path file, List<String> lines, boolean gzip) throws IOException {
 		Files.createDirectories(file.getParent());
 		try (OutputStream out = Files.newOutputStream(file);
 				OutputStream target = gzip ? new GZIPOutputStream(out) : out;
-				Writer writer = new java.io.OutputStreamWriter(target, StandardCharsets.UTF_8)) {
+				Writer writer = new OutputStreamWriter(target, StandardCharsets.UTF_8)) {
 			for (String line : lines) {
 				writer.write(line);
 				writer.write('\n');

@@ -214,10 +214,13 @@ class PgOutputDecoderTests {
 	void streamedTransactionCarriesItsXidInsideStreamBlocks() {
 		PgOutputDecoder decoder = new PgOutputDecoder(2, false);
 		List<Frame> frames = PgOutputFixtures.load("streaming");
-		List<PgOutputMessage> messages = frames.stream().map((frame) -> decoder.decode(frame.buffer(), frame.lsn()))
+		List<PgOutputMessage> all = frames.stream().map((frame) -> decoder.decode(frame.buffer(), frame.lsn()))
 			.collect(Collectors.toList());
 		assertThat(decoder.inStreamBlock()).isFalse();
-		assertThat(types(messages)).matches("SRI+EASMEc");
+		// a committed transaction with a rolled back savepoint, then one read while open and rolled back
+		assertThat(types(all)).matches("SRI+EASMEcSRI+ESEA");
+		int commitAt = types(all).indexOf('c');
+		List<PgOutputMessage> messages = all.subList(0, commitAt + 1);
 		StreamStart first = (StreamStart) messages.get(0);
 		assertThat(first.firstSegment()).isTrue();
 		long xid = first.xid();
@@ -247,8 +250,38 @@ class PgOutputDecoderTests {
 		StreamCommit commit = (StreamCommit) messages.get(messages.size() - 1);
 		assertThat(commit.xid()).isEqualTo(xid);
 		assertThat(commit.flags()).isZero();
-		assertThat(commit.endLsn()).isEqualTo(frames.get(frames.size() - 1).lsn());
+		assertThat(commit.endLsn()).isEqualTo(frames.get(commitAt).lsn());
 		assertThat(commit.commitLsn().asLong()).isLessThan(commit.endLsn().asLong());
+
+		List<PgOutputMessage> aborted = all.subList(commitAt + 1, all.size());
+		long abortedXid = ((StreamStart) aborted.get(0)).xid();
+		assertThat(abortedXid).isNotEqualTo(xid);
+		assertThat(aborted).filteredOn(Insert.class::isInstance)
+			.allSatisfy((insert) -> assertThat(((Insert) insert).streamXid()).isEqualTo(abortedXid));
+		// read again after the rollback, the server restarts the (empty) stream before aborting it
+		StreamStart restarted = (StreamStart) aborted.get(aborted.size() - 3);
+		assertThat(restarted.xid()).isEqualTo(abortedXid);
+		assertThat(restarted.firstSegment()).isTrue();
+		StreamAbort abort = (StreamAbort) aborted.get(aborted.size() - 1);
+		assertThat(abort).isEqualTo(new StreamAbort(abortedXid, abortedXid, null, null));
+	}
+
+	@Test
+	void parallelStreamingAbortCarriesItsLsnAndTimestamp() {
+		List<Frame> frames = PgOutputFixtures.load("parallel");
+		List<PgOutputMessage> messages = PgOutputFixtures.decode("parallel", 4, true);
+		assertThat(types(messages)).matches("SRI+ESEA");
+		long xid = ((StreamStart) messages.get(0)).xid();
+		assertThat(((Insert) messages.get(2)).newTuple().text(1)).isEqualTo("p");
+		StreamAbort abort = (StreamAbort) messages.get(messages.size() - 1);
+		assertThat(abort.xid()).isEqualTo(xid);
+		assertThat(abort.subXid()).isEqualTo(xid);
+		assertThat(abort.abortLsn()).isEqualTo(frames.get(frames.size() - 1).lsn());
+		assertThat(abort.abortTimestamp()).isAfter(Instant.parse("2024-01-01T00:00:00Z"));
+		// read without parallel streaming, the abort LSN and timestamp would be left unread
+		StreamAbort shortForm = (StreamAbort) new PgOutputDecoder(4, false)
+			.decode(frames.get(frames.size() - 1).buffer(), abort.abortLsn());
+		assertThat(shortForm.abortLsn()).isNull();
 	}
 
 	@Test
@@ -264,9 +297,10 @@ class PgOutputDecoderTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "pk_default", "pk_full", "nopk_full", "custom_type", "truncate", "messages", "toast",
-			"binary", "streaming", "origin" })
+			"binary", "streaming", "parallel", "origin" })
 	void everyCutShortMessageIsAPgOutputException(String fixture) {
-		PgOutputDecoder decoder = new PgOutputDecoder(2, false);
+		PgOutputDecoder decoder = fixture.equals("parallel") ? new PgOutputDecoder(4, true)
+				: new PgOutputDecoder(2, false);
 		for (Frame frame : PgOutputFixtures.load(fixture)) {
 			byte[] bytes = frame.bytes();
 			for (int length = 0; length < bytes.length; length++) {

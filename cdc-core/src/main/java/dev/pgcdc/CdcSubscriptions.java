@@ -88,8 +88,15 @@ public final class CdcSubscriptions {
 	 * @throws IllegalArgumentException if the name is not a valid table name
 	 */
 	public Optional<CdcSubscription> get(String table) {
-		TableName name = TableName.parse(table);
-		return subscribed().contains(name) ? Optional.of(describe(name)) : Optional.empty();
+		return get(TableName.parse(table));
+	}
+
+	/**
+	 * @param table a table
+	 * @return its subscription, empty when it is not subscribed
+	 */
+	public Optional<CdcSubscription> get(TableName table) {
+		return subscribed().contains(table) ? Optional.of(describe(table)) : Optional.empty();
 	}
 
 	/**
@@ -100,6 +107,16 @@ public final class CdcSubscriptions {
 	 * @throws CdcTableNotFoundException if it is not subscribed (use {@link #add(String)})
 	 */
 	public CdcSubscription enable(String table) {
+		return setEnabled(TableName.parse(table), true);
+	}
+
+	/**
+	 * Resume dispatch for a table from the next transaction on.
+	 * @param table a subscribed table
+	 * @return its subscription
+	 * @throws CdcTableNotFoundException if it is not subscribed
+	 */
+	public CdcSubscription enable(TableName table) {
 		return setEnabled(table, true);
 	}
 
@@ -111,11 +128,20 @@ public final class CdcSubscriptions {
 	 * @throws CdcTableNotFoundException if it is not subscribed
 	 */
 	public CdcSubscription disable(String table) {
+		return setEnabled(TableName.parse(table), false);
+	}
+
+	/**
+	 * Stop dispatch for a table from the next transaction on, without touching the stream.
+	 * @param table a subscribed table
+	 * @return its subscription
+	 * @throws CdcTableNotFoundException if it is not subscribed
+	 */
+	public CdcSubscription disable(TableName table) {
 		return setEnabled(table, false);
 	}
 
-	private CdcSubscription setEnabled(String table, boolean enabled) {
-		TableName name = TableName.parse(table);
+	private CdcSubscription setEnabled(TableName name, boolean enabled) {
 		synchronized (this.monitor) {
 			requireSubscribed(name);
 			TableStats stats = this.registry.table(name);
@@ -140,7 +166,17 @@ public final class CdcSubscriptions {
 	 * (not a table, publication in {@code existing} mode not covering it...)
 	 */
 	public CdcSubscription add(String table) {
-		TableName name = TableName.parse(table);
+		return add(TableName.parse(table));
+	}
+
+	/**
+	 * Subscribe a table while streaming; see {@link #add(String)}.
+	 * @param name a table
+	 * @return its subscription
+	 * @throws CdcTableNotFoundException if the table does not exist
+	 * @throws IllegalStateException if the stream is not running or the server refused
+	 */
+	public CdcSubscription add(TableName name) {
 		synchronized (this.monitor) {
 			ChangeStream stream = requireStream("add " + name);
 			if (stream.tables().contains(name)) {
@@ -167,7 +203,16 @@ public final class CdcSubscriptions {
 	 * @throws IllegalStateException if the stream is not running or the server refused
 	 */
 	public void remove(String table) {
-		TableName name = TableName.parse(table);
+		remove(TableName.parse(table));
+	}
+
+	/**
+	 * Unsubscribe a table; see {@link #remove(String)}.
+	 * @param name a subscribed table
+	 * @throws CdcTableNotFoundException if it is not subscribed
+	 * @throws IllegalStateException if the stream is not running or the server refused
+	 */
+	public void remove(TableName name) {
 		synchronized (this.monitor) {
 			requireSubscribed(name);
 			ChangeStream stream = requireStream("remove " + name);

@@ -89,7 +89,7 @@ public class CdcEndpoint {
 	 */
 	@ReadOperation
 	public @Nullable SubscriptionDescriptor subscription(@Selector String table) {
-		Optional<CdcSubscription> subscription = this.subscriptions.get(parse(table).toString());
+		Optional<CdcSubscription> subscription = this.subscriptions.get(parse(table));
 		return subscription.map(SubscriptionDescriptor::of).orElse(null);
 	}
 
@@ -103,7 +103,7 @@ public class CdcEndpoint {
 	 */
 	@WriteOperation
 	public WebEndpointResponse<?> configure(@Selector String table, boolean enabled) {
-		String name = parse(table).toString();
+		TableName name = parse(table);
 		try {
 			CdcSubscription subscription;
 			if (!enabled) {
@@ -129,7 +129,7 @@ public class CdcEndpoint {
 	 */
 	@DeleteOperation
 	public WebEndpointResponse<?> remove(@Selector String table) {
-		String name = parse(table).toString();
+		TableName name = parse(table);
 		try {
 			this.subscriptions.remove(name);
 			return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NO_CONTENT);

@@ -69,7 +69,7 @@ class CdcEndpointIntegrationTests {
 		TestDatabase database = TestPostgres.createDatabase("ops_endpoint");
 		database.execute("CREATE TABLE orders (id int PRIMARY KEY)", "CREATE TABLE counted (id int PRIMARY KEY)",
 				"CREATE TABLE marker (id serial PRIMARY KEY)", "CREATE TABLE extra (id int PRIMARY KEY)",
-				"CREATE TABLE later (id int PRIMARY KEY)", "CREATE VIEW a_view AS SELECT 1 AS one");
+				"CREATE TABLE later (id int PRIMARY KEY)", "CREATE TABLE \"Audit Log\" (id int PRIMARY KEY)", "CREATE VIEW a_view AS SELECT 1 AS one");
 		return database;
 	}
 
@@ -171,6 +171,18 @@ class CdcEndpointIntegrationTests {
 		await().untilAsserted(() -> assertThat(this.handlers.markers()).isEqualTo(markers + 1));
 		assertThat(this.handlers.all).doesNotContain("INSERT extra 3");
 		assertThat(this.handlers.subscriptionChanges).contains("public.extra REMOVED");
+	}
+
+	@Test
+	void quotedNamesAreTakenLiterally() throws Exception {
+		String path = "/actuator/cdc/%22Audit%20Log%22";
+		Response added = post(path, "{\"enabled\": true}");
+		assertThat(added.status()).isEqualTo(200);
+		assertThat(added.body().get("table").asString()).isEqualTo("public.Audit Log");
+		assertThat(published("public.Audit Log")).isTrue();
+		assertThat(get(path).body().get("enabled").asBoolean()).isTrue();
+		assertThat(delete(path).status()).isEqualTo(204);
+		assertThat(published("public.Audit Log")).isFalse();
 	}
 
 	@Test

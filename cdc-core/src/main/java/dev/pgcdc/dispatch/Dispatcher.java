@@ -161,7 +161,8 @@ public final class Dispatcher implements BatchHandler {
 			return;
 		}
 		for (HandlerMethod handler : handlers) {
-			if (handler.definition().isMessageHandler() || !handler.watches(table)) {
+			if (handler.definition().isMessageHandler() || !handler.watches(table)
+					|| !handler.filter().acceptsOperation(event.operation())) {
 				continue;
 			}
 			boolean accepted;

@@ -106,6 +106,15 @@ public final class EventFilter {
 		return this.condition == null || this.condition.matches(event);
 	}
 
+	/**
+	 * Whether events of this operation may pass (the first test of {@link #accepts}).
+	 * @param operation the operation
+	 * @return {@code true} if the filter accepts the operation
+	 */
+	public boolean acceptsOperation(Operation operation) {
+		return this.operations.contains(operation);
+	}
+
 	/** @return the operations accepted */
 	public Set<Operation> operations() {
 		return Collections.unmodifiableSet(this.operations);

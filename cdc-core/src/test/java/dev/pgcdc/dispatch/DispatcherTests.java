@@ -167,6 +167,8 @@ class DispatcherTests {
 				event("users", Operation.DELETE, null, row("id", 3), 8)));
 		dispatcher.handle(batch(9, true, true, event("users", Operation.DELETE, null, row("id", 3), 9)));
 		assertThat(this.calls).containsExactly("list:2", "list:1");
+		assertThat(this.registry.handler("list").orElseThrow().stats().filtered()).as("other operations are not filtered")
+			.isZero();
 	}
 
 	@Test

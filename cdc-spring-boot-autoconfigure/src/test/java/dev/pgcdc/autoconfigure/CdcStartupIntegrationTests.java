@@ -49,6 +49,27 @@ class CdcStartupIntegrationTests {
 	}
 
 	@Test
+	void appliesReplicaIdentityGloballyAndPerTable() {
+		database.execute("CREATE TABLE IF NOT EXISTS todos (id int PRIMARY KEY)");
+		CdcHandlersIntegrationTests.runner(database)
+			.withUserConfiguration(UserHandlers.class)
+			.withPropertyValues("cdc.tables=todos", "cdc.replica-identity=default", "cdc.table.todos.replica-identity=full")
+			.run((context) -> {
+				CdcHandlersIntegrationTests.awaitStreaming(context);
+				assertThat(replicaIdentity("users")).isEqualTo("d");
+				assertThat(replicaIdentity("todos")).isEqualTo("f");
+			});
+	}
+
+	@Test
+	void existingPublicationModeFailsClearlyWhenItIsMissing() {
+		CdcHandlersIntegrationTests.runner(database)
+			.withUserConfiguration(UserHandlers.class)
+			.withPropertyValues("cdc.publication.mode=existing", "cdc.publication.name=not_there")
+			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("not_there"));
+	}
+
+	@Test
 	void unknownFilterColumnFailsStartupNamingBeanAndMethod() {
 		CdcHandlersIntegrationTests.runner(database)
 			.withUserConfiguration(UnknownColumn.class)
@@ -74,6 +95,21 @@ class CdcStartupIntegrationTests {
 		CdcHandlersIntegrationTests.runner(database)
 			.withUserConfiguration(MissingTable.class)
 			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("nowhere"));
+	}
+
+	private static String replicaIdentity(String table) {
+		try (Connection connection = database.connect();
+				PreparedStatement statement = connection
+					.prepareStatement("SELECT relreplident::text FROM pg_class WHERE oid = to_regclass(?)")) {
+			statement.setString(1, table);
+			try (ResultSet result = statement.executeQuery()) {
+				assertThat(result.next()).isTrue();
+				return result.getString(1);
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	private static List<String> slots() {

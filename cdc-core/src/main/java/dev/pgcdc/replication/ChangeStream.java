@@ -1,6 +1,7 @@
 package dev.pgcdc.replication;
 
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,6 +16,7 @@ import java.util.function.Consumer;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.types.JdbcTypeCatalog;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -62,14 +64,20 @@ public final class ChangeStream implements AutoCloseable {
 
 	private final StartupSequence startup;
 
+	private final LagProbe lag;
+
 	private volatile @Nullable Running running;
 
 	private ChangeStream(StreamSettings settings) {
 		this.settings = settings;
 		this.tables = new ConcurrentSkipListSet<>(settings.tables());
-		this.types = settings.types();
 		this.state = new StateTracker(settings.slot(), settings.listeners());
-		this.startup = new StartupSequence(settings, new ConnectionFactory(settings));
+		ConnectionFactory connections = new ConnectionFactory(settings);
+		// enums, domains, extension types and arrays of them are looked up once in pg_type
+		this.types = (settings.types() != null) ? settings.types()
+				: new TypeRegistry(new JdbcTypeCatalog(connections::adminForCatalog));
+		this.startup = new StartupSequence(settings, connections);
+		this.lag = new LagProbe(connections, Clock.systemUTC());
 	}
 
 	/** @return a new builder */
@@ -212,6 +220,16 @@ public final class ChangeStream implements AutoCloseable {
 			this.statistics.received(current.runner().serverPosition());
 		}
 		return this.statistics.snapshot(this.state.get(), this.settings, flushed);
+	}
+
+	/**
+	 * How far the stream is behind the server. While connected, asks the server for its
+	 * current WAL position on a short-lived plain connection (answers are reused for a
+	 * second); otherwise the byte lag is unknown.
+	 * @return the lag
+	 */
+	public StreamLag lag() {
+		return this.lag.measure(status());
 	}
 
 	/** @return the subscribed tables */
@@ -461,8 +479,8 @@ public final class ChangeStream implements AutoCloseable {
 		}
 
 		/**
-		 * @param types decodes column values (default: a registry of the built-in types; pass
-		 * one with a type catalog so enums, domains and extension types resolve)
+		 * @param types decodes column values (default: a registry that looks enums, domains and
+		 * extension types up once in {@code pg_type} over the stream's own connection)
 		 * @return this
 		 */
 		public Builder typeRegistry(TypeRegistry types) {
@@ -511,7 +529,7 @@ public final class ChangeStream implements AutoCloseable {
 					this.durable, this.batchSize, this.queueCapacity, this.statusInterval,
 					(this.backOff != null) ? this.backOff : defaultBackOff(), List.copyOf(this.listeners),
 					this.startupCheck, handler(), this.streaming,
-					(this.types != null) ? this.types : new TypeRegistry());
+					this.types);
 			return new ChangeStream(settings);
 		}
 

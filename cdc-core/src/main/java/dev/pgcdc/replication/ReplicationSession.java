@@ -63,7 +63,10 @@ final class ReplicationSession implements AutoCloseable {
 				.withStartPosition(start)
 				.withSlotOption("proto_version", protocol)
 				.withSlotOption("publication_names", TableName.quote(settings.publication()))
-				.withStatusInterval((int) Math.max(1, settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS);
+				.withStatusInterval((int) Math.max(1, settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS)
+				// only the AckTracker may move the flushed position: pgjdbc's automatic flush would confirm
+				// a keepalive position past a message still waiting for its handler
+				.withAutomaticFlush(false);
 			if (server.supportsMessages()) {
 				builder.withSlotOption("messages", true);
 			}

@@ -232,6 +232,12 @@ public final class ChangeStream implements AutoCloseable {
 		return this.lag.measure(status());
 	}
 
+	/** @return whether the current session receives binary values (for tests) */
+	boolean binaryInUse() {
+		Running current = this.running;
+		return current != null && current.runner().binaryInUse();
+	}
+
 	/** @return the subscribed tables */
 	public Set<TableName> tables() {
 		return Set.copyOf(this.tables);
@@ -338,6 +344,8 @@ public final class ChangeStream implements AutoCloseable {
 		private @Nullable Consumer<ChangeEvent> onEvent;
 
 		private boolean streaming;
+
+		private boolean binary;
 
 		private @Nullable TypeRegistry types;
 
@@ -488,6 +496,19 @@ public final class ChangeStream implements AutoCloseable {
 			return this;
 		}
 
+		/**
+		 * Opt in to binary values ({@code pgoutput} {@code binary 'true'}, PostgreSQL 14+). Used
+		 * only while every column of every published table has a binary decoder in the type
+		 * registry; a table or column added later without one makes the stream reconnect in
+		 * text format (for a temporary slot, on a new slot). Off by default.
+		 * @param binary whether to request binary values
+		 * @return this
+		 */
+		public Builder binary(boolean binary) {
+			this.binary = binary;
+			return this;
+		}
+
 		/** @param handler receives batches @return this */
 		public Builder handler(BatchHandler handler) {
 			this.handler = handler;
@@ -528,7 +549,7 @@ public final class ChangeStream implements AutoCloseable {
 					this.replicaIdentity, Map.copyOf(this.tableIdentities), publicationName, this.publicationMode, slotName,
 					this.durable, this.batchSize, this.queueCapacity, this.statusInterval,
 					(this.backOff != null) ? this.backOff : defaultBackOff(), List.copyOf(this.listeners),
-					this.startupCheck, handler(), this.streaming,
+					this.startupCheck, handler(), this.streaming, this.binary,
 					this.types);
 			return new ChangeStream(settings);
 		}

@@ -59,6 +59,8 @@ final class StreamRunner implements Runnable {
 
 	private boolean confirmOnExit;
 
+	private boolean binaryRefused;
+
 	private int walsender;
 
 	StreamRunner(StreamSettings settings, Supplier<Collection<TableName>> tables, TypeRegistry types,
@@ -72,6 +74,12 @@ final class StreamRunner implements Runnable {
 		this.ack = new AckTracker(this::flushed);
 		this.statistics = statistics;
 		this.state = state;
+	}
+
+	/** @return whether the current session receives binary values */
+	boolean binaryInUse() {
+		ReplicationSession current = this.session;
+		return current != null && current.binary();
 	}
 
 	/** @return what decides the flushed position */
@@ -239,7 +247,7 @@ final class StreamRunner implements Runnable {
 		}
 		try {
 			ReplicationSession opened = ReplicationSession.open(this.connections, this.slots, this.settings, info,
-					this.ack.flushed());
+					this.ack.flushed(), binary(info));
 			this.backOff = null;
 			return opened;
 		}
@@ -249,6 +257,16 @@ final class StreamRunner implements Runnable {
 				return null;
 			}
 			throw ex;
+		}
+	}
+
+	/** @return whether to ask for binary values on the next session */
+	private boolean binary(ServerInfo info) throws SQLException {
+		if (!this.settings.binary() || this.binaryRefused || !info.supportsBinary()) {
+			return false;
+		}
+		try (Connection connection = this.connections.admin()) {
+			return BinaryFormat.usable(connection, this.settings.publication(), this.types);
 		}
 	}
 
@@ -302,6 +320,13 @@ final class StreamRunner implements Runnable {
 		if (this.stopRequested || failed() || ex instanceof StreamReader.StoppedException
 				|| ex instanceof InterruptedException) {
 			return false;
+		}
+		if (ex instanceof BinaryFormat.UnsupportedColumnException) {
+			// a table or column without a binary decoder appeared: text format from now on
+			this.binaryRefused = true;
+			logger.warn("{}", ex.getMessage());
+			lost(ex);
+			return true;
 		}
 		if (ex instanceof CdcConfigurationException || ex instanceof PgOutputException) {
 			fail(ex);

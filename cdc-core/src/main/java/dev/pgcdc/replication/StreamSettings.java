@@ -33,13 +33,14 @@ import org.springframework.util.backoff.BackOff;
  * @param startupCheck extra checks of the subscribed tables, or {@code null}
  * @param handler receives the batches
  * @param streaming whether to ask the server to stream large in-progress transactions
+ * @param binary whether to ask for binary values where every column type allows it
  * @param types decodes column values; {@code null} for one backed by the server's catalog
  */
 record StreamSettings(String url, @Nullable String username, @Nullable String password, String applicationName,
 		List<TableName> tables, ReplicaIdentity replicaIdentity, Map<TableName, ReplicaIdentity> tableIdentities,
 		String publication, PublicationMode publicationMode, String slot, boolean durable, int batchSize,
 		int queueCapacity, Duration statusInterval, BackOff backOff, List<StreamListener> listeners,
-		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming,
+		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming, boolean binary,
 		@Nullable TypeRegistry types) {
 
 	/**

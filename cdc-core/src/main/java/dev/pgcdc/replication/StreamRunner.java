@@ -169,6 +169,11 @@ final class StreamRunner implements Runnable {
 		}
 		finally {
 			confirmDurableSlot();
+			Dispatcher current = this.dispatcher;
+			if (current != null) {
+				// a failed stream dispatches nothing more: its threads end, stop() only tidies up
+				current.stop();
+			}
 		}
 	}
 

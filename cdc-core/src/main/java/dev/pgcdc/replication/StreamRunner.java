@@ -53,7 +53,7 @@ final class StreamRunner implements Runnable {
 
 	private volatile @Nullable ServerInfo server;
 
-	private @Nullable ReplicationSession firstSession;
+	private volatile @Nullable ReplicationSession firstSession;
 
 	private @Nullable BackOffExecution backOff;
 
@@ -79,6 +79,10 @@ final class StreamRunner implements Runnable {
 	/** @return whether the current session receives binary values */
 	boolean binaryInUse() {
 		ReplicationSession current = this.session;
+		if (current == null) {
+			// start() opened it; the reader thread may not have taken it over yet
+			current = this.firstSession;
+		}
 		return current != null && current.binary();
 	}
 
@@ -152,6 +156,11 @@ final class StreamRunner implements Runnable {
 					if (!handleFailure(ex)) {
 						return;
 					}
+				}
+				catch (Error ex) {
+					// out of memory or worse on the reader: say so instead of leaving a silent STREAMING
+					fail(ex);
+					return;
 				}
 				finally {
 					// only a session this stream was streaming on ends with its own walsender letting go
@@ -388,7 +397,11 @@ final class StreamRunner implements Runnable {
 			}
 			return null;
 		}
-		CdcConfigurationException configuration = SqlErrors.explain(ex, this.settings, during);
+		// once streaming, only a vanished publication or slot (42704) is beyond a reconnect; other
+		// errors (a copy the driver gave up on, a server in recovery) are worth another session
+		boolean streaming = this.session != null;
+		CdcConfigurationException configuration = (!streaming || "42704".equals(ex.getSQLState()))
+				? SqlErrors.explain(ex, this.settings, during) : null;
 		if (configuration != null) {
 			return configuration;
 		}

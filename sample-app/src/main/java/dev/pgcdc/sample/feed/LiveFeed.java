@@ -10,6 +10,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.http.MediaType;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
@@ -28,6 +30,8 @@ public class LiveFeed implements DisposableBean {
 	/** How many entries a newly opened page is sent first. */
 	static final int HISTORY = 50;
 
+	private static final long RECONNECT_MILLIS = 2000;
+
 	private final List<SseEmitter> emitters = new CopyOnWriteArrayList<>();
 
 	private final Deque<Entry> history = new ArrayDeque<>();
@@ -44,6 +48,8 @@ public class LiveFeed implements DisposableBean {
 		emitter.onCompletion(() -> this.emitters.remove(emitter));
 		emitter.onTimeout(() -> this.emitters.remove(emitter));
 		emitter.onError((ex) -> this.emitters.remove(emitter));
+		// a first line now, so the response headers go out and the page knows it is connected
+		send(emitter, SseEmitter.event().comment("pgcdc sample feed").reconnectTime(RECONNECT_MILLIS));
 		this.sender.execute(() -> {
 			for (Entry entry : recent()) {
 				if (!send(emitter, entry)) {
@@ -86,8 +92,12 @@ public class LiveFeed implements DisposableBean {
 	}
 
 	private static boolean send(SseEmitter emitter, Entry entry) {
+		return send(emitter, SseEmitter.event().name(entry.name()).data(entry.data(), MediaType.APPLICATION_JSON));
+	}
+
+	private static boolean send(SseEmitter emitter, SseEmitter.SseEventBuilder event) {
 		try {
-			emitter.send(SseEmitter.event().name(entry.name()).data(entry.data(), MediaType.APPLICATION_JSON));
+			emitter.send(event);
 			return true;
 		}
 		catch (IOException | IllegalStateException ex) {
@@ -97,9 +107,19 @@ public class LiveFeed implements DisposableBean {
 		}
 	}
 
+	/**
+	 * End the open streams when the application closes, before the web server's graceful
+	 * shutdown would wait for them in vain.
+	 */
+	@EventListener(ContextClosedEvent.class)
+	public void close() {
+		this.emitters.forEach(SseEmitter::complete);
+		this.emitters.clear();
+	}
+
 	@Override
 	public void destroy() {
-		this.emitters.forEach(SseEmitter::complete);
+		close();
 		this.sender.shutdownNow();
 	}
 

@@ -1,7 +1,9 @@
 package dev.pgcdc.pgoutput;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -88,6 +90,24 @@ public sealed interface PgOutputMessage {
 		public boolean restartIdentity() {
 			return (this.options & RESTART_IDENTITY) != 0;
 		}
+
+		@Override
+		public boolean equals(Object other) {
+			return (other instanceof Truncate) && ((Truncate) other).streamXid == this.streamXid
+					&& ((Truncate) other).options == this.options
+					&& Arrays.equals(((Truncate) other).relationIds, this.relationIds);
+		}
+
+		@Override
+		public int hashCode() {
+			return Objects.hash(this.streamXid, this.options) * 31 + Arrays.hashCode(this.relationIds);
+		}
+
+		@Override
+		public String toString() {
+			return "Truncate[streamXid=" + this.streamXid + ", options=" + this.options + ", relationIds="
+					+ Arrays.toString(this.relationIds) + "]";
+		}
 	}
 
 	/** {@code M}: a {@code pg_logical_emit_message}; flag bit 1 means transactional. */
@@ -97,6 +117,27 @@ public sealed interface PgOutputMessage {
 		/** @return whether the message was emitted inside a transaction */
 		public boolean transactional() {
 			return (this.flags & 1) != 0;
+		}
+
+		@Override
+		public boolean equals(Object other) {
+			if (!(other instanceof Message)) {
+				return false;
+			}
+			Message that = (Message) other;
+			return that.streamXid == this.streamXid && that.flags == this.flags && that.lsn.equals(this.lsn)
+					&& that.prefix.equals(this.prefix) && Arrays.equals(that.content, this.content);
+		}
+
+		@Override
+		public int hashCode() {
+			return Objects.hash(this.streamXid, this.flags, this.lsn, this.prefix) * 31 + Arrays.hashCode(this.content);
+		}
+
+		@Override
+		public String toString() {
+			return "Message[streamXid=" + this.streamXid + ", flags=" + this.flags + ", lsn=" + this.lsn.asString()
+					+ ", prefix=" + this.prefix + ", content=" + this.content.length + " bytes]";
 		}
 	}
 
@@ -119,6 +160,31 @@ public sealed interface PgOutputMessage {
 	 */
 	record StreamAbort(long xid, long subXid, @Nullable LogSequenceNumber abortLsn, @Nullable Instant abortTimestamp)
 			implements PgOutputMessage {
+	}
+
+	/** {@code b}: a prepared transaction starts (protocol 3+, {@code two_phase}). */
+	record BeginPrepare(LogSequenceNumber prepareLsn, LogSequenceNumber endLsn, Instant prepareTimestamp, long xid,
+			String gid) implements PgOutputMessage {
+	}
+
+	/** {@code P}: the transaction started by the last {@link BeginPrepare} was prepared (protocol 3+). */
+	record Prepare(int flags, LogSequenceNumber prepareLsn, LogSequenceNumber endLsn, Instant prepareTimestamp,
+			long xid, String gid) implements PgOutputMessage {
+	}
+
+	/** {@code K}: a prepared transaction committed ({@code COMMIT PREPARED}, protocol 3+). */
+	record CommitPrepared(int flags, LogSequenceNumber commitLsn, LogSequenceNumber endLsn, Instant commitTimestamp,
+			long xid, String gid) implements PgOutputMessage {
+	}
+
+	/** {@code r}: a prepared transaction rolled back ({@code ROLLBACK PREPARED}, protocol 3+). */
+	record RollbackPrepared(int flags, LogSequenceNumber prepareEndLsn, LogSequenceNumber rollbackEndLsn,
+			Instant prepareTimestamp, Instant rollbackTimestamp, long xid, String gid) implements PgOutputMessage {
+	}
+
+	/** {@code p}: a streamed transaction was prepared (protocol 3+). */
+	record StreamPrepare(int flags, LogSequenceNumber prepareLsn, LogSequenceNumber endLsn, Instant prepareTimestamp,
+			long xid, String gid) implements PgOutputMessage {
 	}
 
 }

@@ -1,14 +1,27 @@
 package dev.pgcdc.replication;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Consumer;
 
+import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.replication.TableResolver.ResolvedTable;
+import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
+import org.postgresql.replication.LogSequenceNumber;
+import org.springframework.util.Assert;
 import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * A running logical replication consumer: the plain Java entry point, usable without Spring.
@@ -16,15 +29,42 @@ import org.springframework.util.backoff.BackOff;
  * try (ChangeStream stream = ChangeStream.builder()
  *         .url("jdbc:postgresql://localhost/app").username("app").password("secret")
  *         .tables("users", "todos")
- *         .onEvent(event -> System.out.println(event))
+ *         .onEvent(event -> System.out.println(event.operation() + " " + event.newRecord()))
  *         .start()) {
- *     ...
+ *     ...   // events arrive on the stream's dispatcher thread until the stream is closed
  * }
  * }</pre>
  * <p>
- * STUB: the public surface the Spring layer codes against; the replication work fills it in.
+ * {@link #start()} checks the server, the tables, publication and replica identity and fails
+ * with a {@link CdcConfigurationException} for anything retrying cannot fix. It then streams
+ * on two threads of its own: a reader that receives and decodes, and a dispatcher that hands
+ * batches to the handler in commit order and acknowledges each transaction after its handling
+ * returned. A lost connection is retried with back-off ({@link StreamState#RECONNECTING}); a
+ * durable slot held by another consumer puts this one in {@link StreamState#STANDBY} until it
+ * frees. With a temporary slot (the default) changes made while no connection exists are not
+ * delivered; with a durable slot every committed change is delivered at least once.
  */
 public final class ChangeStream implements AutoCloseable {
+
+	private final StreamSettings settings;
+
+	private final Set<TableName> tables;
+
+	private final StreamStatistics statistics = new StreamStatistics();
+
+	private final StateTracker state;
+
+	private final Object lifecycle = new Object();
+
+	private final TypeRegistry types = new TypeRegistry();
+
+	private volatile @Nullable Running running;
+
+	private ChangeStream(StreamSettings settings) {
+		this.settings = settings;
+		this.tables = new ConcurrentSkipListSet<>(settings.tables());
+		this.state = new StateTracker(settings.slot(), settings.listeners());
+	}
 
 	/** @return a new builder */
 	public static Builder builder() {
@@ -34,17 +74,68 @@ public final class ChangeStream implements AutoCloseable {
 	/**
 	 * Prepare (server checks, tables, publication, replica identity) and start streaming on a
 	 * thread of its own. Configuration errors are thrown here; an unreachable server is not an
-	 * error: the stream retries in the background with back-off.
+	 * error: the stream retries in the background with back-off. Starting a started stream
+	 * does nothing.
 	 * @return this stream
 	 * @throws CdcConfigurationException for a problem retrying cannot fix
 	 */
 	public ChangeStream start() {
-		throw new UnsupportedOperationException("not yet");
+		synchronized (this.lifecycle) {
+			if (this.running != null) {
+				return this;
+			}
+			this.state.change(StreamState.STARTING, this.settings.describe(), null);
+			AckTracker[] ack = new AckTracker[1];
+			StreamRunner[] runner = new StreamRunner[1];
+			ack[0] = new AckTracker((lsn) -> {
+				if (runner[0] != null) {
+					runner[0].flushed(lsn);
+				}
+			});
+			runner[0] = new StreamRunner(this.settings, () -> List.copyOf(this.tables), this.types, ack[0],
+					this.statistics, this.state);
+			Dispatcher dispatcher = new Dispatcher(this.settings.queueCapacity(), this.settings.handler(), ack[0],
+					this.statistics, runner[0]::serverPosition,
+					Math.max(1, Math.min(1000, this.settings.statusInterval().toMillis())), runner[0]::handlerFailed);
+			runner[0].dispatcher(dispatcher);
+			try {
+				runner[0].startFirst();
+			}
+			catch (RuntimeException ex) {
+				this.statistics.error(ex);
+				this.state.change(StreamState.FAILED, ex.getMessage(), ex);
+				throw ex;
+			}
+			Thread dispatcherThread = new Thread(dispatcher, "pgcdc-dispatch-" + this.settings.slot());
+			Thread readerThread = new Thread(runner[0], "pgcdc-read-" + this.settings.slot());
+			this.running = new Running(runner[0], dispatcher, ack[0], dispatcherThread, readerThread);
+			dispatcherThread.start();
+			readerThread.start();
+			return this;
+		}
 	}
 
-	/** Stop streaming and wait until the reader and dispatcher threads have ended. */
+	/**
+	 * Stop streaming and wait until the reader and dispatcher threads have ended. The batch
+	 * being handled completes; queued batches are dropped unacknowledged. A temporary slot
+	 * disappears with the connection; a durable slot keeps its position. Stopping a stopped
+	 * stream does nothing.
+	 */
 	public void stop() {
-		throw new UnsupportedOperationException("not yet");
+		Running current;
+		synchronized (this.lifecycle) {
+			current = this.running;
+			if (current == null) {
+				return;
+			}
+			this.running = null;
+		}
+		current.runner().requestStop();
+		current.dispatcher().stop();
+		join(current.dispatcherThread());
+		current.readerThread().interrupt();
+		join(current.readerThread());
+		this.state.change(StreamState.STOPPED, null, null);
 	}
 
 	/**
@@ -52,7 +143,34 @@ public final class ChangeStream implements AutoCloseable {
 	 * @param callback run once both threads have ended
 	 */
 	public void stop(Runnable callback) {
-		throw new UnsupportedOperationException("not yet");
+		Thread stopper = new Thread(() -> {
+			try {
+				stop();
+			}
+			finally {
+				callback.run();
+			}
+		}, "pgcdc-stop-" + this.settings.slot());
+		stopper.start();
+	}
+
+	private static void join(Thread thread) {
+		if (thread == Thread.currentThread()) {
+			// stop() called from a handler: the thread ends when the handler returns
+			return;
+		}
+		boolean interrupted = false;
+		while (thread.isAlive()) {
+			try {
+				thread.join();
+			}
+			catch (InterruptedException ex) {
+				interrupted = true;
+			}
+		}
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Override
@@ -60,127 +178,245 @@ public final class ChangeStream implements AutoCloseable {
 		stop();
 	}
 
-	/** @return whether the stream was started and not stopped */
+	/** @return whether the stream was started and not stopped (also while FAILED, until stopped) */
 	public boolean isRunning() {
-		throw new UnsupportedOperationException("not yet");
+		return this.running != null;
 	}
 
 	/** @return the current state */
 	public StreamState state() {
-		throw new UnsupportedOperationException("not yet");
+		return this.state.get();
 	}
 
 	/** @return a snapshot of the stream */
 	public StreamStatus status() {
-		throw new UnsupportedOperationException("not yet");
+		Running current = this.running;
+		LogSequenceNumber flushed = (current != null) ? current.ack().flushed() : LogSequenceNumber.INVALID_LSN;
+		return this.statistics.snapshot(this.state.get(), this.settings, flushed);
 	}
 
 	/** @return the subscribed tables */
 	public Set<TableName> tables() {
-		throw new UnsupportedOperationException("not yet");
+		return Set.copyOf(this.tables);
+	}
+
+	/** @return the replication slot name */
+	public String slot() {
+		return this.settings.slot();
+	}
+
+	/** @return the publication name */
+	public String publication() {
+		return this.settings.publication();
 	}
 
 	/**
-	 * Add a table to the publication (applying its replica identity) while streaming.
+	 * Add a table to the publication (applying its replica identity) while streaming. Its
+	 * changes arrive from the next transaction on.
 	 * @param table the table
 	 * @return the table as found in the catalog
-	 * @throws CdcConfigurationException if the table does not exist
+	 * @throws CdcConfigurationException if the table does not exist or cannot be published
 	 */
 	public TableInfo addTable(TableName table) {
-		throw new UnsupportedOperationException("not yet");
+		synchronized (this.lifecycle) {
+			ConnectionFactory connections = new ConnectionFactory(this.settings);
+			try (Connection connection = connections.admin()) {
+				ResolvedTable resolved = TableResolver.resolve(connection, table);
+				String user = connection.getMetaData().getUserName();
+				new ReplicaIdentityManager(this.settings::identityOf).apply(connection, resolved, user);
+				new PublicationManager(this.settings.publication(), this.settings.publicationMode()).add(connection,
+						table);
+				this.tables.add(table);
+				return resolved.info();
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException("Cannot add table " + table + " to publication "
+						+ this.settings.publication() + ": " + ex.getMessage(), ex);
+			}
+		}
 	}
 
 	/**
-	 * Remove a table from the publication while streaming.
+	 * Remove a table from the publication while streaming. Its changes stop from the next
+	 * transaction on.
 	 * @param table the table
 	 */
 	public void removeTable(TableName table) {
-		throw new UnsupportedOperationException("not yet");
+		synchronized (this.lifecycle) {
+			ConnectionFactory connections = new ConnectionFactory(this.settings);
+			try (Connection connection = connections.admin()) {
+				new PublicationManager(this.settings.publication(), this.settings.publicationMode()).remove(connection,
+						table);
+				this.tables.remove(table);
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException("Cannot remove table " + table + " from publication "
+						+ this.settings.publication() + ": " + ex.getMessage(), ex);
+			}
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "ChangeStream[slot=" + this.settings.slot() + ", publication=" + this.settings.publication() + ", state="
+				+ this.state.get() + "]";
+	}
+
+	/** The parts of a started stream. */
+	private record Running(StreamRunner runner, Dispatcher dispatcher, AckTracker ack, Thread dispatcherThread,
+			Thread readerThread) {
 	}
 
 	/** Builds a {@link ChangeStream}. */
 	public static final class Builder {
+
+		private @Nullable String url;
+
+		private @Nullable String username;
+
+		private @Nullable String password;
+
+		private @Nullable String applicationName;
+
+		private final List<TableName> tables = new ArrayList<>();
+
+		private ReplicaIdentity replicaIdentity = ReplicaIdentity.FULL;
+
+		private final Map<TableName, ReplicaIdentity> tableIdentities = new LinkedHashMap<>();
+
+		private @Nullable String publication;
+
+		private PublicationMode publicationMode = PublicationMode.AUTO;
+
+		private @Nullable String slot;
+
+		private boolean durable;
+
+		private int batchSize = 1024;
+
+		private int queueCapacity = 16;
+
+		private Duration statusInterval = Duration.ofSeconds(10);
+
+		private @Nullable BackOff backOff;
+
+		private final List<StreamListener> listeners = new ArrayList<>();
+
+		private @Nullable Consumer<Collection<TableInfo>> startupCheck;
+
+		private @Nullable BatchHandler handler;
+
+		private @Nullable Consumer<ChangeEvent> onEvent;
 
 		Builder() {
 		}
 
 		/** @param url the JDBC URL ({@code jdbc:postgresql://...}) @return this */
 		public Builder url(String url) {
+			this.url = url;
 			return this;
 		}
 
 		/** @param username the user (needs REPLICATION) @return this */
 		public Builder username(@Nullable String username) {
+			this.username = username;
 			return this;
 		}
 
 		/** @param password the password @return this */
 		public Builder password(@Nullable String password) {
+			this.password = password;
+			return this;
+		}
+
+		/**
+		 * @param name the application's name: shown as {@code application_name} on the server
+		 * (so a slot's holder can be told apart) and the base of the default slot and
+		 * publication names ({@code <name>_slot}, {@code <name>_publication})
+		 * @return this
+		 */
+		public Builder applicationName(@Nullable String name) {
+			this.applicationName = name;
 			return this;
 		}
 
 		/** @param tables tables to subscribe, as {@link TableName#parse} reads them @return this */
 		public Builder tables(String... tables) {
+			for (String table : tables) {
+				this.tables.add(TableName.parse(table));
+			}
 			return this;
 		}
 
 		/** @param tables tables to subscribe @return this */
 		public Builder tables(Collection<TableName> tables) {
+			this.tables.addAll(tables);
 			return this;
 		}
 
 		/** @param identity replica identity for every table (default FULL) @return this */
 		public Builder replicaIdentity(ReplicaIdentity identity) {
+			this.replicaIdentity = identity;
 			return this;
 		}
 
 		/** @param table a table @param identity its replica identity @return this */
 		public Builder replicaIdentity(TableName table, ReplicaIdentity identity) {
+			this.tableIdentities.put(table, identity);
 			return this;
 		}
 
 		/** @param name the publication name (default {@code cdc_publication}) @return this */
 		public Builder publication(String name) {
+			this.publication = name;
 			return this;
 		}
 
 		/** @param mode AUTO (default) or EXISTING @return this */
 		public Builder publicationMode(PublicationMode mode) {
+			this.publicationMode = mode;
 			return this;
 		}
 
 		/** @param name the slot name (default derived, with a per-instance suffix when temporary) @return this */
 		public Builder slot(String name) {
+			this.slot = name;
 			return this;
 		}
 
 		/** @param durable whether the slot is permanent (default false: temporary) @return this */
 		public Builder durable(boolean durable) {
+			this.durable = durable;
 			return this;
 		}
 
 		/** @param size the largest number of events in one batch (default 1024) @return this */
 		public Builder batchSize(int size) {
+			this.batchSize = size;
 			return this;
 		}
 
 		/** @param capacity the number of batches queued between reader and dispatcher (default 16) @return this */
 		public Builder queueCapacity(int capacity) {
+			this.queueCapacity = capacity;
 			return this;
 		}
 
 		/** @param interval how often standby status updates are sent (default 10s) @return this */
 		public Builder statusInterval(Duration interval) {
+			this.statusInterval = interval;
 			return this;
 		}
 
 		/** @param backOff reconnect back-off (default exponential, 1s to 30s, unlimited) @return this */
 		public Builder backOff(BackOff backOff) {
+			this.backOff = backOff;
 			return this;
 		}
 
 		/** @param listener told about state changes @return this */
 		public Builder listener(StreamListener listener) {
+			this.listeners.add(listener);
 			return this;
 		}
 
@@ -190,27 +426,88 @@ public final class ChangeStream implements AutoCloseable {
 		 * @return this
 		 */
 		public Builder startupCheck(Consumer<Collection<TableInfo>> check) {
+			this.startupCheck = check;
 			return this;
 		}
 
 		/** @param handler receives batches @return this */
 		public Builder handler(BatchHandler handler) {
+			this.handler = handler;
 			return this;
 		}
 
 		/** @param consumer receives each row change (logical messages are ignored) @return this */
 		public Builder onEvent(Consumer<ChangeEvent> consumer) {
+			this.onEvent = consumer;
 			return this;
 		}
 
-		/** @return a new, not yet started stream */
+		/**
+		 * @return a new, not yet started stream
+		 * @throws CdcConfigurationException if a setting is missing or invalid
+		 */
 		public ChangeStream build() {
-			throw new UnsupportedOperationException("not yet");
+			String jdbcUrl = this.url;
+			if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
+				throw new CdcConfigurationException("Set the stream's url to a PostgreSQL JDBC URL"
+						+ " (jdbc:postgresql://host:5432/database), not " + jdbcUrl);
+			}
+			check(this.batchSize > 0, "batchSize must be at least 1, not " + this.batchSize);
+			check(this.queueCapacity > 0, "queueCapacity must be at least 1, not " + this.queueCapacity);
+			check(!this.statusInterval.isNegative() && !this.statusInterval.isZero(),
+					"statusInterval must be positive, not " + this.statusInterval);
+			check(this.handler != null || this.onEvent != null,
+					"Give the stream something to deliver to: handler(...) or onEvent(...)");
+			String base = (this.applicationName != null && !this.applicationName.isBlank()) ? this.applicationName
+					: SlotManager.DEFAULT_BASE;
+			String publicationName = (this.publication != null) ? this.publication : base + "_publication";
+			check(!publicationName.isEmpty() && publicationName.indexOf('\'') < 0 && publicationName.indexOf('\0') < 0,
+					"The publication name must not be empty or contain quotes: " + publicationName);
+			String slotName = (this.slot != null) ? SlotManager.sanitize(this.slot)
+					: SlotManager.deriveName(base, !this.durable);
+			StreamSettings settings = new StreamSettings(jdbcUrl, this.username, this.password,
+					(this.applicationName != null) ? this.applicationName : "pgcdc", List.copyOf(this.tables),
+					this.replicaIdentity, Map.copyOf(this.tableIdentities), publicationName, this.publicationMode, slotName,
+					this.durable, this.batchSize, this.queueCapacity, this.statusInterval,
+					(this.backOff != null) ? this.backOff : defaultBackOff(), List.copyOf(this.listeners),
+					this.startupCheck, handler());
+			return new ChangeStream(settings);
 		}
 
 		/** @return a new stream, started */
 		public ChangeStream start() {
 			return build().start();
+		}
+
+		private BatchHandler handler() {
+			BatchHandler batches = this.handler;
+			Consumer<ChangeEvent> events = this.onEvent;
+			if (events == null) {
+				Assert.state(batches != null, "no handler");
+				return batches;
+			}
+			return (batch) -> {
+				if (batches != null) {
+					batches.handle(batch);
+				}
+				for (CdcEvent event : batch.events()) {
+					if (event instanceof ChangeEvent change) {
+						events.accept(change);
+					}
+				}
+			};
+		}
+
+		private static void check(boolean condition, String message) {
+			if (!condition) {
+				throw new CdcConfigurationException(message);
+			}
+		}
+
+		private static BackOff defaultBackOff() {
+			ExponentialBackOff backOff = new ExponentialBackOff(1000, 2.0);
+			backOff.setMaxInterval(30_000);
+			return backOff;
 		}
 
 	}

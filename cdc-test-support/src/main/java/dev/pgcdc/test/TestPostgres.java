@@ -65,6 +65,16 @@ public final class TestPostgres {
 		return TestDatabase.create(server(), prefix);
 	}
 
+	/**
+	 * Start an embedded PostgreSQL of its own (always embedded binaries, whatever server the
+	 * shared one is), for tests that need other settings, such as {@code wal_level=replica}.
+	 * @param settings server settings over {@link #LOGICAL_REPLICATION_SETTINGS}
+	 * @return the started server; close it to stop it
+	 */
+	public static DedicatedPostgres startDedicated(Map<String, String> settings) {
+		return DedicatedPostgres.start(settings);
+	}
+
 	private static PostgresServer start() {
 		String url = setting("pgcdc.test.url");
 		if (url != null) {

@@ -1,0 +1,55 @@
+package dev.pgcdc.replication;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+import org.postgresql.PGProperty;
+
+/**
+ * Opens the stream's own connections from its URL: never a pooled one, because a replication
+ * connection is a walsender and admin SQL must not hold a pool slot for long.
+ */
+final class ConnectionFactory {
+
+	private final StreamSettings settings;
+
+	ConnectionFactory(StreamSettings settings) {
+		this.settings = settings;
+	}
+
+	/**
+	 * @return a new plain connection in autocommit mode, for catalog look-ups and admin SQL
+	 * @throws SQLException if connecting fails
+	 */
+	Connection admin() throws SQLException {
+		return DriverManager.getConnection(this.settings.url(), baseProperties());
+	}
+
+	/**
+	 * @return a new replication connection ({@code replication=database}, simple query mode)
+	 * @throws SQLException if connecting fails
+	 */
+	Connection replication() throws SQLException {
+		Properties properties = baseProperties();
+		PGProperty.REPLICATION.set(properties, "database");
+		// the replication protocol only understands the simple query protocol
+		PGProperty.PREFER_QUERY_MODE.set(properties, "simple");
+		PGProperty.ASSUME_MIN_SERVER_VERSION.set(properties, "10");
+		return DriverManager.getConnection(this.settings.url(), properties);
+	}
+
+	private Properties baseProperties() {
+		Properties properties = new Properties();
+		if (this.settings.username() != null) {
+			PGProperty.USER.set(properties, this.settings.username());
+		}
+		if (this.settings.password() != null) {
+			PGProperty.PASSWORD.set(properties, this.settings.password());
+		}
+		PGProperty.APPLICATION_NAME.set(properties, this.settings.applicationName());
+		return properties;
+	}
+
+}

@@ -1,0 +1,108 @@
+package dev.pgcdc.replication;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+
+import dev.pgcdc.event.TableName;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One replication connection and the pgoutput stream started on it. A temporary slot is
+ * created on this connection, so it disappears with it.
+ */
+final class ReplicationSession implements AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(ReplicationSession.class);
+
+	private final Connection connection;
+
+	private final PGReplicationStream stream;
+
+	private final int protocolVersion;
+
+	private ReplicationSession(Connection connection, PGReplicationStream stream, int protocolVersion) {
+		this.connection = connection;
+		this.stream = stream;
+		this.protocolVersion = protocolVersion;
+	}
+
+	/**
+	 * Connect and start streaming.
+	 * @param connections opens the connection
+	 * @param slots the slot administration
+	 * @param settings the stream settings
+	 * @param server the server
+	 * @param resumeFrom for a durable slot, where to resume ({@code 0/0}: the slot's confirmed position)
+	 * @return the started session
+	 * @throws SQLException if connecting or starting fails (SQLState 55006: the slot is in use)
+	 */
+	static ReplicationSession open(ConnectionFactory connections, SlotManager slots, StreamSettings settings,
+			ServerInfo server, LogSequenceNumber resumeFrom) throws SQLException {
+		Connection connection = connections.replication();
+		try {
+			LogSequenceNumber start = settings.durable() ? resumeFrom : slots.createTemporary(connection);
+			int protocol = server.protocolVersion();
+			ChainedLogicalStreamBuilder builder = connection.unwrap(PGConnection.class)
+				.getReplicationAPI()
+				.replicationStream()
+				.logical()
+				.withSlotName(slots.name())
+				.withStartPosition(start)
+				.withSlotOption("proto_version", protocol)
+				.withSlotOption("publication_names", TableName.quote(settings.publication()))
+				.withStatusInterval((int) Math.max(1, settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS);
+			if (server.supportsMessages()) {
+				builder.withSlotOption("messages", true);
+			}
+			PGReplicationStream stream = builder.start();
+			logger.debug("Streaming slot {} from {} with pgoutput protocol {}", slots.name(), start.asString(), protocol);
+			return new ReplicationSession(connection, stream, protocol);
+		}
+		catch (SQLException | RuntimeException ex) {
+			closeQuietly(connection);
+			throw ex;
+		}
+	}
+
+	PGReplicationStream stream() {
+		return this.stream;
+	}
+
+	int protocolVersion() {
+		return this.protocolVersion;
+	}
+
+	/**
+	 * Close the connection from another thread, even while the reader is blocked in a read:
+	 * the read then fails and the reader ends.
+	 */
+	void abort() {
+		try {
+			this.connection.abort(Runnable::run);
+		}
+		catch (SQLException | RuntimeException ex) {
+			logger.debug("Aborting the replication connection failed", ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		closeQuietly(this.connection);
+	}
+
+	private static void closeQuietly(Connection connection) {
+		try {
+			connection.close();
+		}
+		catch (SQLException | RuntimeException ex) {
+			logger.debug("Closing the replication connection failed", ex);
+		}
+	}
+
+}

@@ -1,0 +1,100 @@
+package dev.pgcdc.replication;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.pgcdc.pgoutput.PgOutputMessage.Relation;
+import dev.pgcdc.pgoutput.TupleData;
+import dev.pgcdc.types.TypeRegistry;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns pgoutput tuples into rows of Java values, column name to value in table order, with
+ * the replica identity and unchanged-TOAST rules of the event model.
+ */
+final class RowDecoder {
+
+	private static final Logger logger = LoggerFactory.getLogger(RowDecoder.class);
+
+	private final TypeRegistry types;
+
+	RowDecoder(TypeRegistry types) {
+		this.types = types;
+	}
+
+	/**
+	 * An old row as sent: {@code 'O'} carries every column, {@code 'K'} only the key columns
+	 * (the others are sent as NULL and are left out).
+	 * @param relation the table
+	 * @param kind {@code 'O'} or {@code 'K'}
+	 * @param tuple the old tuple
+	 * @return the old row
+	 */
+	Map<String, @Nullable Object> oldRow(Relation relation, char kind, TupleData tuple) {
+		List<Relation.Column> columns = relation.columns();
+		int size = Math.min(columns.size(), tuple.size());
+		Map<String, @Nullable Object> row = new LinkedHashMap<>(capacity(size));
+		for (int i = 0; i < size; i++) {
+			Relation.Column column = columns.get(i);
+			if ((kind == 'K' && !column.isKey()) || tuple.kind(i) == TupleData.UNCHANGED_TOAST) {
+				continue;
+			}
+			row.put(column.name(), value(column, tuple, i));
+		}
+		return row;
+	}
+
+	/**
+	 * A new row. An unchanged TOASTed value takes the old row's value when the old row has it;
+	 * otherwise the column is left out and added to {@code unchangedToast}.
+	 * @param relation the table
+	 * @param tuple the new tuple
+	 * @param oldRow the old row, if known
+	 * @param unchangedToast receives the columns left out
+	 * @return the new row
+	 */
+	Map<String, @Nullable Object> newRow(Relation relation, TupleData tuple, @Nullable Map<String, @Nullable Object> oldRow,
+			Set<String> unchangedToast) {
+		List<Relation.Column> columns = relation.columns();
+		int size = Math.min(columns.size(), tuple.size());
+		Map<String, @Nullable Object> row = new LinkedHashMap<>(capacity(size));
+		for (int i = 0; i < size; i++) {
+			Relation.Column column = columns.get(i);
+			if (tuple.kind(i) == TupleData.UNCHANGED_TOAST) {
+				if (oldRow != null && oldRow.containsKey(column.name())) {
+					row.put(column.name(), oldRow.get(column.name()));
+				}
+				else {
+					unchangedToast.add(column.name());
+				}
+				continue;
+			}
+			row.put(column.name(), value(column, tuple, i));
+		}
+		return row;
+	}
+
+	private @Nullable Object value(Relation.Column column, TupleData tuple, int index) {
+		if (tuple.kind(index) == TupleData.NULL) {
+			return null;
+		}
+		try {
+			return this.types.decode(column.typeOid(), column.typeModifier(), tuple, index);
+		}
+		catch (RuntimeException ex) {
+			// a value the registry cannot read is still worth delivering: as the server's text
+			logger.debug("Cannot decode column {} (type oid {}); delivering it as text", column.name(),
+					Integer.toUnsignedString(column.typeOid()), ex);
+			return (tuple.kind(index) == TupleData.TEXT) ? tuple.text(index) : tuple.bytes(index);
+		}
+	}
+
+	private static int capacity(int size) {
+		return (int) (size / 0.75f) + 1;
+	}
+
+}

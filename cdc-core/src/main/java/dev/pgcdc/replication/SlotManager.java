@@ -1,0 +1,187 @@
+package dev.pgcdc.replication;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.jspecify.annotations.Nullable;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.ReplicationSlotInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replication slot administration: names, the durable slot (created if absent), temporary
+ * slots (created on the replication connection itself, so they vanish with it), who holds a
+ * slot, and the final acknowledgement of a durable slot after its connection closed.
+ */
+final class SlotManager {
+
+	private static final Logger logger = LoggerFactory.getLogger(SlotManager.class);
+
+	/** PostgreSQL's limit for identifiers, and so for slot names. */
+	static final int MAX_NAME_LENGTH = 63;
+
+	/** The slot name used when neither a name nor an application name is given. */
+	static final String DEFAULT_BASE = "cdc";
+
+	private static final String PLUGIN = "pgoutput";
+
+	private final String slot;
+
+	SlotManager(String slot) {
+		this.slot = slot;
+	}
+
+	/**
+	 * Derive a slot name: {@code <base>_slot}, plus a per-instance suffix for temporary slots so
+	 * replicas never collide.
+	 * @param base the application name or another base
+	 * @param temporary whether the slot is temporary
+	 * @return a valid slot name
+	 */
+	static String deriveName(String base, boolean temporary) {
+		String name = sanitize(base) + "_slot";
+		if (!temporary) {
+			return sanitize(name);
+		}
+		String suffix = "_" + ProcessHandle.current().pid() + "_"
+				+ Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36 * 36), 36);
+		return sanitize(truncate(name, MAX_NAME_LENGTH - suffix.length()) + suffix);
+	}
+
+	/**
+	 * @param name any text
+	 * @return the text made a valid slot name: lower case {@code [a-z0-9_]}, at most 63 characters
+	 */
+	static String sanitize(String name) {
+		String clean = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]+", "_");
+		if (clean.isEmpty()) {
+			clean = DEFAULT_BASE;
+		}
+		return truncate(clean, MAX_NAME_LENGTH);
+	}
+
+	private static String truncate(String name, int length) {
+		return (name.length() > length) ? name.substring(0, length) : name;
+	}
+
+	/** @return the slot name */
+	String name() {
+		return this.slot;
+	}
+
+	/**
+	 * Create the durable slot unless it exists.
+	 * @param connection a plain connection
+	 * @throws SQLException if the server fails
+	 */
+	void ensureDurable(Connection connection) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(
+				"SELECT plugin, database = current_database() FROM pg_replication_slots WHERE slot_name = ?")) {
+			statement.setString(1, this.slot);
+			try (ResultSet row = statement.executeQuery()) {
+				if (row.next()) {
+					if (!PLUGIN.equals(row.getString(1)) || !row.getBoolean(2)) {
+						throw new CdcConfigurationException("Replication slot " + this.slot + " exists but is not a"
+								+ " pgoutput slot of this database (plugin " + row.getString(1) + "). Choose another slot"
+								+ " name or drop it: SELECT pg_drop_replication_slot('" + this.slot + "');");
+					}
+					logger.debug("Durable slot {} exists", this.slot);
+					return;
+				}
+			}
+		}
+		try (PreparedStatement statement = connection.prepareStatement(
+				"SELECT lsn FROM pg_create_logical_replication_slot(?, ?)")) {
+			statement.setString(1, this.slot);
+			statement.setString(2, PLUGIN);
+			try (ResultSet row = statement.executeQuery()) {
+				row.next();
+				logger.info("Created durable replication slot {} at {}", this.slot, row.getString(1));
+			}
+		}
+		catch (SQLException ex) {
+			// 42710: created by another instance in the meantime
+			if (!"42710".equals(ex.getSQLState())) {
+				throw ex;
+			}
+		}
+	}
+
+	/**
+	 * Create a temporary slot on a replication connection; it is dropped when the connection ends.
+	 * @param replication the replication connection
+	 * @return the position from which the slot's changes are consistent
+	 * @throws SQLException if the server fails
+	 */
+	LogSequenceNumber createTemporary(Connection replication) throws SQLException {
+		ReplicationSlotInfo info = replication.unwrap(PGConnection.class)
+			.getReplicationAPI()
+			.createReplicationSlot()
+			.logical()
+			.withSlotName(this.slot)
+			.withOutputPlugin(PLUGIN)
+			.withTemporaryOption()
+			.make();
+		logger.debug("Created temporary replication slot {} at {}", this.slot, info.getConsistentPoint());
+		return info.getConsistentPoint();
+	}
+
+	/**
+	 * @param connection a plain connection
+	 * @return the process holding the slot, or {@code null} when it is free
+	 * @throws SQLException if the server fails
+	 */
+	@Nullable SlotHolder holder(Connection connection) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement("""
+				SELECT s.active_pid, host(a.client_addr), a.application_name
+				FROM pg_replication_slots s LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid
+				WHERE s.slot_name = ? AND s.active_pid IS NOT NULL""")) {
+			statement.setString(1, this.slot);
+			try (ResultSet row = statement.executeQuery()) {
+				return row.next() ? new SlotHolder(row.getInt(1), row.getString(2), row.getString(3)) : null;
+			}
+		}
+	}
+
+	/**
+	 * Move the durable slot's confirmed position to what was handled, once the stream's own
+	 * walsender has let go of it. Used at stop, because the reader may be blocked in a read and
+	 * cannot send a last status update.
+	 * @param connection a plain connection
+	 * @param flushed the position up to which every change was handled
+	 * @param timeout how long to wait for the slot to become free
+	 * @throws SQLException if the server fails
+	 */
+	void confirm(Connection connection, LogSequenceNumber flushed, long timeout, TimeUnit unit) throws SQLException {
+		long deadline = System.nanoTime() + unit.toNanos(timeout);
+		while (holder(connection) != null) {
+			if (System.nanoTime() > deadline) {
+				logger.debug("Slot {} still active; its confirmed position stays where the server has it", this.slot);
+				return;
+			}
+			// the walsender notices the closed connection within milliseconds
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+		}
+		try (PreparedStatement statement = connection.prepareStatement("""
+				SELECT pg_replication_slot_advance(slot_name, ?::pg_lsn) FROM pg_replication_slots
+				WHERE slot_name = ? AND confirmed_flush_lsn < ?::pg_lsn""")) {
+			statement.setString(1, flushed.asString());
+			statement.setString(2, this.slot);
+			statement.setString(3, flushed.asString());
+			try (ResultSet row = statement.executeQuery()) {
+				if (row.next()) {
+					logger.debug("Confirmed slot {} up to {}", this.slot, flushed.asString());
+				}
+			}
+		}
+	}
+
+}

@@ -1,0 +1,90 @@
+package dev.pgcdc.replication;
+
+import java.nio.ByteBuffer;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import dev.pgcdc.pgoutput.PgOutputDecoder;
+import dev.pgcdc.types.TypeRegistry;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+
+/**
+ * The read loop of one session, on the reader thread: a blocking {@code read()}, decoding,
+ * assembly into batches, and handing them to the dispatcher. When the dispatcher's queue is
+ * full the loop stops reading (so TCP back-pressure reaches the walsender and memory stays
+ * bounded) but keeps sending standby status updates, so a slow handler never runs into
+ * {@code wal_sender_timeout}.
+ */
+final class StreamReader {
+
+	/** Thrown out of the read loop when the stream is stopping or the dispatcher failed. */
+	static final class StoppedException extends RuntimeException {
+
+		StoppedException() {
+			super("stream stopping", null, false, false);
+		}
+
+	}
+
+	private final PGReplicationStream stream;
+
+	private final PgOutputDecoder decoder;
+
+	private final TransactionAssembler assembler;
+
+	private final Dispatcher dispatcher;
+
+	private final AckTracker ack;
+
+	private final StreamStatistics statistics;
+
+	private final BooleanSupplier stopRequested;
+
+	private final long offerMillis;
+
+	StreamReader(ReplicationSession session, ServerInfo server, StreamSettings settings, TypeRegistry types,
+			Dispatcher dispatcher, AckTracker ack, StreamStatistics statistics, BooleanSupplier stopRequested) {
+		this.stream = session.stream();
+		this.decoder = new PgOutputDecoder(session.protocolVersion(), false);
+		this.assembler = new TransactionAssembler(types, server, settings.batchSize(), ack, this::enqueue);
+		this.dispatcher = dispatcher;
+		this.ack = ack;
+		this.statistics = statistics;
+		this.stopRequested = stopRequested;
+		this.offerMillis = Math.max(1, Math.min(1000, settings.statusInterval().toMillis()));
+	}
+
+	/**
+	 * Read until the stream is stopped (returns) or fails (throws).
+	 * @throws Exception when the connection fails, a message cannot be decoded, or the stream stops
+	 */
+	void run() throws Exception {
+		while (!this.stopRequested.getAsBoolean()) {
+			ByteBuffer buffer = this.stream.read();
+			if (buffer == null) {
+				throw new SQLException("The server ended the replication stream", "08006");
+			}
+			LogSequenceNumber lsn = this.stream.getLastReceiveLSN();
+			this.statistics.received(lsn);
+			this.assembler.accept(this.decoder.decode(buffer, lsn), lsn);
+		}
+	}
+
+	private void enqueue(QueuedBatch batch) throws SQLException, InterruptedException {
+		while (!this.dispatcher.offer(batch, this.offerMillis, TimeUnit.MILLISECONDS)) {
+			if (this.stopRequested.getAsBoolean() || this.dispatcher.failed()) {
+				throw new StoppedException();
+			}
+			// the handler is slow: tell the walsender we are alive and how far we got
+			LogSequenceNumber flushed = this.ack.flushed();
+			if (flushed.asLong() != 0) {
+				this.stream.setFlushedLSN(flushed);
+				this.stream.setAppliedLSN(flushed);
+			}
+			this.stream.forceUpdateStatus();
+		}
+	}
+
+}

@@ -1,0 +1,398 @@
+package dev.pgcdc.replication;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import dev.pgcdc.event.TableName;
+import dev.pgcdc.pgoutput.PgOutputException;
+import dev.pgcdc.replication.TableResolver.ResolvedTable;
+import dev.pgcdc.types.TypeRegistry;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.util.backoff.BackOffExecution;
+
+/**
+ * Runs the stream on the reader thread: prepares the server (checks, tables, publication,
+ * replica identity, durable slot), opens sessions, reads, and on connection loss or a busy
+ * slot retries with back-off (RECONNECTING, STANDBY) until stopped or failed.
+ */
+final class StreamRunner implements Runnable {
+
+	private static final Logger logger = LoggerFactory.getLogger(StreamRunner.class);
+
+	private final StreamSettings settings;
+
+	private final Supplier<Collection<TableName>> tables;
+
+	private final ConnectionFactory connections;
+
+	private final SlotManager slots;
+
+	private final PublicationManager publication;
+
+	private final ReplicaIdentityManager identities;
+
+	private final TypeRegistry types;
+
+	private final AckTracker ack;
+
+	private final StreamStatistics statistics;
+
+	private final StateTracker state;
+
+	private final CountDownLatch stopSignal = new CountDownLatch(1);
+
+	private @Nullable Dispatcher dispatcher;
+
+	private volatile boolean stopRequested;
+
+	private volatile @Nullable ReplicationSession session;
+
+	private volatile @Nullable ServerInfo server;
+
+	private @Nullable ReplicationSession firstSession;
+
+	private @Nullable BackOffExecution backOff;
+
+	StreamRunner(StreamSettings settings, Supplier<Collection<TableName>> tables, TypeRegistry types, AckTracker ack,
+			StreamStatistics statistics, StateTracker state) {
+		this.settings = settings;
+		this.tables = tables;
+		this.connections = new ConnectionFactory(settings);
+		this.slots = new SlotManager(settings.slot());
+		this.publication = new PublicationManager(settings.publication(), settings.publicationMode());
+		this.identities = new ReplicaIdentityManager(settings::identityOf);
+		this.types = types;
+		this.ack = ack;
+		this.statistics = statistics;
+		this.state = state;
+	}
+
+	void dispatcher(Dispatcher dispatcher) {
+		this.dispatcher = dispatcher;
+	}
+
+	ConnectionFactory connections() {
+		return this.connections;
+	}
+
+	PublicationManager publication() {
+		return this.publication;
+	}
+
+	ReplicaIdentityManager identities() {
+		return this.identities;
+	}
+
+	@Nullable ServerInfo server() {
+		return this.server;
+	}
+
+	/** @return the last position the server reported on the current session, {@code 0/0} without one */
+	LogSequenceNumber serverPosition() {
+		ReplicationSession current = this.session;
+		return (current != null) ? current.stream().getLastReceiveLSN() : LogSequenceNumber.INVALID_LSN;
+	}
+
+	/**
+	 * Pass a newly flushed position to the current session; it goes out with the next status update.
+	 * @param flushed the position
+	 */
+	void flushed(LogSequenceNumber flushed) {
+		ReplicationSession current = this.session;
+		if (current != null) {
+			current.stream().setFlushedLSN(flushed);
+			current.stream().setAppliedLSN(flushed);
+		}
+	}
+
+	/**
+	 * On the caller's thread: prepare and connect once, so configuration errors surface from
+	 * {@code start()}. An unreachable server or a busy slot is left to {@link #run()}.
+	 * @throws CdcConfigurationException for a problem retrying cannot fix
+	 */
+	void startFirst() {
+		try {
+			ReplicationSession opened = connect();
+			this.firstSession = opened;
+			if (opened != null) {
+				streaming();
+			}
+		}
+		catch (SQLException ex) {
+			CdcConfigurationException configuration = classify(ex, "at start-up");
+			if (configuration != null) {
+				throw configuration;
+			}
+		}
+	}
+
+	@Override
+	public void run() {
+		try {
+			while (!this.stopRequested) {
+				ReplicationSession current = this.firstSession;
+				this.firstSession = null;
+				try {
+					if (current == null) {
+						current = connect();
+					}
+					if (current != null) {
+						stream(current);
+					}
+				}
+				catch (Exception ex) {
+					if (!handleFailure(ex)) {
+						return;
+					}
+				}
+				finally {
+					this.session = null;
+					if (current != null) {
+						current.close();
+					}
+				}
+				if (this.stopRequested || failed() || !awaitBackOff()) {
+					return;
+				}
+			}
+		}
+		finally {
+			confirmDurableSlot();
+		}
+	}
+
+	/** Ask the runner to end: wakes a back-off wait and a blocked read. */
+	void requestStop() {
+		this.stopRequested = true;
+		this.stopSignal.countDown();
+		ReplicationSession current = this.session;
+		if (current != null) {
+			current.abort();
+		}
+		ReplicationSession unused = this.firstSession;
+		if (unused != null) {
+			this.firstSession = null;
+			unused.close();
+		}
+	}
+
+	/**
+	 * The handler threw: stop reading without acknowledging the transaction.
+	 * @param error what the handler threw
+	 */
+	void handlerFailed(Throwable error) {
+		fail(error);
+		ReplicationSession current = this.session;
+		if (current != null) {
+			current.abort();
+		}
+	}
+
+	boolean isStopRequested() {
+		return this.stopRequested;
+	}
+
+	private boolean failed() {
+		Dispatcher current = this.dispatcher;
+		return this.state.get() == StreamState.FAILED || (current != null && current.failed());
+	}
+
+	/**
+	 * Prepare (when not yet done) and open a session.
+	 * @return the session, or {@code null} when the slot is busy (STANDBY)
+	 */
+	private @Nullable ReplicationSession connect() throws SQLException {
+		ServerInfo info = this.server;
+		if (info == null) {
+			info = prepare();
+			this.server = info;
+		}
+		try {
+			ReplicationSession opened = ReplicationSession.open(this.connections, this.slots, this.settings, info,
+					this.ack.flushed());
+			this.backOff = null;
+			return opened;
+		}
+		catch (SQLException ex) {
+			if (SqlErrors.isSlotInUse(ex) && this.settings.durable()) {
+				standby(ex);
+				return null;
+			}
+			throw ex;
+		}
+	}
+
+	private ServerInfo prepare() throws SQLException {
+		try (Connection connection = this.connections.admin()) {
+			ServerInfo info = ServerCheck.check(connection, this.settings.slot(), this.settings.durable());
+			this.statistics.serverVersion(info.version());
+			List<ResolvedTable> resolved = TableResolver.resolve(connection, this.tables.get());
+			if (this.settings.startupCheck() != null) {
+				List<TableInfo> infos = new ArrayList<>();
+				resolved.forEach((table) -> infos.add(table.info()));
+				this.settings.startupCheck().accept(infos);
+			}
+			for (ResolvedTable table : resolved) {
+				this.identities.apply(connection, table, info.user());
+			}
+			this.publication.synchronize(connection, this.tables.get());
+			if (this.settings.durable()) {
+				this.slots.ensureDurable(connection);
+			}
+			return info;
+		}
+	}
+
+	private void stream(ReplicationSession current) throws Exception {
+		this.session = current;
+		if (this.stopRequested) {
+			// stop() may have looked for a session to abort just before this one was set
+			return;
+		}
+		LogSequenceNumber flushed = this.ack.flushed();
+		if (flushed.asLong() != 0) {
+			current.stream().setFlushedLSN(flushed);
+			current.stream().setAppliedLSN(flushed);
+		}
+		streaming();
+		Dispatcher current0 = this.dispatcher;
+		if (current0 == null) {
+			throw new IllegalStateException("No dispatcher");
+		}
+		ServerInfo info = this.server;
+		new StreamReader(current, (info != null) ? info : new ServerInfo("", 0, "", ""), this.settings, this.types,
+				current0, this.ack, this.statistics, () -> this.stopRequested).run();
+	}
+
+	/**
+	 * @param ex what ended the session or the attempt to open one
+	 * @return whether to try again
+	 */
+	private boolean handleFailure(Exception ex) {
+		if (this.stopRequested || failed() || ex instanceof StreamReader.StoppedException
+				|| ex instanceof InterruptedException) {
+			return false;
+		}
+		if (ex instanceof CdcConfigurationException || ex instanceof PgOutputException) {
+			fail(ex);
+			return false;
+		}
+		if (ex instanceof SQLException sql) {
+			CdcConfigurationException configuration = classify(sql, "while streaming");
+			if (configuration != null) {
+				fail(configuration);
+				return false;
+			}
+			return true;
+		}
+		lost(ex);
+		return true;
+	}
+
+	private void streaming() {
+		this.state.change(StreamState.STREAMING, "slot " + this.settings.slot() + ", publication "
+				+ this.settings.publication() + ", " + this.settings.describe(), null);
+	}
+
+	private void standby(SQLException ex) {
+		SlotHolder holder = null;
+		try (Connection connection = this.connections.admin()) {
+			holder = this.slots.holder(connection);
+		}
+		catch (SQLException lookup) {
+			logger.debug("Cannot look up the holder of slot {}", this.settings.slot(), lookup);
+		}
+		String detail = "slot " + this.settings.slot() + " is held by " + ((holder != null) ? holder : "another process")
+				+ "; taking over when it frees";
+		this.statistics.error(detail);
+		this.state.change(StreamState.STANDBY, detail, ex);
+	}
+
+	private void lost(Exception ex) {
+		this.statistics.error(ex);
+		this.statistics.reconnected();
+		this.state.change(StreamState.RECONNECTING, ex.getMessage(), ex);
+	}
+
+	private @Nullable CdcConfigurationException classify(SQLException ex, String during) {
+		if (SqlErrors.isConnectionProblem(ex)) {
+			if (this.state.get() == StreamState.STARTING || this.state.get() == StreamState.STREAMING) {
+				lost(ex);
+			}
+			else {
+				this.statistics.error(ex);
+				logger.debug("Still cannot reach {}: {}", this.settings.describe(), ex.getMessage());
+			}
+			return null;
+		}
+		CdcConfigurationException configuration = SqlErrors.explain(ex, this.settings, during);
+		if (configuration != null) {
+			return configuration;
+		}
+		// anything else may pass (a restarting server, a slot still being released): retry
+		lost(ex);
+		return null;
+	}
+
+	private void fail(Throwable error) {
+		this.statistics.error(error);
+		this.state.change(StreamState.FAILED, error.getMessage(), error);
+	}
+
+	/**
+	 * Wait before the next attempt. Before reconnecting, let the dispatcher finish what was
+	 * queued and forget the open transactions: the server sends them again from the flushed position.
+	 * @return whether to try again
+	 */
+	private boolean awaitBackOff() {
+		try {
+			Dispatcher current = this.dispatcher;
+			if (current != null) {
+				current.awaitDrained();
+			}
+			this.ack.reset();
+			if (this.backOff == null) {
+				this.backOff = this.settings.backOff().start();
+			}
+			long wait = this.backOff.nextBackOff();
+			if (wait == BackOffExecution.STOP) {
+				fail(new IllegalStateException("Gave up reconnecting to " + this.settings.describe()
+						+ " (the back-off allows no more attempts)"));
+				return false;
+			}
+			return !this.stopSignal.await(wait, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	/**
+	 * The reader may have been blocked in a read when the last transactions were handled, so
+	 * their acknowledgement never went out: move the durable slot there directly.
+	 */
+	private void confirmDurableSlot() {
+		LogSequenceNumber flushed = this.ack.flushed();
+		if (!this.settings.durable() || flushed.asLong() == 0 || this.server == null) {
+			return;
+		}
+		try (Connection connection = this.connections.admin()) {
+			this.slots.confirm(connection, flushed, 10, TimeUnit.SECONDS);
+		}
+		catch (SQLException ex) {
+			logger.debug("Cannot confirm slot {} up to {}; the server resends from its last confirmed position",
+					this.settings.slot(), flushed.asString(), ex);
+		}
+	}
+
+}

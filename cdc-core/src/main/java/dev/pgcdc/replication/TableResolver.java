@@ -1,0 +1,144 @@
+package dev.pgcdc.replication;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.pgcdc.event.TableName;
+
+/**
+ * Finds subscribed tables in the catalog: that each exists and is a table, its columns and
+ * their types in table order, its owner and replica identity.
+ */
+final class TableResolver {
+
+	private static final String TABLE = """
+			SELECT c.oid, c.relkind, c.relreplident, pg_get_userbyid(c.relowner),
+			       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)
+			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = ? AND c.relname = ?""";
+
+	private static final String COLUMNS = """
+			SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+			WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""";
+
+	private static final String ELSEWHERE = """
+			SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE lower(c.relname) = lower(?) AND c.relkind IN ('r', 'p') ORDER BY 1, 2 LIMIT 5""";
+
+	private TableResolver() {
+	}
+
+	/**
+	 * A table as found in the catalog, with what replica identity and ownership checks need.
+	 *
+	 * @param info the table and its columns
+	 * @param replicaIdentity {@code relreplident}: {@code d}efault, {@code f}ull, {@code n}othing, {@code i}ndex
+	 * @param owner the owning role
+	 * @param hasPrimaryKey whether the table has a primary key
+	 */
+	record ResolvedTable(TableInfo info, char replicaIdentity, String owner, boolean hasPrimaryKey) {
+
+		TableName name() {
+			return this.info.name();
+		}
+
+	}
+
+	/**
+	 * @param connection a plain connection
+	 * @param tables the tables to find
+	 * @return each table as found
+	 * @throws SQLException if the catalog cannot be read
+	 * @throws CdcConfigurationException naming a table that does not exist or is not a table
+	 */
+	static List<ResolvedTable> resolve(Connection connection, Iterable<TableName> tables) throws SQLException {
+		List<ResolvedTable> resolved = new ArrayList<>();
+		for (TableName table : tables) {
+			resolved.add(resolve(connection, table));
+		}
+		return resolved;
+	}
+
+	/**
+	 * @param connection a plain connection
+	 * @param table the table to find
+	 * @return the table as found
+	 * @throws SQLException if the catalog cannot be read
+	 * @throws CdcConfigurationException if it does not exist or is not a table
+	 */
+	static ResolvedTable resolve(Connection connection, TableName table) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(TABLE)) {
+			statement.setString(1, table.schema());
+			statement.setString(2, table.name());
+			try (ResultSet row = statement.executeQuery()) {
+				if (!row.next()) {
+					throw new CdcConfigurationException(missing(connection, table));
+				}
+				long oid = row.getLong(1);
+				String kind = row.getString(2);
+				if (!"r".equals(kind) && !"p".equals(kind)) {
+					throw new CdcConfigurationException("Cannot subscribe to " + table + ": it is a " + describeKind(kind)
+							+ ", not a table. Only tables can be published for logical replication.");
+				}
+				TableInfo info = new TableInfo(table, columns(connection, oid));
+				return new ResolvedTable(info, row.getString(3).charAt(0), row.getString(4), row.getBoolean(5));
+			}
+		}
+	}
+
+	private static Map<String, String> columns(Connection connection, long oid) throws SQLException {
+		Map<String, String> columns = new LinkedHashMap<>();
+		try (PreparedStatement statement = connection.prepareStatement(COLUMNS)) {
+			statement.setLong(1, oid);
+			try (ResultSet rows = statement.executeQuery()) {
+				while (rows.next()) {
+					columns.put(rows.getString(1), rows.getString(2));
+				}
+			}
+		}
+		return columns;
+	}
+
+	private static String missing(Connection connection, TableName table) throws SQLException {
+		List<String> candidates = new ArrayList<>();
+		try (PreparedStatement statement = connection.prepareStatement(ELSEWHERE)) {
+			statement.setString(1, table.name());
+			try (ResultSet rows = statement.executeQuery()) {
+				while (rows.next()) {
+					candidates.add(new TableName(rows.getString(1), rows.getString(2)).toString());
+				}
+			}
+		}
+		String database = connection.getCatalog();
+		return "Table " + table + " does not exist in database " + database + " (looked for schema '"
+				+ table.schema() + "', table '" + table.name() + "'). Check the spelling, the schema (a name without"
+				+ " one means public), double quotes for mixed-case names (\"MyTable\"), that the table was created"
+				+ " before the stream starts, and that the user may see it."
+				+ (candidates.isEmpty() ? "" : " Tables with a similar name: " + String.join(", ", candidates) + ".");
+	}
+
+	private static String describeKind(String kind) {
+		switch (kind) {
+			case "v":
+				return "view";
+			case "m":
+				return "materialized view";
+			case "f":
+				return "foreign table";
+			case "S":
+				return "sequence";
+			case "i":
+			case "I":
+				return "index";
+			default:
+				return "relation of kind '" + kind + "'";
+		}
+	}
+
+}

@@ -1,0 +1,230 @@
+package dev.pgcdc.replication;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.pgcdc.event.CdcEvent;
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.LogicalMessage;
+import dev.pgcdc.event.Operation;
+import dev.pgcdc.event.Source;
+import dev.pgcdc.event.TransactionBatch;
+import dev.pgcdc.pgoutput.PgOutputMessage;
+import dev.pgcdc.pgoutput.PgOutputMessage.Begin;
+import dev.pgcdc.pgoutput.PgOutputMessage.Commit;
+import dev.pgcdc.pgoutput.PgOutputMessage.Delete;
+import dev.pgcdc.pgoutput.PgOutputMessage.Insert;
+import dev.pgcdc.pgoutput.PgOutputMessage.Message;
+import dev.pgcdc.pgoutput.PgOutputMessage.Relation;
+import dev.pgcdc.pgoutput.PgOutputMessage.Truncate;
+import dev.pgcdc.pgoutput.PgOutputMessage.Type;
+import dev.pgcdc.pgoutput.PgOutputMessage.Update;
+import dev.pgcdc.pgoutput.RelationCache;
+import dev.pgcdc.types.TypeRegistry;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the decoded messages of one replication session into batches of events.
+ * <p>
+ * Without {@code streaming}, the server sends a transaction only once it committed, and its
+ * Begin already carries the commit LSN and time. So a transaction is cut into batches of at
+ * most {@code batchSize} events that are handed on while the rest is still arriving: memory
+ * stays bounded however large the transaction, and nothing is spooled.
+ */
+final class TransactionAssembler {
+
+	private static final Logger logger = LoggerFactory.getLogger(TransactionAssembler.class);
+
+	/** Receives finished batches; may block (back-pressure). */
+	@FunctionalInterface
+	interface Sink {
+
+		void accept(QueuedBatch batch) throws Exception;
+
+	}
+
+	private final RelationCache relations = new RelationCache();
+
+	private final Map<Integer, Source> sources = new HashMap<>();
+
+	private final TypeRegistry types;
+
+	private final RowDecoder rows;
+
+	private final String serverVersion;
+
+	private final String database;
+
+	private final int batchSize;
+
+	private final AckTracker ack;
+
+	private final Sink sink;
+
+	private @Nullable Begin begin;
+
+	private String commitLsn = "";
+
+	private List<CdcEvent> chunk = new ArrayList<>();
+
+	private boolean firstSent;
+
+	TransactionAssembler(TypeRegistry types, ServerInfo server, int batchSize, AckTracker ack, Sink sink) {
+		this.types = types;
+		this.rows = new RowDecoder(types);
+		this.serverVersion = server.version();
+		this.database = server.database();
+		this.batchSize = batchSize;
+		this.ack = ack;
+		this.sink = sink;
+	}
+
+	/**
+	 * @param message the next message of the session
+	 * @param lsn the position it was sent at
+	 * @throws Exception when the sink fails or is interrupted
+	 */
+	void accept(PgOutputMessage message, LogSequenceNumber lsn) throws Exception {
+		if (message instanceof Insert insert) {
+			Relation relation = this.relations.get(insert.relationId());
+			Set<String> toast = new LinkedHashSet<>();
+			Map<String, @Nullable Object> row = this.rows.newRow(relation, insert.newTuple(), null, toast);
+			add(event(Operation.INSERT, relation, row, null, toast));
+		}
+		else if (message instanceof Update update) {
+			Relation relation = this.relations.get(update.relationId());
+			Map<String, @Nullable Object> old = (update.oldTuple() != null)
+					? this.rows.oldRow(relation, update.oldKind(), update.oldTuple()) : null;
+			Set<String> toast = new LinkedHashSet<>();
+			Map<String, @Nullable Object> row = this.rows.newRow(relation, update.newTuple(), old, toast);
+			add(event(Operation.UPDATE, relation, row, old, toast));
+		}
+		else if (message instanceof Delete delete) {
+			Relation relation = this.relations.get(delete.relationId());
+			add(event(Operation.DELETE, relation, null, this.rows.oldRow(relation, delete.oldKind(), delete.oldTuple()),
+					Set.of()));
+		}
+		else if (message instanceof Begin started) {
+			begin(started);
+		}
+		else if (message instanceof Commit commit) {
+			commit(commit);
+		}
+		else if (message instanceof Relation relation) {
+			this.relations.put(relation);
+			this.sources.remove(relation.relationId());
+		}
+		else if (message instanceof Truncate truncate) {
+			for (int relationId : truncate.relationIds()) {
+				add(event(Operation.TRUNCATE, this.relations.get(relationId), null, null, Set.of()));
+			}
+		}
+		else if (message instanceof Type type) {
+			this.types.register(type);
+		}
+		else if (message instanceof Message logical) {
+			message(logical);
+		}
+		else {
+			// Origin, and streaming or two-phase messages, which this stream does not request
+			logger.debug("Ignoring {} at {}", message, lsn.asString());
+		}
+	}
+
+	/** @return whether a transaction's Begin arrived but not its Commit */
+	boolean inTransaction() {
+		return this.begin != null;
+	}
+
+	private void begin(Begin started) {
+		this.begin = started;
+		this.commitLsn = started.finalLsn().asString();
+		this.chunk = new ArrayList<>(Math.min(this.batchSize, 256));
+		this.firstSent = false;
+		this.ack.opened();
+	}
+
+	private void commit(Commit commit) throws Exception {
+		Begin started = requireTransaction("Commit");
+		if (this.chunk.isEmpty() && !this.firstSent) {
+			this.sink.accept(new QueuedBatch(null, commit.endLsn()));
+		}
+		else {
+			this.sink.accept(new QueuedBatch(batch(started, true), commit.endLsn()));
+		}
+		this.begin = null;
+		this.chunk = new ArrayList<>();
+	}
+
+	private void message(Message message) throws Exception {
+		Begin started = this.begin;
+		if (message.transactional() && started != null) {
+			add(new LogicalMessage(true, message.prefix(), message.content(), this.commitLsn, started.xid(),
+					started.commitTimestamp()));
+			return;
+		}
+		LogicalMessage event = new LogicalMessage(false, message.prefix(), message.content(),
+				message.lsn().asString(), 0, null);
+		this.ack.opened();
+		// acknowledged just past its own record, so a restart does not deliver it again
+		this.sink.accept(new QueuedBatch(new TransactionBatch(0, event.lsn(), null, List.of(event), true, true),
+				LogSequenceNumber.valueOf(message.lsn().asLong() + 1)));
+	}
+
+	private void add(CdcEvent event) throws Exception {
+		Begin started = requireTransaction("row change");
+		if (this.chunk.size() >= this.batchSize) {
+			// more follows, so this chunk is not the transaction's last
+			this.sink.accept(new QueuedBatch(batch(started, false), null));
+			this.chunk = new ArrayList<>(this.batchSize);
+		}
+		this.chunk.add(event);
+	}
+
+	private TransactionBatch batch(Begin started, boolean last) {
+		TransactionBatch batch = new TransactionBatch(started.xid(), this.commitLsn, started.commitTimestamp(), this.chunk,
+				!this.firstSent, last);
+		this.firstSent = true;
+		return batch;
+	}
+
+	private ChangeEvent event(Operation operation, Relation relation, @Nullable Map<String, @Nullable Object> newRow,
+			@Nullable Map<String, @Nullable Object> oldRow, Set<String> unchangedToast) {
+		Begin started = requireTransaction(operation.name());
+		Instant commitTime = started.commitTimestamp();
+		return ChangeEvent.of(operation, source(relation), newRow, oldRow, unchangedToast, commitTime, this.commitLsn,
+				started.xid());
+	}
+
+	private Source source(Relation relation) {
+		Source source = this.sources.get(relation.relationId());
+		if (source == null) {
+			Map<String, String> columns = new LinkedHashMap<>();
+			for (Relation.Column column : relation.columns()) {
+				columns.put(column.name(), this.types.typeName(column.typeOid()));
+			}
+			source = new Source(Source.NAME, this.serverVersion, this.database, relation.namespace(), relation.name(),
+					columns);
+			this.sources.put(relation.relationId(), source);
+		}
+		return source;
+	}
+
+	private Begin requireTransaction(String what) {
+		Begin started = this.begin;
+		if (started == null) {
+			throw new IllegalStateException("pgoutput sent a " + what + " outside of a transaction");
+		}
+		return started;
+	}
+
+}

@@ -1,0 +1,164 @@
+package dev.pgcdc.types;
+
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Text and binary decoders for strings, {@code uuid}, {@code bytea} and {@code json}/{@code jsonb}.
+ */
+final class ScalarDecoders {
+
+	/**
+	 * The one mapper for JSON columns. Floats read as BigDecimal because {@code jsonb} numbers
+	 * are {@code numeric}: a double would silently round them.
+	 */
+	static final JsonMapper JSON_MAPPER = JsonMapper.builder()
+		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+		.build();
+
+	/** Any text type to {@link String} (the value as printed). */
+	static final TextDecoder STRING = (text) -> text;
+
+	/** UTF-8 bytes to {@link String}: the binary form of every text-like type. */
+	static final BinaryDecoder STRING_BINARY = (data, offset, length) -> new String(data, offset, length,
+			StandardCharsets.UTF_8);
+
+	/** {@code uuid} to {@link UUID}. */
+	static final TextDecoder UUID_TEXT = ScalarDecoders::uuid;
+
+	/** {@code bytea} in {@code hex} ({@code \x00ff}) or {@code escape} output to {@code byte[]}. */
+	static final TextDecoder BYTEA = ScalarDecoders::bytea;
+
+	/** {@code json} and {@code jsonb} text to {@link JsonNode}. */
+	static final TextDecoder JSON = new TextDecoder() {
+		@Override
+		public Object decode(String text) {
+			return json(text);
+		}
+
+		@Override
+		public Object decode(byte[] data, int offset, int length) {
+			try {
+				return JSON_MAPPER.readTree(data, offset, length);
+			}
+			catch (JacksonException ex) {
+				throw new IllegalArgumentException("Invalid JSON value: " + ex.getOriginalMessage(), ex);
+			}
+		}
+	};
+
+	/** {@code json} binary (its text, UTF-8) to {@link JsonNode}. */
+	static final BinaryDecoder JSON_BINARY = JSON::decode;
+
+	/** {@code jsonb} binary (a version byte {@code 1}, then the text) to {@link JsonNode}. */
+	static final BinaryDecoder JSONB_BINARY = (data, offset, length) -> {
+		if (length < 1 || data[offset] != 1) {
+			throw new IllegalArgumentException("Unsupported jsonb binary version " + ((length < 1) ? -1 : data[offset]));
+		}
+		return JSON.decode(data, offset + 1, length - 1);
+	};
+
+	/**
+	 * {@code bit}: a single bit ({@code bit(1)}, what {@code bit} alone declares) is a
+	 * {@link Boolean}, as pgjdbc returns it; longer bit strings stay text ({@code "0101"}).
+	 */
+	static final TextDecoder BIT = (text) -> (text.length() == 1) ? (Boolean) (text.charAt(0) == '1') : text;
+
+	/** {@code bit_send}: the bit count (32 bits), then the bits, high bit first. */
+	static final BinaryDecoder BIT_BINARY = (data, offset, length) -> BIT.decode(bits(data, offset, length));
+
+	/** {@code varbit} binary as its text of {@code 0} and {@code 1}. */
+	static final BinaryDecoder VARBIT_BINARY = ScalarDecoders::bits;
+
+	private ScalarDecoders() {
+	}
+
+	private static String bits(byte[] data, int offset, int length) {
+		int count = BinaryDecoders.int32(data, offset);
+		if (count < 0 || length != 4 + (count + 7) / 8) {
+			throw new IllegalArgumentException("Binary bit string of " + count + " bits has " + length + " bytes");
+		}
+		char[] bits = new char[count];
+		for (int i = 0; i < count; i++) {
+			bits[i] = ((data[offset + 4 + i / 8] & (0x80 >>> (i % 8))) != 0) ? '1' : '0';
+		}
+		return new String(bits);
+	}
+
+	static JsonNode json(String text) {
+		try {
+			return JSON_MAPPER.readTree(text);
+		}
+		catch (JacksonException ex) {
+			throw new IllegalArgumentException("Invalid JSON value: " + ex.getOriginalMessage(), ex);
+		}
+	}
+
+	static UUID uuid(String text) {
+		if (text.length() != 36) {
+			return UUID.fromString(text);
+		}
+		long most = (hex(text, 0, 8) << 32) | (hex(text, 9, 13) << 16) | hex(text, 14, 18);
+		long least = (hex(text, 19, 23) << 48) | hex(text, 24, 36);
+		return new UUID(most, least);
+	}
+
+	private static long hex(String text, int from, int to) {
+		long value = 0;
+		for (int i = from; i < to; i++) {
+			int digit = Character.digit(text.charAt(i), 16);
+			if (digit < 0) {
+				throw new IllegalArgumentException("Invalid uuid '" + text + "'");
+			}
+			value = (value << 4) | digit;
+		}
+		return value;
+	}
+
+	static byte[] bytea(String text) {
+		if (text.startsWith("\\x")) {
+			int length = (text.length() - 2) / 2;
+			byte[] bytes = new byte[length];
+			for (int i = 0; i < length; i++) {
+				int high = Character.digit(text.charAt(2 + 2 * i), 16);
+				int low = Character.digit(text.charAt(3 + 2 * i), 16);
+				if (high < 0 || low < 0) {
+					throw new IllegalArgumentException("Invalid bytea hex text at position " + (2 + 2 * i));
+				}
+				bytes[i] = (byte) ((high << 4) | low);
+			}
+			return bytes;
+		}
+		return byteaEscape(text);
+	}
+
+	/** {@code bytea_output = escape}: printable ASCII as is, {@code \\} and {@code \ooo} octal. */
+	private static byte[] byteaEscape(String text) {
+		byte[] bytes = new byte[text.length()];
+		int length = 0;
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
+			if (c != '\\') {
+				bytes[length++] = (byte) c;
+			}
+			else if (i + 1 < text.length() && text.charAt(i + 1) == '\\') {
+				bytes[length++] = '\\';
+				i++;
+			}
+			else if (i + 3 < text.length()) {
+				bytes[length++] = (byte) Integer.parseInt(text, i + 1, i + 4, 8);
+				i += 3;
+			}
+			else {
+				throw new IllegalArgumentException("Invalid bytea escape text at position " + i);
+			}
+		}
+		return java.util.Arrays.copyOf(bytes, length);
+	}
+
+}

@@ -151,9 +151,8 @@ async function loadSubscriptions() {
   const statePill = $('#stream-state');
   statePill.textContent = 'stream: ' + state;
   statePill.className = 'pill ' + (state === 'STREAMING' ? 'ok' : 'warn');
-  const lagBytes = overview.lagBytes ?? overview.slots.reduce((max, slot) => Math.max(max, slot.lagBytes), 0);
-  $('#stream-lag').textContent = 'lag: ' + formatBytes(lagBytes)
-    + (overview.lagMillis !== undefined && overview.lagMillis !== null ? ` · ${overview.lagMillis} ms` : '');
+  $('#stream-lag').textContent = 'lag: ' + formatBytes(overview.lagBytes)
+    + (overview.flushedLsn ? ` · confirmed ${overview.flushedLsn}` : '');
 
   $('#subscriptions').replaceChildren(...overview.subscriptions.map((subscription) => el('li', {},
     el('label', { class: 'switch', title: overview.controllable ? 'Dispatch this table\'s changes' : 'Not switchable in this build' },
@@ -173,8 +172,8 @@ async function loadSubscriptions() {
     el('span', { class: 'name', text: subscription.table }),
     el('span', {
       class: 'counts',
-      text: subscription.enabled === false ? 'off: changes are not dispatched'
-        : (subscription.events !== undefined && subscription.events !== null ? `${subscription.events} events` : ''),
+      text: (subscription.enabled === false ? 'off: changes pass by unhandled · ' : '')
+        + `${subscription.events} handled` + (subscription.ignored ? ` · ${subscription.ignored} ignored while off` : ''),
     }))));
   const note = $('#subscriptions-note');
   note.hidden = overview.controllable;
@@ -208,6 +207,9 @@ function changeBody(entry) {
     el('span', { class: 'col', text: column + '=' }), String(value)));
 }
 
+// entries replayed from the history when the page opens do not flash; new ones do
+const isRecent = (iso) => !iso || Date.now() - new Date(iso).getTime() < 3000;
+
 function addToFeed(item) {
   $('#feed-empty').hidden = true;
   const feed = $('#feed');
@@ -217,7 +219,7 @@ function addToFeed(item) {
 
 function showChange(entry) {
   const id = entry.row && entry.row.id !== undefined ? ' #' + entry.row.id : '';
-  addToFeed(el('li', { class: 'entry', 'data-table': entry.table, 'data-op': entry.operation, 'data-id': entry.row?.id },
+  addToFeed(el('li', { class: 'entry' + (isRecent(entry.commitTime) ? ' fresh' : ''), 'data-table': entry.table, 'data-op': entry.operation, 'data-id': entry.row?.id },
     el('div', { class: 'head' },
       el('span', { class: 'op ' + entry.operation, text: entry.operation }),
       el('span', { class: 'table', text: entry.table + id }),
@@ -226,7 +228,7 @@ function showChange(entry) {
 }
 
 function showMessage(entry) {
-  addToFeed(el('li', { class: 'entry', 'data-prefix': entry.prefix, 'data-op': 'MESSAGE' },
+  addToFeed(el('li', { class: 'entry' + (isRecent(entry.commitTime) ? ' fresh' : ''), 'data-prefix': entry.prefix, 'data-op': 'MESSAGE' },
     el('div', { class: 'head' },
       el('span', { class: 'op MESSAGE', text: 'MESSAGE' }),
       el('span', { class: 'table', text: 'prefix ' + entry.prefix }),

@@ -4,8 +4,6 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.core.env.Environment;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -14,60 +12,71 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
 
+import dev.pgcdc.replication.StreamStatus;
 import dev.pgcdc.sample.control.ServerView.PublishedTable;
 import dev.pgcdc.sample.control.ServerView.Slot;
+import dev.pgcdc.sample.control.StreamControl.Subscription;
 
 /**
- * What the page's "Subscriptions" panel shows and switches. A thin layer over the starter's
- * {@code CdcSubscriptions} bean, plus the server's own view of the slot.
- * <p>
- * Until the starter provides {@code CdcSubscriptions}, the tables come from {@code cdc.tables}
- * and switching answers {@code 501 Not Implemented}.
+ * What the page's "Subscriptions" panel shows and switches: {@code GET /api/cdc} and
+ * {@code POST /api/cdc/{table}} with {@code {"enabled": false}}. A thin layer over
+ * {@link StreamControl}, plus the server's own view of the slot.
  */
 @RestController
 @RequestMapping("/api/cdc")
 class SubscriptionController {
 
+	private final StreamControl control;
+
 	private final ServerView server;
 
-	private final List<String> tables;
-
-	SubscriptionController(ServerView server, Environment environment) {
+	SubscriptionController(StreamControl control, ServerView server) {
+		this.control = control;
 		this.server = server;
-		this.tables = Binder.get(environment).bind("cdc.tables", String[].class).map(List::of).orElse(List.of());
 	}
 
 	@GetMapping
 	Overview overview() {
-		List<Subscription> subscriptions = this.tables.stream().map((table) -> new Subscription(table, null)).toList();
-		return new Overview(false, null, subscriptions, this.server.slots(), this.server.publishedTables());
+		StreamStatus status = this.control.status().orElse(null);
+		List<Slot> slots = this.server.slots();
+		Long lagBytes = slots.stream()
+			.filter((slot) -> status != null && slot.name().equals(status.slot()))
+			.map(Slot::lagBytes)
+			.findFirst()
+			.orElse(null);
+		return new Overview(true, (status != null) ? status.state().name() : null,
+				(status != null) ? status.slot() : null, (status != null) ? status.flushedLsn() : null, lagBytes,
+				this.control.subscriptions(), slots, this.server.publishedTables());
 	}
 
 	@PostMapping("/{table}")
-	ResponseEntity<String> enable(@PathVariable String table, @RequestBody Switch change) {
-		return ResponseEntity.status(HttpStatus.NOT_IMPLEMENTED)
-			.body("Switching subscriptions needs the starter's CdcSubscriptions bean, which this build does not have yet");
+	ResponseEntity<Void> enable(@PathVariable String table, @RequestBody Switch change) {
+		boolean subscribed;
+		try {
+			subscribed = this.control.setEnabled(table, change.enabled());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, ex.getMessage(), ex);
+		}
+		return subscribed ? ResponseEntity.noContent().build() : ResponseEntity.notFound().build();
 	}
 
 	/**
 	 * The panel's data.
 	 * @param controllable whether subscriptions can be switched
-	 * @param state the stream state, when the starter reports it
+	 * @param state the stream state, once the stream has started
+	 * @param slot the app's replication slot
+	 * @param flushedLsn the last LSN the app confirmed as handled
+	 * @param lagBytes WAL written after what the app confirmed, by the server's count
 	 * @param subscriptions the subscribed tables
 	 * @param slots the server's logical slots in this database
 	 * @param published the tables in the server's publications
 	 */
-	record Overview(boolean controllable, @Nullable String state, List<Subscription> subscriptions, List<Slot> slots,
+	record Overview(boolean controllable, @Nullable String state, @Nullable String slot, @Nullable String flushedLsn,
+			@Nullable Long lagBytes, List<Subscription> subscriptions, List<Slot> slots,
 			List<PublishedTable> published) {
-	}
-
-	/**
-	 * One subscription.
-	 * @param table the table
-	 * @param enabled whether its events are dispatched, {@code null} when unknown
-	 */
-	record Subscription(String table, @Nullable Boolean enabled) {
 	}
 
 	/**

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
@@ -67,6 +68,8 @@ public final class Dispatcher implements BatchHandler {
 
 	private Set<TableName> disabledTables = Set.of();
 
+	private final List<DispatchObserver> observers = new CopyOnWriteArrayList<>();
+
 	/**
 	 * Create a dispatcher.
 	 * @param registry the handlers
@@ -106,6 +109,14 @@ public final class Dispatcher implements BatchHandler {
 		return retryPolicy(DEFAULT_MAX_RETRIES, DEFAULT_RETRY_DELAY, DEFAULT_RETRY_MULTIPLIER, DEFAULT_RETRY_MAX_DELAY);
 	}
 
+	/**
+	 * Add an observer, told about every event and handler call from then on.
+	 * @param observer the observer
+	 */
+	public void addObserver(DispatchObserver observer) {
+		this.observers.add(observer);
+	}
+
 	/** @return the error policy */
 	public ErrorPolicy errorPolicy() {
 		return this.errorPolicy;
@@ -142,6 +153,9 @@ public final class Dispatcher implements BatchHandler {
 			return;
 		}
 		stats.countReceived(event.commitTimestamp());
+		for (DispatchObserver observer : this.observers) {
+			observer.eventReceived(event);
+		}
 		if (!this.registry.tableFilter(table).accepts(event)) {
 			stats.countFiltered();
 			return;
@@ -192,10 +206,13 @@ public final class Dispatcher implements BatchHandler {
 		}
 		try {
 			this.retryTemplate.execute(() -> {
+				long start = System.nanoTime();
 				try {
 					handler.invoke(arguments);
+					observeInvocation(handler, start, null);
 				}
 				catch (Exception ex) {
+					observeInvocation(handler, start, ex);
 					handler.stats().countFailure(ex);
 					if (logger.isDebugEnabled()) {
 						logger.debug("CDC handler {} failed on {}", handler.id(), events, ex);
@@ -207,6 +224,16 @@ public final class Dispatcher implements BatchHandler {
 		}
 		catch (RetryException ex) {
 			giveUp(handler, events, ex.getCause(), ex.getRetryCount() + 1);
+		}
+	}
+
+	private void observeInvocation(HandlerMethod handler, long start, @Nullable Throwable error) {
+		if (this.observers.isEmpty()) {
+			return;
+		}
+		long nanos = System.nanoTime() - start;
+		for (DispatchObserver observer : this.observers) {
+			observer.handlerInvoked(handler, nanos, error);
 		}
 	}
 

@@ -2,6 +2,7 @@ package dev.pgcdc.replication;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -58,12 +59,15 @@ public final class ChangeStream implements AutoCloseable {
 
 	private final TypeRegistry types = new TypeRegistry();
 
+	private final LagProbe lag;
+
 	private volatile @Nullable Running running;
 
 	private ChangeStream(StreamSettings settings) {
 		this.settings = settings;
 		this.tables = new ConcurrentSkipListSet<>(settings.tables());
 		this.state = new StateTracker(settings.slot(), settings.listeners());
+		this.lag = new LagProbe(new ConnectionFactory(settings), Clock.systemUTC());
 	}
 
 	/** @return a new builder */
@@ -193,6 +197,16 @@ public final class ChangeStream implements AutoCloseable {
 		Running current = this.running;
 		LogSequenceNumber flushed = (current != null) ? current.ack().flushed() : LogSequenceNumber.INVALID_LSN;
 		return this.statistics.snapshot(this.state.get(), this.settings, flushed);
+	}
+
+	/**
+	 * How far the stream is behind the server. While connected, asks the server for its
+	 * current WAL position on a short-lived plain connection (answers are reused for a
+	 * second); otherwise the byte lag is unknown.
+	 * @return the lag
+	 */
+	public StreamLag lag() {
+		return this.lag.measure(status());
 	}
 
 	/** @return the subscribed tables */

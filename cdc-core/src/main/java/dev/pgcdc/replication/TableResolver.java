@@ -78,7 +78,7 @@ final class TableResolver {
 			statement.setString(2, table.name());
 			try (ResultSet row = statement.executeQuery()) {
 				if (!row.next()) {
-					throw new CdcConfigurationException(missing(connection, table));
+					throw new TableNotFoundException(table, missing(connection, table));
 				}
 				long oid = row.getLong(1);
 				String kind = row.getString(2);

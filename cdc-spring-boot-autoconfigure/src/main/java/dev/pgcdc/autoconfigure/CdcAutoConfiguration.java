@@ -2,6 +2,7 @@ package dev.pgcdc.autoconfigure;
 
 import java.util.List;
 
+import dev.pgcdc.CdcSubscriptions;
 import dev.pgcdc.annotation.CdcHandlerAnnotationBeanPostProcessor;
 import dev.pgcdc.dispatch.CdcErrorHandler;
 import dev.pgcdc.dispatch.Dispatcher;
@@ -107,6 +108,13 @@ public final class CdcAutoConfiguration {
 		CdcStreamFactory factory = new CdcStreamFactory(properties, environment, registry, dispatcher,
 				customizers.orderedStream().toList());
 		return new CdcStreamLifecycle(factory, publisher, properties.isAutoStartup());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CdcSubscriptions cdcSubscriptions(HandlerRegistry registry, CdcStreamLifecycle lifecycle,
+			ApplicationEventPublisher publisher) {
+		return new CdcSubscriptions(registry, lifecycle::getStream, publisher);
 	}
 
 }

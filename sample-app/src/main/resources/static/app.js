@@ -139,26 +139,33 @@ function formatBytes(bytes) {
   return (bytes / 1024 / 1024).toFixed(1) + ' MB';
 }
 
-async function loadSubscriptions() {
-  let overview;
+async function loadStream() {
+  const pill = $('#stream-state');
+  let cdc;
   try {
-    overview = await api('GET', '/api/cdc');
+    cdc = await api('GET', '/actuator/cdc');
   } catch (error) {
-    $('#stream-state').textContent = 'stream: unknown';
+    pill.textContent = 'stream: unknown';
+    pill.className = 'pill warn';
     return;
   }
-  const state = overview.state || (overview.slots.some((slot) => slot.active) ? 'STREAMING' : 'NO ACTIVE SLOT');
-  const statePill = $('#stream-state');
-  statePill.textContent = 'stream: ' + state;
-  statePill.className = 'pill ' + (state === 'STREAMING' ? 'ok' : 'warn');
-  $('#stream-lag').textContent = 'lag: ' + formatBytes(overview.lagBytes)
-    + (overview.flushedLsn ? ` · confirmed ${overview.flushedLsn}` : '');
+  pill.textContent = 'stream: ' + cdc.state;
+  pill.className = 'pill ' + (cdc.state === 'STREAMING' ? 'ok' : 'warn');
+  pill.title = `slot ${cdc.slot}, publication ${cdc.publication}, PostgreSQL ${cdc.serverVersion}`
+    + (cdc.lastError ? ` · last error: ${cdc.lastError.message}` : '');
+  const lag = cdc.lag || {};
+  $('#stream-lag').textContent = 'lag: ' + formatBytes(lag.bytes)
+    + (lag.millis !== null && lag.millis !== undefined ? ` · ${lag.millis} ms` : '');
+}
 
+const shortName = (table) => table.startsWith('public.') ? table.slice('public.'.length) : table;
+
+async function loadSubscriptions() {
+  const overview = await api('GET', '/api/cdc');
   $('#subscriptions').replaceChildren(...overview.subscriptions.map((subscription) => el('li', {},
-    el('label', { class: 'switch', title: overview.controllable ? 'Dispatch this table\'s changes' : 'Not switchable in this build' },
+    el('label', { class: 'switch', title: 'Dispatch this table\'s changes' },
       el('input', {
-        type: 'checkbox', checked: subscription.enabled !== false, disabled: !overview.controllable,
-        'data-table': subscription.table,
+        type: 'checkbox', checked: subscription.enabled, 'data-table': shortName(subscription.table),
         onchange: async (event) => {
           event.target.disabled = true;
           try {
@@ -169,15 +176,14 @@ async function loadSubscriptions() {
         },
       }),
       el('span')),
-    el('span', { class: 'name', text: subscription.table }),
+    el('span', { class: 'name', text: shortName(subscription.table) }),
     el('span', {
       class: 'counts',
-      text: (subscription.enabled === false ? 'off: changes pass by unhandled · ' : '')
-        + `${subscription.events} handled` + (subscription.ignored ? ` · ${subscription.ignored} ignored while off` : ''),
+      title: 'handlers: ' + subscription.handlers.join(', '),
+      text: (subscription.enabled ? '' : 'off: changes pass by unhandled · ')
+        + `${subscription.events} events · ${subscription.handlers.length} handlers`
+        + (subscription.ignored ? ` · ${subscription.ignored} ignored while off` : ''),
     }))));
-  const note = $('#subscriptions-note');
-  note.hidden = overview.controllable;
-  note.textContent = 'Switching needs the starter\'s CdcSubscriptions bean.';
 
   const slots = overview.slots.map((slot) => el('div', {
     text: `slot ${slot.name}: ${slot.active ? 'active' : 'inactive'}${slot.temporary ? ', temporary' : ''}, `
@@ -267,5 +273,6 @@ loadUsers();
 loadTodos();
 loadStatements();
 loadSubscriptions();
-setInterval(loadSubscriptions, 2000);
+loadStream();
+setInterval(() => { loadSubscriptions(); loadStream(); }, 2000);
 connectFeed();

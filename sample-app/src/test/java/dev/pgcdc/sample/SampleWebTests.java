@@ -150,10 +150,38 @@ class SampleWebTests {
 	}
 
 	@Test
-	void subscriptionsPanelListsTheTables() {
+	void subscriptionsPanelListsTheTablesAndRejectsUnknownOnes() {
 		JsonNode overview = this.http.get().uri("/api/cdc").retrieve().body(JsonNode.class);
 		assertThat(stream(overview.get("subscriptions")).map((subscription) -> subscription.get("table").asString()))
-			.contains("users", "todos");
+			.contains("public.users", "public.todos");
+		assertThat(switchTo("/api/cdc/{table}", "not_subscribed", true).getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+		assertThat(switchTo("/api/cdc/{table}", "bad name;", true).getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+	}
+
+	@Test
+	void theActuatorEndpointShowsTheStreamAndSwitchesASubscription() {
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> this.http.get().uri("/actuator/cdc").retrieve().body(JsonNode.class).get("state").asString(),
+					"STREAMING"::equals);
+		try {
+			assertThat(switchTo("/actuator/cdc/{table}", "users", false).getStatusCode().is2xxSuccessful()).isTrue();
+			JsonNode users = this.http.get().uri("/actuator/cdc/{table}", "users").retrieve().body(JsonNode.class);
+			assertThat(users.get("enabled").asBoolean()).isFalse();
+		}
+		finally {
+			assertThat(switchTo("/actuator/cdc/{table}", "users", true).getStatusCode().is2xxSuccessful()).isTrue();
+		}
+		assertThat(this.http.get().uri("/actuator/cdc/{table}", "users").retrieve().body(JsonNode.class).get("enabled")
+			.asBoolean()).isTrue();
+	}
+
+	private org.springframework.http.ResponseEntity<Void> switchTo(String uri, String table, boolean enabled) {
+		return this.http.post()
+			.uri(uri, table)
+			.contentType(MediaType.APPLICATION_JSON)
+			.body("{\"enabled\": " + enabled + "}")
+			.retrieve()
+			.toBodilessEntity();
 	}
 
 	@Test

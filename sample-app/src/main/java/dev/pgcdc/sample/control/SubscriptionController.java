@@ -2,10 +2,7 @@ package dev.pgcdc.sample.control;
 
 import java.util.List;
 
-import org.jspecify.annotations.Nullable;
-
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -14,69 +11,56 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
 
-import dev.pgcdc.replication.StreamStatus;
+import dev.pgcdc.CdcSubscription;
+import dev.pgcdc.CdcSubscriptions;
+import dev.pgcdc.CdcTableNotFoundException;
 import dev.pgcdc.sample.control.ServerView.PublishedTable;
 import dev.pgcdc.sample.control.ServerView.Slot;
-import dev.pgcdc.sample.control.StreamControl.Subscription;
 
 /**
- * What the page's "Subscriptions" panel shows and switches: {@code GET /api/cdc} and
- * {@code POST /api/cdc/{table}} with {@code {"enabled": false}}. A thin layer over
- * {@link StreamControl}, plus the server's own view of the slot.
+ * What the page's "Subscriptions" panel shows and switches, through the starter's
+ * {@link CdcSubscriptions} bean: {@code GET /api/cdc}, and {@code POST /api/cdc/{table}} with
+ * {@code {"enabled": false}} to stop dispatching a table's changes from its next transaction
+ * on. The page reads the stream's state and lag from the {@code cdc} Actuator endpoint.
  */
 @RestController
 @RequestMapping("/api/cdc")
 class SubscriptionController {
 
-	private final StreamControl control;
+	private final CdcSubscriptions subscriptions;
 
 	private final ServerView server;
 
-	SubscriptionController(StreamControl control, ServerView server) {
-		this.control = control;
+	SubscriptionController(CdcSubscriptions subscriptions, ServerView server) {
+		this.subscriptions = subscriptions;
 		this.server = server;
 	}
 
 	@GetMapping
 	Overview overview() {
-		StreamStatus status = this.control.status().orElse(null);
-		List<Slot> slots = this.server.slots();
-		Long lagBytes = slots.stream()
-			.filter((slot) -> status != null && slot.name().equals(status.slot()))
-			.map(Slot::lagBytes)
-			.findFirst()
-			.orElse(null);
-		return new Overview(true, (status != null) ? status.state().name() : null,
-				(status != null) ? status.slot() : null, (status != null) ? status.flushedLsn() : null, lagBytes,
-				this.control.subscriptions(), slots, this.server.publishedTables());
+		return new Overview(this.subscriptions.list(), this.server.slots(), this.server.publishedTables());
 	}
 
 	@PostMapping("/{table}")
-	ResponseEntity<Void> enable(@PathVariable String table, @RequestBody Switch change) {
-		boolean subscribed;
+	CdcSubscription enable(@PathVariable String table, @RequestBody Switch change) {
 		try {
-			subscribed = this.control.setEnabled(table, change.enabled());
+			return change.enabled() ? this.subscriptions.enable(table) : this.subscriptions.disable(table);
+		}
+		catch (CdcTableNotFoundException ex) {
+			throw new ResponseStatusException(HttpStatus.NOT_FOUND, ex.getMessage(), ex);
 		}
 		catch (IllegalArgumentException ex) {
 			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, ex.getMessage(), ex);
 		}
-		return subscribed ? ResponseEntity.noContent().build() : ResponseEntity.notFound().build();
 	}
 
 	/**
 	 * The panel's data.
-	 * @param controllable whether subscriptions can be switched
-	 * @param state the stream state, once the stream has started
-	 * @param slot the app's replication slot
-	 * @param flushedLsn the last LSN the app confirmed as handled
-	 * @param lagBytes WAL written after what the app confirmed, by the server's count
-	 * @param subscriptions the subscribed tables
+	 * @param subscriptions the subscribed tables, each with its dispatch state and counters
 	 * @param slots the server's logical slots in this database
 	 * @param published the tables in the server's publications
 	 */
-	record Overview(boolean controllable, @Nullable String state, @Nullable String slot, @Nullable String flushedLsn,
-			@Nullable Long lagBytes, List<Subscription> subscriptions, List<Slot> slots,
-			List<PublishedTable> published) {
+	record Overview(List<CdcSubscription> subscriptions, List<Slot> slots, List<PublishedTable> published) {
 	}
 
 	/**

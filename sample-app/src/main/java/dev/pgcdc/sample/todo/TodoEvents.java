@@ -24,8 +24,11 @@ class TodoEvents {
 		this.activity = activity;
 	}
 
-	/** Runs only for rows whose new {@code done} is true: the condition filters the rest. */
-	@OnEvent(table = "todos", condition = "#new['done'] == true")
+	/**
+	 * Runs only for rows whose new {@code done} is true: the condition filters the rest.
+	 * {@code #new} is null for a DELETE, hence the check before indexing into it.
+	 */
+	@OnEvent(table = "todos", condition = "#new != null and #new['done'] == true")
 	void done(ChangeEvent event) {
 		Map<String, Object> todo = event.newRecord();
 		this.activity.record("done", "Todo #" + todo.get("id") + " \"" + todo.get("title") + "\" is done");

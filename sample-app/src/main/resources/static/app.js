@@ -258,7 +258,16 @@ function connectFeed() {
   source.onerror = () => { pill.textContent = 'feed: reconnecting…'; pill.className = 'pill off'; };
   source.addEventListener('change', (event) => { showChange(JSON.parse(event.data)); refreshSoon(); });
   source.addEventListener('message', (event) => showMessage(JSON.parse(event.data)));
-  source.addEventListener('activity', (event) => { showActivity(JSON.parse(event.data)); refreshSoon(); });
+  source.addEventListener('activity', (event) => {
+    const activity = JSON.parse(event.data);
+    showActivity(activity);
+    if (activity.handler === 'stream' || activity.handler === 'control') {
+      loadStream();
+      loadSubscriptions();
+    } else {
+      refreshSoon();
+    }
+  });
 }
 
 $('#clear-feed').addEventListener('click', () => {

@@ -142,6 +142,7 @@ class SamplePageTests {
 			browser.findElement(switchOf(todosSwitch)).click();
 			waitUntil(ExpectedConditions.elementSelectionStateToBe(todosSwitch, false));
 			waitFor(By.xpath("//ul[@id='subscriptions']/li[contains(., 'off:')]"));
+			waitFor(By.xpath("//ol[@id='activity']/li[@data-handler='control' and contains(., 'public.todos disabled')]"));
 
 			String unseen = unique("Not dispatched");
 			String marker = unique("Marker");

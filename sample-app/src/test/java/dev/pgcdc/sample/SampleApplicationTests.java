@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -22,7 +24,6 @@ import dev.pgcdc.sample.feed.MessageEntry;
 import dev.pgcdc.sample.user.UserCache;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The whole app on its embedded PostgreSQL: rows written with plain JDBC on a connection of
@@ -53,11 +54,6 @@ class SampleApplicationTests {
 	UserCache cache;
 
 	OutsideClient sql;
-
-	@BeforeAll
-	static void timeouts() {
-		org.awaitility.Awaitility.setDefaultTimeout(TIMEOUT);
-	}
 
 	@BeforeEach
 	void client() {
@@ -200,7 +196,7 @@ class SampleApplicationTests {
 			.anyMatch(text);
 	}
 
-	private java.util.stream.Stream<ChangeEntry> changes() {
+	private Stream<ChangeEntry> changes() {
 		return this.feed.recent()
 			.stream()
 			.map(LiveFeed.Entry::data)
@@ -215,6 +211,10 @@ class SampleApplicationTests {
 			.filter(MessageEntry.class::isInstance)
 			.map(MessageEntry.class::cast)
 			.toList();
+	}
+
+	private static ConditionFactory await() {
+		return Awaitility.await().atMost(TIMEOUT);
 	}
 
 	private static String unique(String prefix) {

@@ -6,7 +6,11 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -15,12 +19,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.SearchContext;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedCondition;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -55,6 +61,11 @@ class SamplePageTests {
 
 	static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+	/** Selenium warns that it has no CDP bindings for this Chromium; the test uses none. */
+	static final Logger CDP_LOGGER = Logger.getLogger("org.openqa.selenium.devtools");
+
+	static final Logger CHROMIUM_LOGGER = Logger.getLogger("org.openqa.selenium.chromium");
+
 	static Path userDataDirectory;
 
 	static WebDriver browser;
@@ -71,6 +82,8 @@ class SamplePageTests {
 				"The page test needs Debian's chromium and chromium-driver (" + CHROMIUM + ", " + CHROMEDRIVER
 						+ "); install them with .ci/install-browser");
 		System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+		CDP_LOGGER.setLevel(Level.SEVERE);
+		CHROMIUM_LOGGER.setLevel(Level.SEVERE);
 		userDataDirectory = Files.createTempDirectory("pgcdc-sample-chromium");
 		ChromeOptions options = new ChromeOptions();
 		options.setBinary(CHROMIUM.toFile());
@@ -176,7 +189,7 @@ class SamplePageTests {
 	private void openPage() {
 		browser.get("http://localhost:" + this.port + "/");
 		waitUntil(ExpectedConditions.textToBe(By.id("feed-connection"), "feed: live"));
-		waitUntil(ExpectedConditions.textMatches(By.id("stream-state"), java.util.regex.Pattern.compile("stream: STREAMING")));
+		waitUntil(ExpectedConditions.textMatches(By.id("stream-state"), Pattern.compile("stream: STREAMING")));
 	}
 
 	private static By feedEntry(String table, String operation, String text) {
@@ -188,7 +201,7 @@ class SamplePageTests {
 	private static By switchOf(By checkbox) {
 		return new By() {
 			@Override
-			public java.util.List<WebElement> findElements(org.openqa.selenium.SearchContext context) {
+			public List<WebElement> findElements(SearchContext context) {
 				return context.findElements(checkbox)
 					.stream()
 					.map((input) -> input.findElement(By.xpath("./following-sibling::span")))
@@ -201,7 +214,7 @@ class SamplePageTests {
 		return waitUntil(ExpectedConditions.presenceOfElementLocated(locator));
 	}
 
-	private static <T> T waitUntil(org.openqa.selenium.support.ui.ExpectedCondition<T> condition) {
+	private static <T> T waitUntil(ExpectedCondition<T> condition) {
 		return new WebDriverWait(browser, TIMEOUT).until(condition);
 	}
 

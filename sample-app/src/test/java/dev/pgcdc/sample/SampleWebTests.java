@@ -23,6 +23,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
 
 import dev.pgcdc.sample.activity.ActivityLog.Activity;
@@ -175,7 +176,7 @@ class SampleWebTests {
 			.asBoolean()).isTrue();
 	}
 
-	private org.springframework.http.ResponseEntity<Void> switchTo(String uri, String table, boolean enabled) {
+	private ResponseEntity<Void> switchTo(String uri, String table, boolean enabled) {
 		return this.http.post()
 			.uri(uri, table)
 			.contentType(MediaType.APPLICATION_JSON)

@@ -2,8 +2,11 @@ package dev.pgcdc.sample.todo;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.stereotype.Component;
 
@@ -30,7 +33,7 @@ class TodoEvents {
 	 */
 	@OnEvent(table = "todos", condition = "#new != null and #new['done'] == true")
 	void done(ChangeEvent event) {
-		Map<String, Object> todo = event.newRecord();
+		Map<String, @Nullable Object> todo = Objects.requireNonNull(event.newRecord(), "the condition checked it");
 		this.activity.record("done", "Todo #" + todo.get("id") + " \"" + todo.get("title") + "\" is done");
 	}
 

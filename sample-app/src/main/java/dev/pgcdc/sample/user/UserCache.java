@@ -13,6 +13,10 @@ import org.springframework.stereotype.Component;
  * A read-through cache of users, as an application would keep in front of its database.
  * Entries never expire by time: they stay until a change event evicts them, so the page shows
  * exactly what CDC did (and a stale name when a filter told the handler to look away).
+ * <p>
+ * Kept simple on purpose: a load that reads a row just before an update commits, and stores
+ * it just after that update's eviction, keeps the old copy. A production cache would compare
+ * {@code updated_at} or version its entries.
  */
 @Component
 public class UserCache {

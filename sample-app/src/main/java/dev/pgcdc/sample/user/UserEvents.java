@@ -2,6 +2,9 @@ package dev.pgcdc.sample.user;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.stereotype.Component;
 
@@ -41,8 +44,7 @@ class UserEvents {
 	@OnUpdate(table = "users", unwatchedFields = { "updated_at", "todos_count" },
 			unwatchedRecords = "event_subscribe = false")
 	void changed(ChangeEvent event) {
-		Map<String, Object> row = event.newRecord();
-		long id = ((Number) row.get("id")).longValue();
+		long id = idOf(event);
 		boolean evicted = this.cache.evict(id);
 		this.activity.record("cache", (evicted ? "evicted" : "nothing cached for") + " user " + id + ", changed "
 				+ event.changes().keySet());
@@ -51,8 +53,14 @@ class UserEvents {
 	/** Every user deleted by one transaction, in one call. */
 	@OnDelete(table = "users")
 	void removed(List<ChangeEvent> events) {
-		events.forEach((event) -> this.cache.evict(((Number) event.oldRecord().get("id")).longValue()));
+		events.forEach((event) -> this.cache.evict(idOf(event)));
 		this.activity.record("cleanup", events.size() + " user(s) deleted in transaction " + events.get(0).xid());
+	}
+
+	/** The user's id: from the new row, or the old row of a DELETE (never null for users). */
+	private static long idOf(ChangeEvent event) {
+		Map<String, @Nullable Object> row = Objects.requireNonNull(event.record(), "row");
+		return ((Number) Objects.requireNonNull(row.get("id"), "id")).longValue();
 	}
 
 }

@@ -1,6 +1,5 @@
 package dev.pgcdc.replication;
 
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,12 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
-import dev.pgcdc.replication.TableResolver.ResolvedTable;
+import dev.pgcdc.types.JdbcTypeCatalog;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -47,6 +47,9 @@ import org.springframework.util.backoff.ExponentialBackOff;
  */
 public final class ChangeStream implements AutoCloseable {
 
+	/** How long a stopping stream lets its woken reader send its last acknowledgement. */
+	private static final long READER_WAKE_UP_MILLIS = 5000;
+
 	private final StreamSettings settings;
 
 	private final Set<TableName> tables;
@@ -57,7 +60,9 @@ public final class ChangeStream implements AutoCloseable {
 
 	private final Object lifecycle = new Object();
 
-	private final TypeRegistry types = new TypeRegistry();
+	private final TypeRegistry types;
+
+	private final StartupSequence startup;
 
 	private final LagProbe lag;
 
@@ -67,7 +72,12 @@ public final class ChangeStream implements AutoCloseable {
 		this.settings = settings;
 		this.tables = new ConcurrentSkipListSet<>(settings.tables());
 		this.state = new StateTracker(settings.slot(), settings.listeners());
-		this.lag = new LagProbe(new ConnectionFactory(settings), Clock.systemUTC());
+		ConnectionFactory connections = new ConnectionFactory(settings);
+		// enums, domains, extension types and arrays of them are looked up once in pg_type
+		this.types = (settings.types() != null) ? settings.types()
+				: new TypeRegistry(new JdbcTypeCatalog(connections::adminForCatalog));
+		this.startup = new StartupSequence(settings, connections);
+		this.lag = new LagProbe(connections, Clock.systemUTC());
 	}
 
 	/** @return a new builder */
@@ -89,21 +99,14 @@ public final class ChangeStream implements AutoCloseable {
 				return this;
 			}
 			this.state.change(StreamState.STARTING, this.settings.describe(), null);
-			AckTracker[] ack = new AckTracker[1];
-			StreamRunner[] runner = new StreamRunner[1];
-			ack[0] = new AckTracker((lsn) -> {
-				if (runner[0] != null) {
-					runner[0].flushed(lsn);
-				}
-			});
-			runner[0] = new StreamRunner(this.settings, () -> List.copyOf(this.tables), this.types, ack[0],
+			StreamRunner runner = new StreamRunner(this.settings, () -> List.copyOf(this.tables), this.types,
 					this.statistics, this.state);
-			Dispatcher dispatcher = new Dispatcher(this.settings.queueCapacity(), this.settings.handler(), ack[0],
-					this.statistics, runner[0]::serverPosition,
-					Math.max(1, Math.min(1000, this.settings.statusInterval().toMillis())), runner[0]::handlerFailed);
-			runner[0].dispatcher(dispatcher);
+			Dispatcher dispatcher = new Dispatcher(this.settings.queueCapacity(), this.settings.handler(), runner.ack(),
+					this.statistics, runner::serverPosition,
+					Math.max(1, Math.min(1000, this.settings.statusInterval().toMillis())), runner::handlerFailed);
+			runner.dispatcher(dispatcher);
 			try {
-				runner[0].startFirst();
+				runner.startFirst();
 			}
 			catch (RuntimeException ex) {
 				this.statistics.error(ex);
@@ -111,8 +114,8 @@ public final class ChangeStream implements AutoCloseable {
 				throw ex;
 			}
 			Thread dispatcherThread = new Thread(dispatcher, "pgcdc-dispatch-" + this.settings.slot());
-			Thread readerThread = new Thread(runner[0], "pgcdc-read-" + this.settings.slot());
-			this.running = new Running(runner[0], dispatcher, ack[0], dispatcherThread, readerThread);
+			Thread readerThread = new Thread(runner, "pgcdc-read-" + this.settings.slot());
+			this.running = new Running(runner, dispatcher, dispatcherThread, readerThread);
 			dispatcherThread.start();
 			readerThread.start();
 			return this;
@@ -136,9 +139,13 @@ public final class ChangeStream implements AutoCloseable {
 		}
 		current.runner().requestStop();
 		current.dispatcher().stop();
-		join(current.dispatcherThread());
-		current.readerThread().interrupt();
-		join(current.readerThread());
+		join(current.dispatcherThread(), 0);
+		// let the reader send its last acknowledgement itself; close its connection if it cannot
+		if (!current.runner().wakeReader() || !join(current.readerThread(), READER_WAKE_UP_MILLIS)) {
+			current.runner().abortSession();
+			current.readerThread().interrupt();
+			join(current.readerThread(), 0);
+		}
 		this.state.change(StreamState.STOPPED, null, null);
 	}
 
@@ -158,15 +165,25 @@ public final class ChangeStream implements AutoCloseable {
 		stopper.start();
 	}
 
-	private static void join(Thread thread) {
+	/**
+	 * @param thread a thread to wait for
+	 * @param millis how long at most ({@code 0}: until it ends)
+	 * @return whether it ended (or is the calling thread, which ends after returning)
+	 */
+	private static boolean join(Thread thread, long millis) {
 		if (thread == Thread.currentThread()) {
-			// stop() called from a handler: the thread ends when the handler returns
-			return;
+			// stop() called from a handler or listener: the thread ends once that returns
+			return true;
 		}
 		boolean interrupted = false;
+		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
 		while (thread.isAlive()) {
+			long left = (millis == 0) ? 0 : TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+			if (millis != 0 && left <= 0) {
+				break;
+			}
 			try {
-				thread.join();
+				thread.join(left);
 			}
 			catch (InterruptedException ex) {
 				interrupted = true;
@@ -175,6 +192,7 @@ public final class ChangeStream implements AutoCloseable {
 		if (interrupted) {
 			Thread.currentThread().interrupt();
 		}
+		return !thread.isAlive();
 	}
 
 	@Override
@@ -195,7 +213,12 @@ public final class ChangeStream implements AutoCloseable {
 	/** @return a snapshot of the stream */
 	public StreamStatus status() {
 		Running current = this.running;
-		LogSequenceNumber flushed = (current != null) ? current.ack().flushed() : LogSequenceNumber.INVALID_LSN;
+		LogSequenceNumber flushed = LogSequenceNumber.INVALID_LSN;
+		if (current != null) {
+			flushed = current.runner().ack().flushed();
+			// keepalives move the server position too, not only data
+			this.statistics.received(current.runner().serverPosition());
+		}
 		return this.statistics.snapshot(this.state.get(), this.settings, flushed);
 	}
 
@@ -233,15 +256,10 @@ public final class ChangeStream implements AutoCloseable {
 	 */
 	public TableInfo addTable(TableName table) {
 		synchronized (this.lifecycle) {
-			ConnectionFactory connections = new ConnectionFactory(this.settings);
-			try (Connection connection = connections.admin()) {
-				ResolvedTable resolved = TableResolver.resolve(connection, table);
-				String user = connection.getMetaData().getUserName();
-				new ReplicaIdentityManager(this.settings::identityOf).apply(connection, resolved, user);
-				new PublicationManager(this.settings.publication(), this.settings.publicationMode()).add(connection,
-						table);
+			try {
+				TableInfo info = this.startup.add(table);
 				this.tables.add(table);
-				return resolved.info();
+				return info;
 			}
 			catch (SQLException ex) {
 				throw new IllegalStateException("Cannot add table " + table + " to publication "
@@ -257,10 +275,8 @@ public final class ChangeStream implements AutoCloseable {
 	 */
 	public void removeTable(TableName table) {
 		synchronized (this.lifecycle) {
-			ConnectionFactory connections = new ConnectionFactory(this.settings);
-			try (Connection connection = connections.admin()) {
-				new PublicationManager(this.settings.publication(), this.settings.publicationMode()).remove(connection,
-						table);
+			try {
+				this.startup.remove(table);
 				this.tables.remove(table);
 			}
 			catch (SQLException ex) {
@@ -277,8 +293,7 @@ public final class ChangeStream implements AutoCloseable {
 	}
 
 	/** The parts of a started stream. */
-	private record Running(StreamRunner runner, Dispatcher dispatcher, AckTracker ack, Thread dispatcherThread,
-			Thread readerThread) {
+	private record Running(StreamRunner runner, Dispatcher dispatcher, Thread dispatcherThread, Thread readerThread) {
 	}
 
 	/** Builds a {@link ChangeStream}. */
@@ -321,6 +336,10 @@ public final class ChangeStream implements AutoCloseable {
 		private @Nullable BatchHandler handler;
 
 		private @Nullable Consumer<ChangeEvent> onEvent;
+
+		private boolean streaming;
+
+		private @Nullable TypeRegistry types;
 
 		Builder() {
 		}
@@ -444,6 +463,31 @@ public final class ChangeStream implements AutoCloseable {
 			return this;
 		}
 
+		/**
+		 * Opt in to {@code pgoutput} streaming of large in-progress transactions (PostgreSQL 14+;
+		 * ignored before). The server then sends a transaction larger than
+		 * {@code logical_decoding_work_mem} while it runs instead of spilling it to its own
+		 * disk; the stream keeps those chunks in a temporary file until the transaction commits
+		 * (dropping them on abort) and delivers it as usual. Off by default: without it the
+		 * server spills large transactions and the stream still delivers them in bounded batches.
+		 * @param streaming whether to request streaming
+		 * @return this
+		 */
+		public Builder streaming(boolean streaming) {
+			this.streaming = streaming;
+			return this;
+		}
+
+		/**
+		 * @param types decodes column values (default: a registry that looks enums, domains and
+		 * extension types up once in {@code pg_type} over the stream's own connection)
+		 * @return this
+		 */
+		public Builder typeRegistry(TypeRegistry types) {
+			this.types = types;
+			return this;
+		}
+
 		/** @param handler receives batches @return this */
 		public Builder handler(BatchHandler handler) {
 			this.handler = handler;
@@ -484,7 +528,8 @@ public final class ChangeStream implements AutoCloseable {
 					this.replicaIdentity, Map.copyOf(this.tableIdentities), publicationName, this.publicationMode, slotName,
 					this.durable, this.batchSize, this.queueCapacity, this.statusInterval,
 					(this.backOff != null) ? this.backOff : defaultBackOff(), List.copyOf(this.listeners),
-					this.startupCheck, handler());
+					this.startupCheck, handler(), this.streaming,
+					this.types);
 			return new ChangeStream(settings);
 		}
 

@@ -26,10 +26,17 @@ final class ReplicationSession implements AutoCloseable {
 
 	private final int protocolVersion;
 
-	private ReplicationSession(Connection connection, PGReplicationStream stream, int protocolVersion) {
+	private final boolean streaming;
+
+	private final int backendPid;
+
+	private ReplicationSession(Connection connection, PGReplicationStream stream, int protocolVersion,
+			boolean streaming, int backendPid) {
 		this.connection = connection;
 		this.stream = stream;
 		this.protocolVersion = protocolVersion;
+		this.streaming = streaming;
+		this.backendPid = backendPid;
 	}
 
 	/**
@@ -56,13 +63,21 @@ final class ReplicationSession implements AutoCloseable {
 				.withStartPosition(start)
 				.withSlotOption("proto_version", protocol)
 				.withSlotOption("publication_names", TableName.quote(settings.publication()))
-				.withStatusInterval((int) Math.max(1, settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS);
+				.withStatusInterval((int) Math.max(1, settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS)
+				// only the AckTracker may move the flushed position: pgjdbc's automatic flush would confirm
+				// a keepalive position past a message still waiting for its handler
+				.withAutomaticFlush(false);
 			if (server.supportsMessages()) {
 				builder.withSlotOption("messages", true);
 			}
+			boolean streaming = settings.streaming() && server.supportsStreaming();
+			if (streaming) {
+				builder.withSlotOption("streaming", true);
+			}
 			PGReplicationStream stream = builder.start();
 			logger.debug("Streaming slot {} from {} with pgoutput protocol {}", slots.name(), start.asString(), protocol);
-			return new ReplicationSession(connection, stream, protocol);
+			return new ReplicationSession(connection, stream, protocol, streaming,
+					connection.unwrap(PGConnection.class).getBackendPID());
 		}
 		catch (SQLException | RuntimeException ex) {
 			closeQuietly(connection);
@@ -76,6 +91,33 @@ final class ReplicationSession implements AutoCloseable {
 
 	int protocolVersion() {
 		return this.protocolVersion;
+	}
+
+	/** @return the process id of this session's walsender */
+	int backendPid() {
+		return this.backendPid;
+	}
+
+	/**
+	 * Send the flushed position now. Only from the reader thread, and not while it is in a read.
+	 * @param flushed the position up to which everything was handled
+	 */
+	void sendStatus(LogSequenceNumber flushed) {
+		try {
+			if (flushed.asLong() != 0) {
+				this.stream.setFlushedLSN(flushed);
+				this.stream.setAppliedLSN(flushed);
+			}
+			this.stream.forceUpdateStatus();
+		}
+		catch (SQLException | RuntimeException ex) {
+			logger.debug("Cannot send the last status update", ex);
+		}
+	}
+
+	/** @return whether the server streams in-progress transactions on this session */
+	boolean streaming() {
+		return this.streaming;
 	}
 
 	/**

@@ -52,6 +52,13 @@ final class TransactionAssembler {
 
 	}
 
+	/**
+	 * Prefix of the empty non-transactional message a stopping stream emits, so its reader,
+	 * blocked in a read, wakes up and sends its last acknowledgement before the connection
+	 * closes. Never delivered.
+	 */
+	static final String WAKE_UP_PREFIX = "pgcdc.wakeup";
+
 	private final RelationCache relations = new RelationCache();
 
 	private final Map<Integer, Source> sources = new HashMap<>();
@@ -140,11 +147,6 @@ final class TransactionAssembler {
 		}
 	}
 
-	/** @return whether a transaction's Begin arrived but not its Commit */
-	boolean inTransaction() {
-		return this.begin != null;
-	}
-
 	private void begin(Begin started) {
 		this.begin = started;
 		this.commitLsn = started.finalLsn().asString();
@@ -166,6 +168,10 @@ final class TransactionAssembler {
 	}
 
 	private void message(Message message) throws Exception {
+		if (!message.transactional() && WAKE_UP_PREFIX.equals(message.prefix())) {
+			// written by a stopping stream (this one or another) to wake its reader: not an event
+			return;
+		}
 		Begin started = this.begin;
 		if (message.transactional() && started != null) {
 			add(new LogicalMessage(true, message.prefix(), message.content(), this.commitLsn, started.xid(),

@@ -151,6 +151,15 @@ class SampleWebTests {
 	}
 
 	@Test
+	void everyStatementOfTheOtherClientRuns() {
+		JsonNode statements = this.http.get().uri("/api/other-client").retrieve().body(JsonNode.class);
+		stream(statements).map((statement) -> statement.get("name").asString())
+			.forEach((name) -> assertThat(this.http.post().uri("/api/other-client/{name}", name).retrieve()
+				.toBodilessEntity()
+				.getStatusCode()).as(name).isEqualTo(HttpStatus.OK));
+	}
+
+	@Test
 	void subscriptionsPanelListsTheTablesAndRejectsUnknownOnes() {
 		JsonNode overview = this.http.get().uri("/api/cdc").retrieve().body(JsonNode.class);
 		assertThat(stream(overview.get("subscriptions")).map((subscription) -> subscription.get("table").asString()))

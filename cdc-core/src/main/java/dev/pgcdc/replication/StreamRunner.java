@@ -261,7 +261,7 @@ final class StreamRunner implements Runnable {
 		}
 		try {
 			ReplicationSession opened = ReplicationSession.open(this.connections, this.slots, this.settings, info,
-					this.ack.flushed(), binary(info));
+					this.ack.flushed(), binary(info), this.ack);
 			this.backOff = null;
 			return opened;
 		}

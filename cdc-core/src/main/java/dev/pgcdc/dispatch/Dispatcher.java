@@ -215,7 +215,7 @@ public final class Dispatcher implements BatchHandler {
 					observeInvocation(handler, start, ex);
 					handler.stats().countFailure(ex);
 					if (logger.isDebugEnabled()) {
-						logger.debug("CDC handler {} failed on {}", handler.id(), events, ex);
+						logger.debug("CDC handler {} failed on {}", handler.id(), describe(events), ex);
 					}
 					throw ex;
 				}

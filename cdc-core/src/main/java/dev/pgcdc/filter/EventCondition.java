@@ -81,21 +81,32 @@ public final class EventCondition {
 		}
 		catch (EvaluationException | UnsupportedOperationException ex) {
 			// rows are unmodifiable: an assignment through an indexer ends here
-			throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + event + ": "
+			// the event by table, operation, xid and LSN only: row values must not reach logs or the endpoint
+			throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + describe(event) + ": "
 					+ ex.getMessage(), ex);
 		}
-		return toBoolean(result);
+		return toBoolean(result, event);
 	}
 
-	private boolean toBoolean(@Nullable Object result) {
+	private boolean toBoolean(@Nullable Object result, ChangeEvent event) {
 		if (result == null) {
 			return false;
 		}
 		if (result instanceof Boolean bool) {
 			return bool;
 		}
-		throw new IllegalStateException("SpEL condition \"" + this.text + "\" must give a boolean, but gave "
-				+ result.getClass().getName() + " " + result);
+		// the type only: the result may be a column value
+		throw new IllegalStateException("SpEL condition \"" + this.text + "\" must give a boolean, but gave a "
+				+ result.getClass().getName() + " on " + describe(event));
+	}
+
+	/**
+	 * Describe an event for an error message without its row values.
+	 * @param event the event
+	 * @return for example {@code UPDATE on public.users (xid 7, lsn 0/16B3748)}
+	 */
+	public static String describe(ChangeEvent event) {
+		return event.operation() + " on " + event.qualifiedTable() + " (xid " + event.xid() + ", lsn " + event.lsn() + ")";
 	}
 
 	/** @return the SpEL text */

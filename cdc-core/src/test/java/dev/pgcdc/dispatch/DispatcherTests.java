@@ -294,6 +294,35 @@ class DispatcherTests {
 	}
 
 	@Test
+	void conditionErrorsDoNotCarryRowValues() {
+		HandlerMethod notBoolean = register("notBoolean", "onEvent", 0, Set.of(),
+				EventFilter.of(List.of(), List.of(), List.of(), "#new['secret']"));
+		HandlerMethod notComparable = register("notComparable", "onEventAgain", 1, Set.of(),
+				EventFilter.of(List.of(), List.of(), List.of(), "#new['secret'] > 5"));
+		List<HandlerFailure> failures = new ArrayList<>();
+		dispatcher(ErrorPolicy.SKIP, failures::add).handle(batch(3, true, true,
+				event("users", Operation.INSERT, row("id", 1, "secret", "s3cr3t-value"), null, 3)));
+		assertThat(failures).hasSize(2);
+		for (HandlerMethod handler : List.of(notBoolean, notComparable)) {
+			assertThat(handler.stats().lastError()).contains("INSERT on public.users (xid 3, lsn 0/3)")
+				.doesNotContain("s3cr3t-value");
+		}
+		assertThat(failures).allSatisfy((failure) -> assertThat(failure.error()).message().doesNotContain("s3cr3t-value"));
+	}
+
+	@Test
+	void bindingErrorsDoNotCarryRowValues() {
+		HandlerMethod handler = register("user", "onUser", 0, Set.of(USERS), EventFilter.acceptAll());
+		List<HandlerFailure> failures = new ArrayList<>();
+		dispatcher(ErrorPolicy.SKIP, failures::add).handle(batch(3, true, true,
+				event("users", Operation.INSERT, row("id", "s3cr3t-value"), null, 3)));
+		assertThat(failures).singleElement().satisfies((failure) -> assertThat(failure.error()).message()
+			.contains("at 'id'")
+			.doesNotContain("s3cr3t-value"));
+		assertThat(handler.stats().lastError()).doesNotContain("s3cr3t-value");
+	}
+
+	@Test
 	void filtersAndTableFiltersSkipEvents() {
 		HandlerMethod handler = register("event", "onEvent", 0, Set.of(),
 				EventFilter.of(List.of(), List.of("hidden = true"), List.of(), ""));

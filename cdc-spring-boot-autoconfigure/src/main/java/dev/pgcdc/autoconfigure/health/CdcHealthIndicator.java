@@ -1,5 +1,8 @@
 package dev.pgcdc.autoconfigure.health;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 import dev.pgcdc.replication.ChangeStream;
@@ -10,30 +13,57 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
 /**
- * Health of the change stream: {@code UP} while streaming; {@code OUT_OF_SERVICE} when paused,
- * in standby (another instance holds the durable slot) or stopped; {@code DOWN} when failed or
+ * Health of the change stream: {@code UP} while streaming; {@code OUT_OF_SERVICE} when paused
+ * or in standby (another instance holds the durable slot); {@code DOWN} when failed or
  * reconnecting (no changes arrive while the connection is lost); {@code UNKNOWN} while
- * starting. Details: state, slot, publication, lag, reconnects and the last error.
+ * starting, when stopped and when never started (no handlers and no {@code cdc.tables}, or
+ * {@code cdc.auto-startup=false}): a stream that was not asked to run is not a fault, and
+ * {@code UNKNOWN} leaves the application's aggregate health to its other indicators. Details:
+ * state, slot, publication, lag, reconnects and the last error.
+ * <p>
+ * The lag shown is the last one measured in the background (at most a second old while
+ * health is being checked): measuring the byte lag asks the server, and a health check must
+ * not wait for it.
  */
 public class CdcHealthIndicator extends AbstractHealthIndicator {
 
+	private static final Duration LAG_MAX_AGE = Duration.ofSeconds(1);
+
 	private final Supplier<@Nullable ChangeStream> stream;
+
+	private final LagCache lag;
 
 	/**
 	 * @param stream the stream, {@code null} while none is created
 	 */
 	public CdcHealthIndicator(Supplier<@Nullable ChangeStream> stream) {
+		this(stream, lagExecutor());
+	}
+
+	/**
+	 * @param stream the stream, {@code null} while none is created
+	 * @param lagExecutor runs the background lag measurements
+	 */
+	public CdcHealthIndicator(Supplier<@Nullable ChangeStream> stream, Executor lagExecutor) {
 		super("CDC health check failed");
 		this.stream = stream;
+		this.lag = new LagCache(lagExecutor, LAG_MAX_AGE, Clock.systemUTC());
+	}
+
+	private static Executor lagExecutor() {
+		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("cdc-lag-");
+		executor.setDaemon(true);
+		return executor;
 	}
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
 		ChangeStream current = this.stream.get();
 		if (current == null) {
-			builder.status(Status.OUT_OF_SERVICE).withDetail("state", StreamState.STOPPED);
+			builder.status(Status.UNKNOWN).withDetail("state", StreamState.STOPPED).withDetail("reason", "not started");
 			return;
 		}
 		StreamStatus status = current.status();
@@ -41,7 +71,7 @@ public class CdcHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("state", status.state())
 			.withDetail("slot", status.slot())
 			.withDetail("publication", status.publication());
-		StreamLag lag = current.lag();
+		StreamLag lag = this.lag.get(current, current::lag);
 		if (lag.bytes() != null) {
 			builder.withDetail("lagBytes", lag.bytes());
 		}
@@ -66,10 +96,11 @@ public class CdcHealthIndicator extends AbstractHealthIndicator {
 			case STREAMING:
 				return Status.UP;
 			case STARTING:
+			case STOPPED:
+				// stopped on request (or with the application): not serving, but not a fault
 				return Status.UNKNOWN;
 			case PAUSED:
 			case STANDBY:
-			case STOPPED:
 				return Status.OUT_OF_SERVICE;
 			default:
 				// FAILED, RECONNECTING: changes are not arriving

@@ -30,6 +30,9 @@ final class CdcStreamFactory {
 
 	private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
 
+	// a plain identifier: the name is passed quoted in publication_names, inside a single-quoted option value
+	private static final Pattern PUBLICATION_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+
 	private static final int MAX_IDENTIFIER = 63;
 
 	private final CdcProperties properties;
@@ -138,9 +141,10 @@ final class CdcStreamFactory {
 	 */
 	static String publicationName(@Nullable String configured, @Nullable String applicationName) {
 		if (configured != null) {
-			if (configured.isBlank() || configured.length() > MAX_IDENTIFIER) {
+			if (!PUBLICATION_NAME.matcher(configured).matches()) {
 				throw new InvalidConfigurationPropertyValueException("cdc.publication.name", configured,
-						"a publication name needs 1 to 63 characters");
+						"use 1 to 63 letters, digits and underscores, starting with a letter or underscore"
+								+ " (for example orders_publication)");
 			}
 			return configured;
 		}

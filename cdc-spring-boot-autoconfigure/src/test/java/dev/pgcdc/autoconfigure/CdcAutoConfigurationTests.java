@@ -183,6 +183,12 @@ class CdcAutoConfigurationTests {
 		assertInvalid("cdc.reconnect.max-interval=10ms", "cdc.reconnect.max-interval");
 		assertInvalid("cdc.reconnect.initial-interval=0s", "cdc.reconnect.initial-interval");
 		assertInvalid("cdc.slot.name=Bad-Name", "cdc.slot.name");
+		assertInvalid("cdc.slot.name=it's", "cdc.slot.name");
+		assertInvalid("cdc.publication.name=it's", "cdc.publication.name");
+		assertInvalid("cdc.publication.name=\"quoted\"", "cdc.publication.name");
+		assertInvalid("cdc.publication.name=a,b", "cdc.publication.name");
+		assertInvalid("cdc.publication.name=1pub", "cdc.publication.name");
+		assertInvalid("cdc.publication.name=" + "p".repeat(64), "cdc.publication.name");
 		assertInvalid("cdc.tables=not a table", "cdc.tables[0]");
 		assertInvalid("cdc.table.users.unwatched-records=nonsense", "cdc.table.users.unwatched-records");
 	}

@@ -140,7 +140,9 @@ public final class Dispatcher implements BatchHandler {
 		for (HandlerMethod handler : handlers) {
 			List<ChangeEvent> chunk = chunks.get(handler);
 			if (chunk != null) {
-				deliver(handler, chunk.get(0), chunk, List.copyOf(chunk));
+				// one unmodifiable copy: the handler cannot change what retries and the error handler see
+				List<ChangeEvent> events = List.copyOf(chunk);
+				deliver(handler, events.get(0), events, List.copyOf(events));
 			}
 		}
 	}

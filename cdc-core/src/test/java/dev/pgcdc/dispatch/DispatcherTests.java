@@ -94,6 +94,19 @@ class DispatcherTests {
 		this.calls.add("list:" + events.size());
 	}
 
+	void onListMutating(List<ChangeEvent> events) {
+		try {
+			events.clear();
+			this.calls.add("mutated");
+		}
+		catch (UnsupportedOperationException ex) {
+			this.calls.add("unmodifiable:" + events.size());
+		}
+		if (this.failuresLeft.getAndDecrement() > 0) {
+			throw new IllegalStateException("boom");
+		}
+	}
+
 	void onMap(Map<String, Object> row) {
 		this.calls.add("map:" + row);
 	}
@@ -169,6 +182,15 @@ class DispatcherTests {
 		assertThat(this.calls).containsExactly("list:2", "list:1");
 		assertThat(this.registry.handler("list").orElseThrow().stats().filtered()).as("other operations are not filtered")
 			.isZero();
+	}
+
+	@Test
+	void listHandlersGetAnUnmodifiableChunkThatRetriesSeeUnchanged() {
+		register("list", "onListMutating", 0, Set.of(USERS), EventFilter.acceptAll());
+		this.failuresLeft.set(1);
+		dispatcher(ErrorPolicy.STOP, null).handle(batch(8, true, true, event("users", Operation.INSERT, row("id", 1), null, 8),
+				event("users", Operation.INSERT, row("id", 2), null, 8)));
+		assertThat(this.calls).containsExactly("unmodifiable:2", "unmodifiable:2");
 	}
 
 	@Test

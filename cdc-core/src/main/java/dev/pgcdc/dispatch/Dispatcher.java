@@ -70,6 +70,10 @@ public final class Dispatcher implements BatchHandler {
 
 	private final List<DispatchObserver> observers = new CopyOnWriteArrayList<>();
 
+	// the table of the previous event: the decoder gives the events of one relation the same
+	// name strings, so a run of events of one table shares one TableName (dispatcher thread only)
+	private @Nullable TableName lastTable;
+
 	/**
 	 * Create a dispatcher.
 	 * @param registry the handlers
@@ -148,7 +152,7 @@ public final class Dispatcher implements BatchHandler {
 	}
 
 	private void dispatch(ChangeEvent event, List<HandlerMethod> handlers, Map<HandlerMethod, List<ChangeEvent>> chunks) {
-		TableName table = new TableName(event.schema(), event.table());
+		TableName table = tableOf(event);
 		TableStats stats = this.registry.table(table);
 		if (this.disabledTables.contains(table)) {
 			stats.countIgnored();
@@ -186,6 +190,16 @@ public final class Dispatcher implements BatchHandler {
 				deliver(handler, event, List.of(), List.of(event));
 			}
 		}
+	}
+
+	private TableName tableOf(ChangeEvent event) {
+		TableName last = this.lastTable;
+		if (last != null && last.schema() == event.schema() && last.name() == event.table()) {
+			return last;
+		}
+		TableName table = new TableName(event.schema(), event.table());
+		this.lastTable = table;
+		return table;
 	}
 
 	private void dispatch(LogicalMessage message, List<HandlerMethod> handlers) {

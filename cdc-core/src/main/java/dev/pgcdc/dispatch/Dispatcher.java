@@ -27,10 +27,12 @@ import org.springframework.core.retry.RetryTemplate;
  * <p>
  * Order: events in WAL order; for each event, its matching per-event handlers (parameters
  * {@code ChangeEvent}, a row, {@code LogicalMessage}...) in handler order ({@code @Order},
- * then registration order). Handlers taking {@code List<ChangeEvent>} run once per batch,
- * <em>after</em> the per-event handlers of that batch, in handler order, with their matching
- * events of the batch in WAL order; a transaction larger than the stream's batch size reaches
- * them in several bounded chunks.
+ * then registration order). Handlers taking {@code List<ChangeEvent>} run once per chunk
+ * (one {@link TransactionBatch}: a whole transaction, or a bounded part of one larger than the
+ * stream's batch size), <em>after</em> all the per-event handlers of that chunk, whatever their
+ * {@code @Order} relative to the per-event handlers; among themselves they run in handler
+ * order. Each gets an unmodifiable list of its matching events of the chunk, in WAL order, and
+ * is not called for a chunk without any.
  * <p>
  * Errors: a handler that throws is retried with the {@link RetryPolicy}'s back-off; after the
  * last retry the {@link ErrorPolicy} decides. {@code STOP} throws out of

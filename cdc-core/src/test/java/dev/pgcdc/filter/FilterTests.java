@@ -149,6 +149,18 @@ class FilterTests {
 	}
 
 	@Test
+	void aConditionEvaluatedAgainSeesOnlyTheCurrentEvent() {
+		EventCondition condition = EventCondition.parse("#old == null and #new['done'] == true");
+		assertThat(condition.matches(event(Operation.UPDATE, row("id", 1, "done", true), row("id", 1, "done", false))))
+			.isFalse();
+		assertThat(condition.matches(event(Operation.INSERT, row("id", 2, "done", true), null))).isTrue();
+		assertThat(condition.matches(event(Operation.INSERT, row("id", 3, "done", false), null))).isFalse();
+		// no state carried from one event to the next through variables
+		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("(#seen = true) == true")
+			.matches(event(Operation.INSERT, row("id", 1), null)));
+	}
+
+	@Test
 	void conditionsThatDoNotParseFailWithTheText() {
 		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#new['done' =="))
 			.withMessageContaining("#new['done' ==");

@@ -1,8 +1,5 @@
 package dev.pgcdc.autoconfigure.health;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 import dev.pgcdc.replication.ChangeStream;
@@ -13,7 +10,6 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
 /**
  * Health of the change stream: {@code UP} while streaming; {@code OUT_OF_SERVICE} when paused
@@ -30,33 +26,19 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
  */
 public class CdcHealthIndicator extends AbstractHealthIndicator {
 
-	private static final Duration LAG_MAX_AGE = Duration.ofSeconds(1);
-
 	private final Supplier<@Nullable ChangeStream> stream;
 
-	private final LagCache lag;
+	private final Supplier<StreamLag> lag;
 
 	/**
 	 * @param stream the stream, {@code null} while none is created
+	 * @param lag the stream's last measured lag, without waiting for the server (see
+	 * {@link dev.pgcdc.autoconfigure.CdcStreamLifecycle#getLag()})
 	 */
-	public CdcHealthIndicator(Supplier<@Nullable ChangeStream> stream) {
-		this(stream, lagExecutor());
-	}
-
-	/**
-	 * @param stream the stream, {@code null} while none is created
-	 * @param lagExecutor runs the background lag measurements
-	 */
-	public CdcHealthIndicator(Supplier<@Nullable ChangeStream> stream, Executor lagExecutor) {
+	public CdcHealthIndicator(Supplier<@Nullable ChangeStream> stream, Supplier<StreamLag> lag) {
 		super("CDC health check failed");
 		this.stream = stream;
-		this.lag = new LagCache(lagExecutor, LAG_MAX_AGE, Clock.systemUTC());
-	}
-
-	private static Executor lagExecutor() {
-		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("cdc-lag-");
-		executor.setDaemon(true);
-		return executor;
+		this.lag = lag;
 	}
 
 	@Override
@@ -71,7 +53,7 @@ public class CdcHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("state", status.state())
 			.withDetail("slot", status.slot())
 			.withDetail("publication", status.publication());
-		StreamLag lag = this.lag.get(current, current::lag);
+		StreamLag lag = this.lag.get();
 		if (lag.bytes() != null) {
 			builder.withDetail("lagBytes", lag.bytes());
 		}

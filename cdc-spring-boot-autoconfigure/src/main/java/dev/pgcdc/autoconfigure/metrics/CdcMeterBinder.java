@@ -13,7 +13,6 @@ import dev.pgcdc.dispatch.Dispatcher;
 import dev.pgcdc.dispatch.HandlerMethod;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
-import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.StreamLag;
 import dev.pgcdc.replication.StreamState;
 import io.micrometer.core.instrument.Counter;
@@ -33,8 +32,8 @@ import org.springframework.context.ApplicationListener;
  * enabled tables reaching the dispatcher;</li>
  * <li>{@code cdc.handler.duration} (timer; tags {@code handler}, {@code outcome}
  * {@code success|error}): each handler call, retries included;</li>
- * <li>{@code cdc.lag.bytes}, {@code cdc.lag.time} (gauges): as the endpoint's lag; NaN when
- * unknown;</li>
+ * <li>{@code cdc.lag.bytes}, {@code cdc.lag.time} (gauges): as the endpoint's lag, as last
+ * measured in the background (a scrape never waits for the server); NaN when unknown;</li>
  * <li>{@code cdc.reconnects} (counter): times the stream lost its connection and started
  * reconnecting.</li>
  * </ul>
@@ -43,17 +42,18 @@ public class CdcMeterBinder implements MeterBinder, ApplicationListener<CdcStrea
 
 	private final Dispatcher dispatcher;
 
-	private final Supplier<@Nullable ChangeStream> stream;
+	private final Supplier<StreamLag> lag;
 
 	private final List<Counter> reconnects = new CopyOnWriteArrayList<>();
 
 	/**
 	 * @param dispatcher the dispatcher to observe
-	 * @param stream the stream, {@code null} while none is created
+	 * @param lag the stream's last measured lag, without waiting for the server (see
+	 * {@link dev.pgcdc.autoconfigure.CdcStreamLifecycle#getLag()})
 	 */
-	public CdcMeterBinder(Dispatcher dispatcher, Supplier<@Nullable ChangeStream> stream) {
+	public CdcMeterBinder(Dispatcher dispatcher, Supplier<StreamLag> lag) {
 		this.dispatcher = dispatcher;
-		this.stream = stream;
+		this.lag = lag;
 	}
 
 	@Override
@@ -79,18 +79,13 @@ public class CdcMeterBinder implements MeterBinder, ApplicationListener<CdcStrea
 	}
 
 	private double lagBytes() {
-		Long bytes = lag().bytes();
+		Long bytes = this.lag.get().bytes();
 		return (bytes != null) ? bytes : Double.NaN;
 	}
 
 	private double lagMillis() {
-		StreamLag lag = lag();
+		StreamLag lag = this.lag.get();
 		return (lag.time() != null) ? lag.time().toMillis() : Double.NaN;
-	}
-
-	private StreamLag lag() {
-		ChangeStream current = this.stream.get();
-		return (current != null) ? current.lag() : StreamLag.UNKNOWN;
 	}
 
 	/**

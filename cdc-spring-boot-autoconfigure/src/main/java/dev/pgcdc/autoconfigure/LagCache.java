@@ -1,4 +1,4 @@
-package dev.pgcdc.autoconfigure.health;
+package dev.pgcdc.autoconfigure;
 
 import java.time.Clock;
 import java.time.Duration;

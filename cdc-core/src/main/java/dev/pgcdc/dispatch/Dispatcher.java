@@ -284,7 +284,8 @@ public final class Dispatcher implements BatchHandler {
 		}
 	}
 
-	private static String describe(List<CdcEvent> events) {
+	/** The events by operation, table (or message prefix), xid and LSN: never row values. */
+	static String describe(List<CdcEvent> events) {
 		CdcEvent first = events.get(0);
 		String event = (first instanceof ChangeEvent change)
 				? change.operation() + " on " + change.qualifiedTable() : "message '" + ((LogicalMessage) first).prefix() + "'";

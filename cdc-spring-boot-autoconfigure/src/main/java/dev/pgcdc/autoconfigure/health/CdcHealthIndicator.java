@@ -20,9 +20,9 @@ import org.springframework.boot.health.contributor.Status;
  * {@code UNKNOWN} leaves the application's aggregate health to its other indicators. Details:
  * state, slot, publication, lag, reconnects and the last error.
  * <p>
- * The lag shown is the last one measured in the background (at most a second old while
- * health is being checked): measuring the byte lag asks the server, and a health check must
- * not wait for it.
+ * The lag shown is the last one measured in the background; a check finding it older than a
+ * second starts a new measurement for the next check. Measuring the byte lag asks the server,
+ * and a health check must not wait for it.
  */
 public class CdcHealthIndicator extends AbstractHealthIndicator {
 

@@ -112,12 +112,8 @@ public final class EventCondition {
 				+ result.getClass().getName() + " on " + describe(event));
 	}
 
-	/**
-	 * Describe an event for an error message without its row values.
-	 * @param event the event
-	 * @return for example {@code UPDATE on public.users (xid 7, lsn 0/16B3748)}
-	 */
-	public static String describe(ChangeEvent event) {
+	// for example UPDATE on public.users (xid 7, lsn 0/16B3748): no row values
+	private static String describe(ChangeEvent event) {
 		return event.operation() + " on " + event.qualifiedTable() + " (xid " + event.xid() + ", lsn " + event.lsn() + ")";
 	}
 

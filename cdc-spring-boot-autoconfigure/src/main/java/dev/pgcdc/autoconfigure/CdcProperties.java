@@ -216,8 +216,9 @@ public class CdcProperties {
 	public static class Publication {
 
 		/**
-		 * Publication name. Derived from spring.application.name ("cdc_publication" without
-		 * one), so two applications on one database never share one.
+		 * Publication name: letters, digits and underscores, at most 63, not starting with a
+		 * digit. Derived from spring.application.name ("cdc_publication" without one), so two
+		 * applications on one database never share one.
 		 */
 		private @Nullable String name;
 

@@ -6,6 +6,8 @@ import org.springframework.expression.EvaluationException;
 import org.springframework.expression.Expression;
 import org.springframework.expression.ExpressionParser;
 import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.SpelEvaluationException;
+import org.springframework.expression.spel.SpelMessage;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
 import org.springframework.expression.spel.support.DataBindingPropertyAccessor;
 import org.springframework.expression.spel.support.MapAccessor;
@@ -85,6 +87,15 @@ public final class EventCondition {
 			try {
 				result = this.expression.getValue(context);
 			}
+			catch (SpelEvaluationException ex) {
+				if (readsAnAbsentRow(ex)) {
+					// #new['done'] on a DELETE (or #old.x on an INSERT): the row is not there, so the
+					// condition does not hold, as WalEx users expect; it is not a handler failure
+					return false;
+				}
+				throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + describe(event)
+						+ ": " + ex.getMessage(), ex);
+			}
 			catch (EvaluationException | UnsupportedOperationException ex) {
 				// the event by table, operation, xid and LSN only: row values must not reach logs or the endpoint
 				throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + describe(event)
@@ -98,6 +109,12 @@ public final class EventCondition {
 			}
 		}
 		return toBoolean(result, event);
+	}
+
+	private static boolean readsAnAbsentRow(SpelEvaluationException ex) {
+		SpelMessage message = ex.getMessageCode();
+		return message == SpelMessage.CANNOT_INDEX_INTO_NULL_VALUE
+				|| message == SpelMessage.PROPERTY_OR_FIELD_NOT_READABLE_ON_NULL;
 	}
 
 	private boolean toBoolean(@Nullable Object result, ChangeEvent event) {

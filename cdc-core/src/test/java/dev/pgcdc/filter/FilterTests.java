@@ -154,6 +154,16 @@ class FilterTests {
 	}
 
 	@Test
+	void conditionsReadingARowThatIsNotThereAreFalseNotErrors() {
+		ChangeEvent delete = event(Operation.DELETE, null, row("id", 1, "done", true));
+		assertThat(EventCondition.parse("#new['done'] == true").matches(delete)).isFalse();
+		assertThat(EventCondition.parse("#new.done == true").matches(delete)).isFalse();
+		assertThat(EventCondition.parse("#old['done'] == true").matches(delete)).isTrue();
+		assertThat(EventCondition.parse("#old['done'] == true").matches(event(Operation.INSERT, row("id", 1), null)))
+			.isFalse();
+	}
+
+	@Test
 	void conditionsAreReadOnlyAndSandboxed() {
 		ChangeEvent update = event(Operation.UPDATE, row("id", 1, "done", true), row("id", 1, "done", false));
 		assertThatIllegalStateException()

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import dev.pgcdc.event.CdcEvent;
@@ -20,6 +23,8 @@ import dev.pgcdc.types.JdbcTypeCatalog;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.util.Assert;
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.ExponentialBackOff;
@@ -46,6 +51,11 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * delivered; with a durable slot every committed change is delivered at least once.
  */
 public final class ChangeStream implements AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(ChangeStream.class);
+
+	/** How long {@link #start()} waits for the first session by default. */
+	public static final Duration DEFAULT_STARTUP_WAIT = Duration.ofSeconds(30);
 
 	/** How long a stopping stream lets its woken reader send its last acknowledgement. */
 	private static final long READER_WAKE_UP_MILLIS = 5000;
@@ -105,13 +115,33 @@ public final class ChangeStream implements AutoCloseable {
 					this.statistics, runner::serverPosition,
 					Math.max(1, Math.min(1000, this.settings.statusInterval().toMillis())), runner::handlerFailed);
 			runner.dispatcher(dispatcher);
+			// creating a slot waits until every transaction open at that moment has ended, so one
+			// session idle in transaction could hold start() for ever: wait a bounded time for it
+			FutureTask<Void> first = new FutureTask<>(runner::startFirst, null);
+			Thread opener = new Thread(first, "pgcdc-start-" + this.settings.slot());
+			opener.setDaemon(true);
+			opener.start();
+			runner.firstAttempt(first);
 			try {
-				runner.startFirst();
+				first.get(this.settings.startupWait().toMillis(), TimeUnit.MILLISECONDS);
 			}
-			catch (RuntimeException ex) {
-				this.statistics.error(ex);
-				this.state.change(StreamState.FAILED, ex.getMessage(), ex);
-				throw ex;
+			catch (ExecutionException ex) {
+				RuntimeException cause = (ex.getCause() instanceof RuntimeException runtime) ? runtime
+						: new IllegalStateException(ex.getCause());
+				this.statistics.error(cause);
+				this.state.change(StreamState.FAILED, cause.getMessage(), cause);
+				throw cause;
+			}
+			catch (TimeoutException ex) {
+				logger.warn("Change stream on slot {} is not streaming yet after {}: creating a replication slot waits"
+						+ " for the transactions open at that moment to end (look for 'idle in transaction' in"
+						+ " pg_stat_activity); it goes on in the background", this.settings.slot(),
+						this.settings.startupWait());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				runner.requestStop();
+				throw new IllegalStateException("Interrupted while starting the change stream", ex);
 			}
 			Thread dispatcherThread = new Thread(dispatcher, "pgcdc-dispatch-" + this.settings.slot());
 			Thread readerThread = new Thread(runner, "pgcdc-read-" + this.settings.slot());
@@ -333,6 +363,8 @@ public final class ChangeStream implements AutoCloseable {
 
 		private Duration statusInterval = Duration.ofSeconds(10);
 
+		private Duration startupWait = DEFAULT_STARTUP_WAIT;
+
 		private @Nullable BackOff backOff;
 
 		private final List<StreamListener> listeners = new ArrayList<>();
@@ -454,6 +486,18 @@ public final class ChangeStream implements AutoCloseable {
 			return this;
 		}
 
+		/**
+		 * @param wait how long {@link ChangeStream#start()} waits for the replication slot and the first
+		 * session (default 30s). Creating a slot waits until the transactions open at that moment have
+		 * ended; past this wait {@code start()} returns and the stream goes on in the background
+		 * (state {@code STARTING}), so a session left idle in transaction cannot hold start-up.
+		 * @return this
+		 */
+		public Builder startupWait(Duration wait) {
+			this.startupWait = wait;
+			return this;
+		}
+
 		/** @param backOff reconnect back-off (default exponential, 1s to 30s, unlimited) @return this */
 		public Builder backOff(BackOff backOff) {
 			this.backOff = backOff;
@@ -538,6 +582,7 @@ public final class ChangeStream implements AutoCloseable {
 			}
 			check(this.batchSize > 0, "batchSize must be at least 1, not " + this.batchSize);
 			check(this.queueCapacity > 0, "queueCapacity must be at least 1, not " + this.queueCapacity);
+			check(!this.startupWait.isNegative(), "startupWait must not be negative, not " + this.startupWait);
 			check(!this.statusInterval.isNegative() && !this.statusInterval.isZero(),
 					"statusInterval must be positive, not " + this.statusInterval);
 			check(this.handler != null || this.onEvent != null,
@@ -552,7 +597,7 @@ public final class ChangeStream implements AutoCloseable {
 			StreamSettings settings = new StreamSettings(jdbcUrl, this.username, this.password,
 					(this.applicationName != null) ? this.applicationName : "pgcdc", List.copyOf(this.tables),
 					this.replicaIdentity, Map.copyOf(this.tableIdentities), publicationName, this.publicationMode, slotName,
-					this.durable, this.batchSize, this.queueCapacity, this.statusInterval,
+					this.durable, this.batchSize, this.queueCapacity, this.statusInterval, this.startupWait,
 					(this.backOff != null) ? this.backOff : defaultBackOff(), List.copyOf(this.listeners),
 					this.startupCheck, handler(), this.streaming, this.binary,
 					this.types);

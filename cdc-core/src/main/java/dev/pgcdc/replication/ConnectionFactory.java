@@ -13,6 +13,9 @@ import org.postgresql.PGProperty;
  */
 final class ConnectionFactory {
 
+	/** How long admin SQL waits for a table lock before it gives up. */
+	static final int ADMIN_LOCK_TIMEOUT_MILLIS = 10_000;
+
 	private final StreamSettings settings;
 
 	ConnectionFactory(StreamSettings settings) {
@@ -24,7 +27,11 @@ final class ConnectionFactory {
 	 * @throws SQLException if connecting fails
 	 */
 	Connection admin() throws SQLException {
-		return DriverManager.getConnection(this.settings.url(), baseProperties());
+		Properties properties = baseProperties();
+		// ALTER TABLE ... REPLICA IDENTITY and ALTER PUBLICATION queue behind long transactions and
+		// every query on the table queues behind them: give up soon (and retry with back-off) instead
+		PGProperty.OPTIONS.set(properties, "-c lock_timeout=" + ADMIN_LOCK_TIMEOUT_MILLIS);
+		return DriverManager.getConnection(this.settings.url(), properties);
 	}
 
 	/**

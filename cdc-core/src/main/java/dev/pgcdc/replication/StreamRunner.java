@@ -4,6 +4,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -54,6 +57,8 @@ final class StreamRunner implements Runnable {
 	private volatile @Nullable ServerInfo server;
 
 	private volatile @Nullable ReplicationSession firstSession;
+
+	private volatile @Nullable Future<?> firstAttempt;
 
 	private @Nullable BackOffExecution backOff;
 
@@ -126,6 +131,12 @@ final class StreamRunner implements Runnable {
 		try {
 			ReplicationSession opened = connect();
 			this.firstSession = opened;
+			if (opened != null && this.stopRequested) {
+				// stop() came while the slot was still being created
+				this.firstSession = null;
+				opened.close();
+				return;
+			}
 			if (opened != null) {
 				streaming();
 			}
@@ -138,9 +149,20 @@ final class StreamRunner implements Runnable {
 		}
 	}
 
+	/**
+	 * @param attempt the first connection attempt, made by {@code start()} on a thread of its own;
+	 * the reader begins once it has ended
+	 */
+	void firstAttempt(Future<?> attempt) {
+		this.firstAttempt = attempt;
+	}
+
 	@Override
 	public void run() {
 		try {
+			if (!awaitFirstAttempt()) {
+				return;
+			}
 			while (!this.stopRequested) {
 				ReplicationSession current = this.firstSession;
 				this.firstSession = null;
@@ -183,6 +205,28 @@ final class StreamRunner implements Runnable {
 				// a failed stream dispatches nothing more: its threads end, stop() only tidies up
 				current.stop();
 			}
+		}
+	}
+
+	/**
+	 * @return whether to go on: the first attempt ended without an error retrying cannot fix
+	 */
+	private boolean awaitFirstAttempt() {
+		Future<?> attempt = this.firstAttempt;
+		if (attempt == null) {
+			return true;
+		}
+		try {
+			attempt.get();
+			return true;
+		}
+		catch (ExecutionException ex) {
+			// a configuration error found after start() stopped waiting for it
+			fail((ex.getCause() != null) ? ex.getCause() : ex);
+			return false;
+		}
+		catch (InterruptedException | CancellationException ex) {
+			return false;
 		}
 	}
 

@@ -28,6 +28,7 @@ import org.springframework.util.backoff.BackOff;
  * @param batchSize the largest number of events in one batch
  * @param queueCapacity the number of batches queued between reader and dispatcher
  * @param statusInterval how often standby status updates are sent
+ * @param startupWait how long {@code start()} waits for the first session before going on in the background
  * @param backOff the reconnect back-off
  * @param listeners told about state changes
  * @param startupCheck extra checks of the subscribed tables, or {@code null}
@@ -39,7 +40,7 @@ import org.springframework.util.backoff.BackOff;
 record StreamSettings(String url, @Nullable String username, @Nullable String password, String applicationName,
 		List<TableName> tables, ReplicaIdentity replicaIdentity, Map<TableName, ReplicaIdentity> tableIdentities,
 		String publication, PublicationMode publicationMode, String slot, boolean durable, int batchSize,
-		int queueCapacity, Duration statusInterval, BackOff backOff, List<StreamListener> listeners,
+		int queueCapacity, Duration statusInterval, Duration startupWait, BackOff backOff, List<StreamListener> listeners,
 		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming, boolean binary,
 		@Nullable TypeRegistry types) {
 

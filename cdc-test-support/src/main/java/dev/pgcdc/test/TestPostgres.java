@@ -1,17 +1,7 @@
 package dev.pgcdc.test;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Map;
-
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * The PostgreSQL every test in this JVM shares, started on first use.
@@ -84,7 +74,9 @@ public final class TestPostgres {
 		if (Boolean.parseBoolean(setting("pgcdc.test.testcontainers"))) {
 			return ContainerServer.start(orDefault(setting("pgcdc.test.pg-version"), "17"));
 		}
-		return EmbeddedServer.start();
+		DedicatedPostgres shared = DedicatedPostgres.start(Map.of());
+		Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "pgcdc-test-pg-stop"));
+		return shared;
 	}
 
 	static String setting(String name) {
@@ -97,18 +89,6 @@ public final class TestPostgres {
 
 	private static String orDefault(String value, String fallback) {
 		return (value != null) ? value : fallback;
-	}
-
-	static String serverVersion(PostgresServer server) {
-		try (Connection connection = DriverManager.getConnection(server.jdbcUrl("postgres"), server.username(),
-				server.password()); Statement statement = connection.createStatement();
-				ResultSet rows = statement.executeQuery("SHOW server_version")) {
-			rows.next();
-			return rows.getString(1);
-		}
-		catch (SQLException ex) {
-			throw new IllegalStateException("Cannot reach the test PostgreSQL: " + ex.getMessage(), ex);
-		}
 	}
 
 	/** Server given by URL. */
@@ -124,64 +104,6 @@ public final class TestPostgres {
 		@Override
 		public String describe() {
 			return "external PostgreSQL at " + this.url;
-		}
-	}
-
-	/** Embedded binaries, stopped when the JVM exits. */
-	private static final class EmbeddedServer implements PostgresServer {
-
-		private final EmbeddedPostgres postgres;
-
-		private final String version;
-
-		private EmbeddedServer(EmbeddedPostgres postgres) {
-			this.postgres = postgres;
-			this.version = serverVersion(this);
-		}
-
-		static EmbeddedServer start() {
-			try {
-				Path work = Files.createTempDirectory("pgcdc-test-pg");
-				EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setOverrideWorkingDirectory(work.toFile())
-					.setCleanDataDirectory(true);
-				LOGICAL_REPLICATION_SETTINGS.forEach(builder::setServerConfig);
-				EmbeddedPostgres postgres = builder.start();
-				EmbeddedServer server = new EmbeddedServer(postgres);
-				Runtime.getRuntime().addShutdownHook(new Thread(server::close, "pgcdc-test-pg-stop"));
-				return server;
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException("Cannot start the embedded PostgreSQL", ex);
-			}
-		}
-
-		@Override
-		public String jdbcUrl(String database) {
-			return this.postgres.getJdbcUrl("postgres", database);
-		}
-
-		@Override
-		public String username() {
-			return "postgres";
-		}
-
-		@Override
-		public String password() {
-			return "";
-		}
-
-		@Override
-		public String describe() {
-			return "embedded PostgreSQL " + this.version + " on port " + this.postgres.getPort();
-		}
-
-		void close() {
-			try {
-				this.postgres.close();
-			}
-			catch (IOException ex) {
-				// the JVM is exiting; nothing left to do
-			}
 		}
 	}
 

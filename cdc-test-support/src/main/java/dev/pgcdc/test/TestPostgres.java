@@ -1,6 +1,5 @@
 package dev.pgcdc.test;
 
-import java.io.IOException;
 import java.util.Map;
 
 /**

@@ -1,6 +1,5 @@
 package dev.pgcdc.replication;
 
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +14,6 @@ import java.util.function.Consumer;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
-import dev.pgcdc.replication.TableResolver.ResolvedTable;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -56,14 +54,18 @@ public final class ChangeStream implements AutoCloseable {
 
 	private final Object lifecycle = new Object();
 
-	private final TypeRegistry types = new TypeRegistry();
+	private final TypeRegistry types;
+
+	private final StartupSequence startup;
 
 	private volatile @Nullable Running running;
 
 	private ChangeStream(StreamSettings settings) {
 		this.settings = settings;
 		this.tables = new ConcurrentSkipListSet<>(settings.tables());
+		this.types = settings.types();
 		this.state = new StateTracker(settings.slot(), settings.listeners());
+		this.startup = new StartupSequence(settings, new ConnectionFactory(settings));
 	}
 
 	/** @return a new builder */
@@ -191,7 +193,12 @@ public final class ChangeStream implements AutoCloseable {
 	/** @return a snapshot of the stream */
 	public StreamStatus status() {
 		Running current = this.running;
-		LogSequenceNumber flushed = (current != null) ? current.ack().flushed() : LogSequenceNumber.INVALID_LSN;
+		LogSequenceNumber flushed = LogSequenceNumber.INVALID_LSN;
+		if (current != null) {
+			flushed = current.ack().flushed();
+			// keepalives move the server position too, not only data
+			this.statistics.received(current.runner().serverPosition());
+		}
 		return this.statistics.snapshot(this.state.get(), this.settings, flushed);
 	}
 
@@ -219,15 +226,10 @@ public final class ChangeStream implements AutoCloseable {
 	 */
 	public TableInfo addTable(TableName table) {
 		synchronized (this.lifecycle) {
-			ConnectionFactory connections = new ConnectionFactory(this.settings);
-			try (Connection connection = connections.admin()) {
-				ResolvedTable resolved = TableResolver.resolve(connection, table);
-				String user = connection.getMetaData().getUserName();
-				new ReplicaIdentityManager(this.settings::identityOf).apply(connection, resolved, user);
-				new PublicationManager(this.settings.publication(), this.settings.publicationMode()).add(connection,
-						table);
+			try {
+				TableInfo info = this.startup.add(table);
 				this.tables.add(table);
-				return resolved.info();
+				return info;
 			}
 			catch (SQLException ex) {
 				throw new IllegalStateException("Cannot add table " + table + " to publication "
@@ -243,10 +245,8 @@ public final class ChangeStream implements AutoCloseable {
 	 */
 	public void removeTable(TableName table) {
 		synchronized (this.lifecycle) {
-			ConnectionFactory connections = new ConnectionFactory(this.settings);
-			try (Connection connection = connections.admin()) {
-				new PublicationManager(this.settings.publication(), this.settings.publicationMode()).remove(connection,
-						table);
+			try {
+				this.startup.remove(table);
 				this.tables.remove(table);
 			}
 			catch (SQLException ex) {
@@ -307,6 +307,10 @@ public final class ChangeStream implements AutoCloseable {
 		private @Nullable BatchHandler handler;
 
 		private @Nullable Consumer<ChangeEvent> onEvent;
+
+		private boolean streaming;
+
+		private @Nullable TypeRegistry types;
 
 		Builder() {
 		}
@@ -430,6 +434,31 @@ public final class ChangeStream implements AutoCloseable {
 			return this;
 		}
 
+		/**
+		 * Opt in to {@code pgoutput} streaming of large in-progress transactions (PostgreSQL 14+;
+		 * ignored before). The server then sends a transaction larger than
+		 * {@code logical_decoding_work_mem} while it runs instead of spilling it to its own
+		 * disk; the stream keeps those chunks in a temporary file until the transaction commits
+		 * (dropping them on abort) and delivers it as usual. Off by default: without it the
+		 * server spills large transactions and the stream still delivers them in bounded batches.
+		 * @param streaming whether to request streaming
+		 * @return this
+		 */
+		public Builder streaming(boolean streaming) {
+			this.streaming = streaming;
+			return this;
+		}
+
+		/**
+		 * @param types decodes column values (default: a registry of the built-in types; pass
+		 * one with a type catalog so enums, domains and extension types resolve)
+		 * @return this
+		 */
+		public Builder typeRegistry(TypeRegistry types) {
+			this.types = types;
+			return this;
+		}
+
 		/** @param handler receives batches @return this */
 		public Builder handler(BatchHandler handler) {
 			this.handler = handler;
@@ -470,7 +499,8 @@ public final class ChangeStream implements AutoCloseable {
 					this.replicaIdentity, Map.copyOf(this.tableIdentities), publicationName, this.publicationMode, slotName,
 					this.durable, this.batchSize, this.queueCapacity, this.statusInterval,
 					(this.backOff != null) ? this.backOff : defaultBackOff(), List.copyOf(this.listeners),
-					this.startupCheck, handler());
+					this.startupCheck, handler(), this.streaming,
+					(this.types != null) ? this.types : new TypeRegistry());
 			return new ChangeStream(settings);
 		}
 

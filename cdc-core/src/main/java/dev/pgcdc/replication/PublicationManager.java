@@ -63,6 +63,9 @@ final class PublicationManager {
 			logger.debug("Publication {} is FOR ALL TABLES; leaving it as it is", this.name);
 			return;
 		}
+		if (supportsViaRoot(connection) && !viaRoot(connection)) {
+			alter(connection, "SET (publish_via_partition_root = true)");
+		}
 		Set<TableName> published = publishedTables(connection);
 		if (published.equals(wanted)) {
 			logger.debug("Publication {} already publishes {}", this.name, wanted);
@@ -127,6 +130,23 @@ final class PublicationManager {
 		}
 	}
 
+	private static boolean supportsViaRoot(Connection connection) throws SQLException {
+		try (Statement statement = connection.createStatement();
+				ResultSet row = statement.executeQuery("SELECT current_setting('server_version_num')::int >= 130000")) {
+			return row.next() && row.getBoolean(1);
+		}
+	}
+
+	private boolean viaRoot(Connection connection) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(
+				"SELECT pubviaroot FROM pg_publication WHERE pubname = ?")) {
+			statement.setString(1, this.name);
+			try (ResultSet row = statement.executeQuery()) {
+				return row.next() && row.getBoolean(1);
+			}
+		}
+	}
+
 	private Set<TableName> publishedTables(Connection connection) throws SQLException {
 		Set<TableName> tables = new TreeSet<>();
 		try (PreparedStatement statement = connection.prepareStatement(
@@ -162,8 +182,10 @@ final class PublicationManager {
 	}
 
 	private void create(Connection connection, Set<TableName> tables) throws SQLException {
+		// changes to partitions are published as changes of the partitioned table users subscribed to
 		String sql = "CREATE PUBLICATION " + TableName.quote(this.name)
-				+ (tables.isEmpty() ? "" : " FOR TABLE " + quoted(tables));
+				+ (tables.isEmpty() ? "" : " FOR TABLE " + quoted(tables))
+				+ (supportsViaRoot(connection) ? " WITH (publish_via_partition_root = true)" : "");
 		try (Statement statement = connection.createStatement()) {
 			statement.execute(sql);
 			logger.info("Created publication {} for {}", this.name, tables);

@@ -39,6 +39,17 @@ final class ReplicaIdentityManager {
 	 */
 	void apply(Connection connection, ResolvedTable table, String user) throws SQLException {
 		ReplicaIdentity wanted = this.identities.apply(table.name());
+		apply(connection, table, wanted, user);
+		if (table.partitioned()) {
+			// the WAL carries the partitions' old rows, so their identity is the one that counts
+			for (ResolvedTable partition : TableResolver.partitions(connection, table.name())) {
+				apply(connection, partition, wanted, user);
+			}
+		}
+	}
+
+	private void apply(Connection connection, ResolvedTable table, ReplicaIdentity wanted, String user)
+			throws SQLException {
 		char current = table.replicaIdentity();
 		if (wanted == ReplicaIdentity.UNCHANGED) {
 			if (current == 'n' || (current == 'd' && !table.hasPrimaryKey())) {

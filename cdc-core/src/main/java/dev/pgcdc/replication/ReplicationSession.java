@@ -26,10 +26,14 @@ final class ReplicationSession implements AutoCloseable {
 
 	private final int protocolVersion;
 
-	private ReplicationSession(Connection connection, PGReplicationStream stream, int protocolVersion) {
+	private final boolean streaming;
+
+	private ReplicationSession(Connection connection, PGReplicationStream stream, int protocolVersion,
+			boolean streaming) {
 		this.connection = connection;
 		this.stream = stream;
 		this.protocolVersion = protocolVersion;
+		this.streaming = streaming;
 	}
 
 	/**
@@ -60,9 +64,13 @@ final class ReplicationSession implements AutoCloseable {
 			if (server.supportsMessages()) {
 				builder.withSlotOption("messages", true);
 			}
+			boolean streaming = settings.streaming() && server.supportsStreaming();
+			if (streaming) {
+				builder.withSlotOption("streaming", true);
+			}
 			PGReplicationStream stream = builder.start();
 			logger.debug("Streaming slot {} from {} with pgoutput protocol {}", slots.name(), start.asString(), protocol);
-			return new ReplicationSession(connection, stream, protocol);
+			return new ReplicationSession(connection, stream, protocol, streaming);
 		}
 		catch (SQLException | RuntimeException ex) {
 			closeQuietly(connection);
@@ -76,6 +84,11 @@ final class ReplicationSession implements AutoCloseable {
 
 	int protocolVersion() {
 		return this.protocolVersion;
+	}
+
+	/** @return whether the server streams in-progress transactions on this session */
+	boolean streaming() {
+		return this.streaming;
 	}
 
 	/**

@@ -21,6 +21,11 @@ record ServerInfo(String version, int versionNumber, String database, String use
 		return (this.versionNumber >= 140000) ? 2 : 1;
 	}
 
+	/** @return whether {@code pgoutput} can stream in-progress transactions (PostgreSQL 14+) */
+	boolean supportsStreaming() {
+		return this.versionNumber >= 140000;
+	}
+
 	/** @return whether {@code pgoutput} accepts {@code messages 'true'} (PostgreSQL 14+) */
 	boolean supportsMessages() {
 		return this.versionNumber >= 140000;

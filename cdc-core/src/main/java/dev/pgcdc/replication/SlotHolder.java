@@ -13,7 +13,8 @@ record SlotHolder(int pid, @Nullable String clientAddress, @Nullable String appl
 
 	@Override
 	public String toString() {
-		return "pid " + this.pid + " (client " + ((this.clientAddress != null) ? this.clientAddress : "local socket")
+		return "pid " + this.pid + " (client " + ((this.clientAddress != null) ? this.clientAddress
+				: "address unknown: a local socket, or not visible without pg_read_all_stats")
 				+ ((this.applicationName != null && !this.applicationName.isEmpty())
 						? ", application '" + this.applicationName + "'" : "")
 				+ ")";

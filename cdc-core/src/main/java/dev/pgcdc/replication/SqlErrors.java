@@ -67,7 +67,9 @@ final class SqlErrors {
 					ex);
 		}
 		if (state.equals("42704") || state.equals("55000")) {
-			return new CdcConfigurationException("The server cannot stream " + during + ": " + message, ex);
+			return new CdcConfigurationException("The server refused to stream (" + during + "): " + message
+					+ ". If a durable replication slot was dropped, starting the stream again creates it anew"
+					+ " (changes made in between are not delivered).", ex);
 		}
 		return null;
 	}

@@ -6,7 +6,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import dev.pgcdc.pgoutput.PgOutputDecoder;
+import dev.pgcdc.pgoutput.PgOutputMessage;
+import dev.pgcdc.pgoutput.PgOutputMessage.Begin;
+import dev.pgcdc.pgoutput.PgOutputMessage.Commit;
+import dev.pgcdc.pgoutput.PgOutputMessage.StreamCommit;
 import dev.pgcdc.types.TypeRegistry;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 
@@ -44,6 +49,16 @@ final class StreamReader {
 
 	private final long offerMillis;
 
+	private final TypeRegistry types;
+
+	private final ServerInfo server;
+
+	private final int batchSize;
+
+	private final int protocolVersion;
+
+	private final @Nullable TransactionSpool spool;
+
 	StreamReader(ReplicationSession session, ServerInfo server, StreamSettings settings, TypeRegistry types,
 			Dispatcher dispatcher, AckTracker ack, StreamStatistics statistics, BooleanSupplier stopRequested) {
 		this.stream = session.stream();
@@ -54,6 +69,11 @@ final class StreamReader {
 		this.statistics = statistics;
 		this.stopRequested = stopRequested;
 		this.offerMillis = Math.max(1, Math.min(1000, settings.statusInterval().toMillis()));
+		this.types = types;
+		this.server = server;
+		this.batchSize = settings.batchSize();
+		this.protocolVersion = session.protocolVersion();
+		this.spool = session.streaming() ? new TransactionSpool() : null;
 	}
 
 	/**
@@ -61,15 +81,54 @@ final class StreamReader {
 	 * @throws Exception when the connection fails, a message cannot be decoded, or the stream stops
 	 */
 	void run() throws Exception {
-		while (!this.stopRequested.getAsBoolean()) {
-			ByteBuffer buffer = this.stream.read();
-			if (buffer == null) {
-				throw new SQLException("The server ended the replication stream", "08006");
+		try {
+			while (!this.stopRequested.getAsBoolean()) {
+				ByteBuffer buffer = this.stream.read();
+				if (buffer == null) {
+					throw new SQLException("The server ended the replication stream", "08006");
+				}
+				LogSequenceNumber lsn = this.stream.getLastReceiveLSN();
+				this.statistics.received(lsn);
+				PgOutputMessage message = this.decoder.decode(buffer, lsn);
+				TransactionSpool streamed = this.spool;
+				if (streamed != null && streamed.takes(message)) {
+					streamed.accept(message, buffer, this::replay);
+				}
+				else {
+					this.assembler.accept(message, lsn);
+				}
 			}
-			LogSequenceNumber lsn = this.stream.getLastReceiveLSN();
-			this.statistics.received(lsn);
-			this.assembler.accept(this.decoder.decode(buffer, lsn), lsn);
 		}
+		finally {
+			if (this.spool != null) {
+				// unfinished streamed transactions are sent again from the start after a reconnect
+				this.spool.close();
+			}
+		}
+	}
+
+	/**
+	 * Deliver a streamed transaction that committed, as an ordinary one. It is decoded with a
+	 * decoder and relation cache of its own: the server describes every table again inside
+	 * each streamed transaction, possibly as that transaction changed it.
+	 */
+	private void replay(StreamCommit commit, Iterable<byte[]> messages) throws Exception {
+		PgOutputDecoder replayDecoder = new PgOutputDecoder(this.protocolVersion, false);
+		replayDecoder.decode(streamStart(commit.xid()), commit.commitLsn());
+		TransactionAssembler replayAssembler = new TransactionAssembler(this.types, this.server, this.batchSize,
+				this.ack, this::enqueue);
+		replayAssembler.accept(new Begin(commit.commitLsn(), commit.commitTimestamp(), commit.xid()), commit.commitLsn());
+		for (byte[] message : messages) {
+			replayAssembler.accept(replayDecoder.decode(ByteBuffer.wrap(message), commit.commitLsn()),
+					commit.commitLsn());
+		}
+		replayAssembler.accept(new Commit(commit.flags(), commit.commitLsn(), commit.endLsn(), commit.commitTimestamp()),
+				commit.endLsn());
+	}
+
+	private static ByteBuffer streamStart(long xid) {
+		// Stream Start: Byte1('S') Int32 xid Int8 firstSegment
+		return ByteBuffer.allocate(6).put((byte) 'S').putInt((int) xid).put((byte) 0).flip();
 	}
 
 	private void enqueue(QueuedBatch batch) throws SQLException, InterruptedException {

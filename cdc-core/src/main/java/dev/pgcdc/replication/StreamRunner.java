@@ -2,16 +2,13 @@ package dev.pgcdc.replication;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.pgoutput.PgOutputException;
-import dev.pgcdc.replication.TableResolver.ResolvedTable;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -36,9 +33,7 @@ final class StreamRunner implements Runnable {
 
 	private final SlotManager slots;
 
-	private final PublicationManager publication;
-
-	private final ReplicaIdentityManager identities;
+	private final StartupSequence startup;
 
 	private final TypeRegistry types;
 
@@ -62,14 +57,15 @@ final class StreamRunner implements Runnable {
 
 	private @Nullable BackOffExecution backOff;
 
+	private boolean confirmOnExit;
+
 	StreamRunner(StreamSettings settings, Supplier<Collection<TableName>> tables, TypeRegistry types, AckTracker ack,
 			StreamStatistics statistics, StateTracker state) {
 		this.settings = settings;
 		this.tables = tables;
 		this.connections = new ConnectionFactory(settings);
 		this.slots = new SlotManager(settings.slot());
-		this.publication = new PublicationManager(settings.publication(), settings.publicationMode());
-		this.identities = new ReplicaIdentityManager(settings::identityOf);
+		this.startup = new StartupSequence(settings, this.connections);
 		this.types = types;
 		this.ack = ack;
 		this.statistics = statistics;
@@ -78,18 +74,6 @@ final class StreamRunner implements Runnable {
 
 	void dispatcher(Dispatcher dispatcher) {
 		this.dispatcher = dispatcher;
-	}
-
-	ConnectionFactory connections() {
-		return this.connections;
-	}
-
-	PublicationManager publication() {
-		return this.publication;
-	}
-
-	ReplicaIdentityManager identities() {
-		return this.identities;
 	}
 
 	@Nullable ServerInfo server() {
@@ -155,6 +139,8 @@ final class StreamRunner implements Runnable {
 					}
 				}
 				finally {
+					// only a session this stream was streaming on ends with its own walsender letting go
+					this.confirmOnExit = (this.session != null);
 					this.session = null;
 					if (current != null) {
 						current.close();
@@ -232,24 +218,9 @@ final class StreamRunner implements Runnable {
 	}
 
 	private ServerInfo prepare() throws SQLException {
-		try (Connection connection = this.connections.admin()) {
-			ServerInfo info = ServerCheck.check(connection, this.settings.slot(), this.settings.durable());
-			this.statistics.serverVersion(info.version());
-			List<ResolvedTable> resolved = TableResolver.resolve(connection, this.tables.get());
-			if (this.settings.startupCheck() != null) {
-				List<TableInfo> infos = new ArrayList<>();
-				resolved.forEach((table) -> infos.add(table.info()));
-				this.settings.startupCheck().accept(infos);
-			}
-			for (ResolvedTable table : resolved) {
-				this.identities.apply(connection, table, info.user());
-			}
-			this.publication.synchronize(connection, this.tables.get());
-			if (this.settings.durable()) {
-				this.slots.ensureDurable(connection);
-			}
-			return info;
-		}
+		ServerInfo info = this.startup.prepare(this.tables.get());
+		this.statistics.serverVersion(info.version());
+		return info;
 	}
 
 	private void stream(ReplicationSession current) throws Exception {
@@ -319,13 +290,16 @@ final class StreamRunner implements Runnable {
 
 	private void lost(Exception ex) {
 		this.statistics.error(ex);
-		this.statistics.reconnected();
+		if (this.state.get() == StreamState.STREAMING) {
+			// count lost sessions, not failed attempts
+			this.statistics.reconnected();
+		}
 		this.state.change(StreamState.RECONNECTING, ex.getMessage(), ex);
 	}
 
 	private @Nullable CdcConfigurationException classify(SQLException ex, String during) {
 		if (SqlErrors.isConnectionProblem(ex)) {
-			if (this.state.get() == StreamState.STARTING || this.state.get() == StreamState.STREAMING) {
+			if (this.state.get() != StreamState.RECONNECTING) {
 				lost(ex);
 			}
 			else {
@@ -383,7 +357,7 @@ final class StreamRunner implements Runnable {
 	 */
 	private void confirmDurableSlot() {
 		LogSequenceNumber flushed = this.ack.flushed();
-		if (!this.settings.durable() || flushed.asLong() == 0 || this.server == null) {
+		if (!this.settings.durable() || !this.confirmOnExit || flushed.asLong() == 0 || this.server == null) {
 			return;
 		}
 		try (Connection connection = this.connections.admin()) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.springframework.util.backoff.BackOff;
 
@@ -31,12 +32,15 @@ import org.springframework.util.backoff.BackOff;
  * @param listeners told about state changes
  * @param startupCheck extra checks of the subscribed tables, or {@code null}
  * @param handler receives the batches
+ * @param streaming whether to ask the server to stream large in-progress transactions
+ * @param types decodes column values
  */
 record StreamSettings(String url, @Nullable String username, @Nullable String password, String applicationName,
 		List<TableName> tables, ReplicaIdentity replicaIdentity, Map<TableName, ReplicaIdentity> tableIdentities,
 		String publication, PublicationMode publicationMode, String slot, boolean durable, int batchSize,
 		int queueCapacity, Duration statusInterval, BackOff backOff, List<StreamListener> listeners,
-		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler) {
+		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming,
+		TypeRegistry types) {
 
 	/**
 	 * @param table a table

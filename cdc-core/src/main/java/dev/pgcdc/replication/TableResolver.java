@@ -27,6 +27,11 @@ final class TableResolver {
 			SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 			WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""";
 
+	private static final String PARTITIONS = """
+			SELECT n.nspname, c.relname FROM pg_partition_tree(?::regclass) p
+			JOIN pg_class c ON c.oid = p.relid JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE p.isleaf ORDER BY 1, 2""";
+
 	private static final String ELSEWHERE = """
 			SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE lower(c.relname) = lower(?) AND c.relkind IN ('r', 'p') ORDER BY 1, 2 LIMIT 5""";
@@ -41,8 +46,10 @@ final class TableResolver {
 	 * @param replicaIdentity {@code relreplident}: {@code d}efault, {@code f}ull, {@code n}othing, {@code i}ndex
 	 * @param owner the owning role
 	 * @param hasPrimaryKey whether the table has a primary key
+	 * @param partitioned whether it is a partitioned table (its partitions hold the rows)
 	 */
-	record ResolvedTable(TableInfo info, char replicaIdentity, String owner, boolean hasPrimaryKey) {
+	record ResolvedTable(TableInfo info, char replicaIdentity, String owner, boolean hasPrimaryKey,
+			boolean partitioned) {
 
 		TableName name() {
 			return this.info.name();
@@ -87,9 +94,30 @@ final class TableResolver {
 							+ ", not a table. Only tables can be published for logical replication.");
 				}
 				TableInfo info = new TableInfo(table, columns(connection, oid));
-				return new ResolvedTable(info, row.getString(3).charAt(0), row.getString(4), row.getBoolean(5));
+				return new ResolvedTable(info, row.getString(3).charAt(0), row.getString(4), row.getBoolean(5),
+						"p".equals(kind));
 			}
 		}
+	}
+
+	/**
+	 * The leaf partitions of a partitioned table: their replica identity is what the WAL records.
+	 * @param connection a plain connection
+	 * @param table a partitioned table
+	 * @return its leaf partitions as found
+	 * @throws SQLException if the catalog cannot be read
+	 */
+	static List<ResolvedTable> partitions(Connection connection, TableName table) throws SQLException {
+		List<TableName> leaves = new ArrayList<>();
+		try (PreparedStatement statement = connection.prepareStatement(PARTITIONS)) {
+			statement.setString(1, table.quoted());
+			try (ResultSet rows = statement.executeQuery()) {
+				while (rows.next()) {
+					leaves.add(new TableName(rows.getString(1), rows.getString(2)));
+				}
+			}
+		}
+		return resolve(connection, leaves);
 	}
 
 	private static Map<String, String> columns(Connection connection, long oid) throws SQLException {

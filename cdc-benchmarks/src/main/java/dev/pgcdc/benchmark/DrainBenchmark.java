@@ -1,0 +1,112 @@
+package dev.pgcdc.benchmark;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.pgcdc.event.TransactionBatch;
+import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.test.TestDatabase;
+import dev.pgcdc.test.TestPostgres;
+
+/**
+ * End-to-end drain measurement: rows inserted on a real PostgreSQL (embedded unless
+ * {@code pgcdc.test.url} names one) travel through the whole stream (walsender, pgjdbc,
+ * decoder, assembler, queue, dispatcher) to a consumer that only counts them.
+ * <p>
+ * Two shapes: one transaction of N rows (the server sends it after the commit, so the
+ * drain time is measured from the commit) and N rows in transactions of 10 (events flow
+ * while rows are inserted, so the time is measured from the first insert).
+ * <p>
+ * Arguments: {@code [rows (default 1000000)] [rows per small transaction (default 10)]}.
+ */
+public final class DrainBenchmark {
+
+	private DrainBenchmark() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		int rows = (args.length > 0) ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
+		int perTransaction = (args.length > 1) ? Integer.parseInt(args[1]) : 10;
+		System.out.printf(Locale.ROOT, "pgcdc drain benchmark: %,d rows, JVM max heap %d MB, %d cores%n", rows,
+				Runtime.getRuntime().maxMemory() / (1024 * 1024), Runtime.getRuntime().availableProcessors());
+		try (TestDatabase database = TestPostgres.createDatabase("drain")) {
+			System.out.println("server: " + database);
+			database.execute("CREATE TABLE bench (id int PRIMARY KEY, name text, amount numeric(12,2),"
+					+ " created timestamptz DEFAULT now())");
+			database.execute("""
+					CREATE PROCEDURE insert_small(total int, per_tx int) LANGUAGE plpgsql AS $$
+					BEGIN
+					  FOR i IN 1..total LOOP
+					    INSERT INTO bench (id, name, amount) VALUES (i, 'name ' || i, i * 1.5);
+					    IF i % per_tx = 0 THEN COMMIT; END IF;
+					  END LOOP;
+					END $$""");
+			AtomicLong events = new AtomicLong();
+			AtomicLong lastEventNanos = new AtomicLong();
+			try (ChangeStream stream = ChangeStream.builder()
+				.url(database.jdbcUrl())
+				.username(database.username())
+				.password(database.password())
+				.tables("bench")
+				.handler((TransactionBatch batch) -> {
+					lastEventNanos.set(System.nanoTime());
+					events.addAndGet(batch.events().size());
+					if (batch.last()) {
+						// wake the measuring thread once per transaction, not per event
+						synchronized (events) {
+							events.notifyAll();
+						}
+					}
+				})
+				.start()) {
+				// warm up the path (JIT, Relation message) with a small transaction
+				database.execute("INSERT INTO bench SELECT g, 'warm', 0 FROM generate_series(-1000, -1) g",
+						"DELETE FROM bench");
+				awaitCount(events, 2000);
+
+				events.set(0);
+				long start = System.nanoTime();
+				database.execute("INSERT INTO bench (id, name, amount) SELECT g, 'name ' || g, g * 1.5"
+						+ " FROM generate_series(1, " + rows + ") g");
+				long committed = System.nanoTime();
+				awaitCount(events, rows);
+				report("one transaction of " + rows + " rows", rows, start, committed, lastEventNanos.get(), true);
+
+				database.execute("TRUNCATE bench");
+				awaitCount(events, rows + 1);
+				events.set(0);
+				start = System.nanoTime();
+				database.execute("CALL insert_small(" + rows + ", " + perTransaction + ")");
+				committed = System.nanoTime();
+				awaitCount(events, rows);
+				report((rows / perTransaction) + " transactions of " + perTransaction + " rows", rows, start, committed,
+						lastEventNanos.get(), false);
+				System.out.println("stream status: " + stream.status());
+			}
+		}
+	}
+
+	private static void awaitCount(AtomicLong events, long expected) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+		synchronized (events) {
+			while (events.get() < expected) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					throw new IllegalStateException("Only " + events.get() + " of " + expected + " events arrived");
+				}
+				events.wait(Math.max(1, left / 1_000_000));
+			}
+		}
+	}
+
+	private static void report(String shape, int rows, long start, long committed, long lastEvent, boolean fromCommit) {
+		double insertSeconds = (committed - start) / 1e9;
+		double totalSeconds = (lastEvent - start) / 1e9;
+		double drainSeconds = (lastEvent - (fromCommit ? committed : start)) / 1e9;
+		System.out.printf(Locale.ROOT,
+				"%s: insert %.2f s, last event %.2f s after the %s, %.2f s in all -> %,.0f events/s (drain)%n", shape,
+				insertSeconds, drainSeconds, fromCommit ? "commit" : "first insert", totalSeconds, rows / drainSeconds);
+	}
+
+}

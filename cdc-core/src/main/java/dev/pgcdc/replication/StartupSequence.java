@@ -1,0 +1,89 @@
+package dev.pgcdc.replication;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import dev.pgcdc.event.TableName;
+import dev.pgcdc.replication.TableResolver.ResolvedTable;
+
+/**
+ * The server-side preparation of a stream, on a plain connection: check the server, resolve
+ * the tables (and run the builder's start-up check), apply replica identities, bring the
+ * publication in step and create the durable slot; and the same steps for one table added or
+ * removed while streaming.
+ */
+final class StartupSequence {
+
+	private final StreamSettings settings;
+
+	private final ConnectionFactory connections;
+
+	private final PublicationManager publication;
+
+	private final ReplicaIdentityManager identities;
+
+	private final SlotManager slots;
+
+	StartupSequence(StreamSettings settings, ConnectionFactory connections) {
+		this.settings = settings;
+		this.connections = connections;
+		this.publication = new PublicationManager(settings.publication(), settings.publicationMode());
+		this.identities = new ReplicaIdentityManager(settings::identityOf);
+		this.slots = new SlotManager(settings.slot());
+	}
+
+	/**
+	 * @param tables the subscribed tables
+	 * @return what was learned about the server
+	 * @throws SQLException if the server cannot be reached or fails
+	 * @throws CdcConfigurationException for a problem retrying cannot fix
+	 */
+	ServerInfo prepare(Collection<TableName> tables) throws SQLException {
+		try (Connection connection = this.connections.admin()) {
+			ServerInfo info = ServerCheck.check(connection, this.settings.slot(), this.settings.durable());
+			List<ResolvedTable> resolved = TableResolver.resolve(connection, tables);
+			if (this.settings.startupCheck() != null) {
+				List<TableInfo> infos = new ArrayList<>();
+				resolved.forEach((table) -> infos.add(table.info()));
+				this.settings.startupCheck().accept(infos);
+			}
+			for (ResolvedTable table : resolved) {
+				this.identities.apply(connection, table, info.user());
+			}
+			this.publication.synchronize(connection, tables);
+			if (this.settings.durable()) {
+				this.slots.ensureDurable(connection);
+			}
+			return info;
+		}
+	}
+
+	/**
+	 * @param table a table to publish from now on
+	 * @return the table as found in the catalog
+	 * @throws SQLException if the server cannot be reached or fails
+	 * @throws CdcConfigurationException if the table does not exist or cannot be published
+	 */
+	TableInfo add(TableName table) throws SQLException {
+		try (Connection connection = this.connections.admin()) {
+			ResolvedTable resolved = TableResolver.resolve(connection, table);
+			this.identities.apply(connection, resolved, connection.getMetaData().getUserName());
+			this.publication.add(connection, table);
+			return resolved.info();
+		}
+	}
+
+	/**
+	 * @param table a table to publish no more
+	 * @throws SQLException if the server cannot be reached or fails
+	 */
+	void remove(TableName table) throws SQLException {
+		try (Connection connection = this.connections.admin()) {
+			this.publication.remove(connection, table);
+		}
+	}
+
+}

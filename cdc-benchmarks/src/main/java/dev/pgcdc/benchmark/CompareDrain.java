@@ -17,6 +17,9 @@ import dev.pgcdc.test.TestPostgres;
  * [rows per small transaction (default 1000)]}. The server is the one {@link TestPostgres}
  * picks: {@code -Dpgcdc.test.url=...} (what {@code compare.sh} passes) or an embedded one.
  * <p>
+ * With {@code -Dwarmup.rows=N} the same engine first drains N rows of the same shape from a
+ * database and slot of their own (not measured), so the measured drain runs on a warm JVM.
+ * <p>
  * Prints a readable line and a {@code RESULT key=value ...} line for scripts.
  */
 public final class CompareDrain {
@@ -37,17 +40,20 @@ public final class CompareDrain {
 		String shape = args[1];
 		long rows = (args.length > 2) ? Long.parseLong(args[2].replace("_", "")) : 200_000;
 		int perTransaction = (args.length > 3) ? Integer.parseInt(args[3]) : 1000;
-		try (TestDatabase database = TestPostgres.createDatabase("compare_" + engine.name())) {
-			Workload workload = Workload.create(database);
-			workload.createPublicationAndSlot(PUBLICATION, SLOT);
-			long insertStart = System.nanoTime();
-			switch (shape) {
-				case "one-tx" -> workload.insertOneTransaction(1, rows);
-				case "small-tx" -> workload.insertInTransactionsOf(1, rows, perTransaction);
-				default -> throw new IllegalArgumentException("Unknown shape '" + shape + "': use one-tx or small-tx");
+		long warmupRows = Long.getLong("warmup.rows", 0);
+		if (warmupRows > 0) {
+			// same engine, same shape, its own database and slot: JIT and class loading out of the way
+			try (TestDatabase database = TestPostgres.createDatabase("warmup_" + engine.name())) {
+				DrainTarget target = prepare(database, shape, warmupRows, perTransaction);
+				System.out.printf(Locale.ROOT, "warm-up: %,d events in %.3f s%n", warmupRows,
+						engine.drain(target).drainSeconds());
 			}
+		}
+		try (TestDatabase database = TestPostgres.createDatabase("compare_" + engine.name())) {
+			long insertStart = System.nanoTime();
+			DrainTarget target = prepare(database, shape, rows, perTransaction);
 			double insertSeconds = (System.nanoTime() - insertStart) / 1e9;
-			DrainTarget target = new DrainTarget(database, PUBLICATION, SLOT, rows, workload.flushedEndOfWal());
+			Workload workload = target.workload();
 			double load = systemLoad();
 
 			long allocatedBefore = allocatedBytes();
@@ -57,8 +63,9 @@ public final class CompareDrain {
 			if (result.events() >= 0 && result.events() != rows) {
 				throw new IllegalStateException(engine.name() + " counted " + result.events() + " events, expected " + rows);
 			}
-			String label = shape.equals("one-tx") ? "one transaction of " + rows + " rows"
-					: (rows / perTransaction) + " transactions of " + perTransaction + " rows";
+			String label = (shape.equals("one-tx") ? "one transaction of " + rows + " rows"
+					: (rows / perTransaction) + " transactions of " + perTransaction + " rows")
+					+ ((warmupRows > 0) ? " (warm JVM)" : " (cold JVM)");
 			double eventsPerSecond = rows / result.drainSeconds();
 			System.out.printf(Locale.ROOT,
 					"%s, %s on PostgreSQL %s: drained in %.3f s (first event after %.3f s) -> %,.0f events/s;"
@@ -69,12 +76,26 @@ public final class CompareDrain {
 					(result.heapUsed() < 0) ? "-" : megabytes(allocated), workload.confirmedFlushLsn(SLOT),
 					target.endLsn(), insertSeconds, load);
 			System.out.printf(Locale.ROOT,
-					"RESULT engine=%s shape=%s rows=%d drain_s=%.4f first_event_s=%.4f events_per_s=%.0f"
+					"RESULT engine=%s shape=%s jvm=%s rows=%d drain_s=%.4f first_event_s=%.4f events_per_s=%.0f"
 							+ " heap_used_mb=%s heap_retained_mb=%s allocated_mb=%s load1=%.2f%n",
-					engine.name(), shape, rows, result.drainSeconds(), result.firstEventSeconds(), eventsPerSecond,
-					megabytes(result.heapUsed()), megabytes(result.heapRetained()),
-					(result.heapUsed() < 0) ? "-" : megabytes(allocated), load);
+					engine.name(), shape, (warmupRows > 0) ? "warm" : "cold", rows, result.drainSeconds(),
+					result.firstEventSeconds(), eventsPerSecond, megabytes(result.heapUsed()),
+					megabytes(result.heapRetained()), (result.heapUsed() < 0) ? "-" : megabytes(allocated), load);
 		}
+	}
+
+	/**
+	 * Create the table, publication and slot, then insert the rows of the shape.
+	 */
+	private static DrainTarget prepare(TestDatabase database, String shape, long rows, int perTransaction) {
+		Workload workload = Workload.create(database);
+		workload.createPublicationAndSlot(PUBLICATION, SLOT);
+		switch (shape) {
+			case "one-tx" -> workload.insertOneTransaction(1, rows);
+			case "small-tx" -> workload.insertInTransactionsOf(1, rows, perTransaction);
+			default -> throw new IllegalArgumentException("Unknown shape '" + shape + "': use one-tx or small-tx");
+		}
+		return new DrainTarget(database, workload, PUBLICATION, SLOT, rows, workload.flushedEndOfWal());
 	}
 
 	private static DrainEngine engine(String name) {

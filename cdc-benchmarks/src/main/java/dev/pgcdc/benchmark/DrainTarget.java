@@ -9,12 +9,13 @@ import dev.pgcdc.test.TestDatabase;
  * rows were inserted), and how many insert events wait in the slot.
  *
  * @param database the database
+ * @param workload the workload's table in that database
  * @param publication the publication of {@link Workload#TABLE}
  * @param slot the pgoutput slot holding the changes
  * @param events how many insert events the slot holds
  * @param endLsn the server's WAL position after the last insert committed
  */
-public record DrainTarget(TestDatabase database, String publication, String slot, long events, String endLsn) {
+public record DrainTarget(TestDatabase database, Workload workload, String publication, String slot, long events, String endLsn) {
 
 	/** @return the server's host name, from the JDBC URL */
 	public String host() {

@@ -1,5 +1,6 @@
 package dev.pgcdc.benchmark;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,18 +71,22 @@ public final class DrainBenchmark {
 				database.execute("INSERT INTO bench (id, name, amount) SELECT g, 'name ' || g, g * 1.5"
 						+ " FROM generate_series(1, " + rows + ") g");
 				long committed = System.nanoTime();
+				long cpu = processCpuNanos();
 				awaitCount(events, rows);
 				report("one transaction of " + rows + " rows", rows, start, committed, lastEventNanos.get(), true);
+				printCpu(cpu, committed, lastEventNanos.get());
 
 				database.execute("TRUNCATE bench");
 				awaitCount(events, rows + 1);
 				events.set(0);
+				cpu = processCpuNanos();
 				start = System.nanoTime();
 				database.execute("CALL insert_small(" + rows + ", " + perTransaction + ")");
 				committed = System.nanoTime();
 				awaitCount(events, rows);
 				report((rows / perTransaction) + " transactions of " + perTransaction + " rows", rows, start, committed,
 						lastEventNanos.get(), false);
+				printCpu(cpu, start, lastEventNanos.get());
 				System.out.println("stream status: " + stream.status());
 			}
 		}
@@ -97,6 +102,23 @@ public final class DrainBenchmark {
 				}
 				events.wait(Math.max(1, left / 1_000_000));
 			}
+		}
+	}
+
+	/** @return CPU time this JVM used so far, or -1 where the platform does not say */
+	private static long processCpuNanos() {
+		if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+			return os.getProcessCpuTime();
+		}
+		return -1;
+	}
+
+	private static void printCpu(long cpuBefore, long from, long to) {
+		long cpu = processCpuNanos();
+		if (cpuBefore >= 0 && cpu >= 0) {
+			// how busy the client was: well below one core means the server is what limits the drain
+			System.out.printf(Locale.ROOT, "  client CPU %.2f s over %.2f s wall (%.0f%% of one core)%n",
+					(cpu - cpuBefore) / 1e9, (to - from) / 1e9, 100.0 * (cpu - cpuBefore) / (to - from));
 		}
 	}
 

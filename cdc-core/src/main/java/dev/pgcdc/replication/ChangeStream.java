@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import dev.pgcdc.event.CdcEvent;
@@ -43,6 +44,9 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * delivered; with a durable slot every committed change is delivered at least once.
  */
 public final class ChangeStream implements AutoCloseable {
+
+	/** How long a stopping stream lets its woken reader send its last acknowledgement. */
+	private static final long READER_WAKE_UP_MILLIS = 5000;
 
 	private final StreamSettings settings;
 
@@ -87,21 +91,14 @@ public final class ChangeStream implements AutoCloseable {
 				return this;
 			}
 			this.state.change(StreamState.STARTING, this.settings.describe(), null);
-			AckTracker[] ack = new AckTracker[1];
-			StreamRunner[] runner = new StreamRunner[1];
-			ack[0] = new AckTracker((lsn) -> {
-				if (runner[0] != null) {
-					runner[0].flushed(lsn);
-				}
-			});
-			runner[0] = new StreamRunner(this.settings, () -> List.copyOf(this.tables), this.types, ack[0],
+			StreamRunner runner = new StreamRunner(this.settings, () -> List.copyOf(this.tables), this.types,
 					this.statistics, this.state);
-			Dispatcher dispatcher = new Dispatcher(this.settings.queueCapacity(), this.settings.handler(), ack[0],
-					this.statistics, runner[0]::serverPosition,
-					Math.max(1, Math.min(1000, this.settings.statusInterval().toMillis())), runner[0]::handlerFailed);
-			runner[0].dispatcher(dispatcher);
+			Dispatcher dispatcher = new Dispatcher(this.settings.queueCapacity(), this.settings.handler(), runner.ack(),
+					this.statistics, runner::serverPosition,
+					Math.max(1, Math.min(1000, this.settings.statusInterval().toMillis())), runner::handlerFailed);
+			runner.dispatcher(dispatcher);
 			try {
-				runner[0].startFirst();
+				runner.startFirst();
 			}
 			catch (RuntimeException ex) {
 				this.statistics.error(ex);
@@ -109,8 +106,8 @@ public final class ChangeStream implements AutoCloseable {
 				throw ex;
 			}
 			Thread dispatcherThread = new Thread(dispatcher, "pgcdc-dispatch-" + this.settings.slot());
-			Thread readerThread = new Thread(runner[0], "pgcdc-read-" + this.settings.slot());
-			this.running = new Running(runner[0], dispatcher, ack[0], dispatcherThread, readerThread);
+			Thread readerThread = new Thread(runner, "pgcdc-read-" + this.settings.slot());
+			this.running = new Running(runner, dispatcher, dispatcherThread, readerThread);
 			dispatcherThread.start();
 			readerThread.start();
 			return this;
@@ -134,9 +131,13 @@ public final class ChangeStream implements AutoCloseable {
 		}
 		current.runner().requestStop();
 		current.dispatcher().stop();
-		join(current.dispatcherThread());
-		current.readerThread().interrupt();
-		join(current.readerThread());
+		join(current.dispatcherThread(), 0);
+		// let the reader send its last acknowledgement itself; close its connection if it cannot
+		if (!current.runner().wakeReader() || !join(current.readerThread(), READER_WAKE_UP_MILLIS)) {
+			current.runner().abortSession();
+			current.readerThread().interrupt();
+			join(current.readerThread(), 0);
+		}
 		this.state.change(StreamState.STOPPED, null, null);
 	}
 
@@ -156,15 +157,25 @@ public final class ChangeStream implements AutoCloseable {
 		stopper.start();
 	}
 
-	private static void join(Thread thread) {
+	/**
+	 * @param thread a thread to wait for
+	 * @param millis how long at most ({@code 0}: until it ends)
+	 * @return whether it ended (or is the calling thread, which ends after returning)
+	 */
+	private static boolean join(Thread thread, long millis) {
 		if (thread == Thread.currentThread()) {
-			// stop() called from a handler: the thread ends when the handler returns
-			return;
+			// stop() called from a handler or listener: the thread ends once that returns
+			return true;
 		}
 		boolean interrupted = false;
+		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
 		while (thread.isAlive()) {
+			long left = (millis == 0) ? 0 : TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+			if (millis != 0 && left <= 0) {
+				break;
+			}
 			try {
-				thread.join();
+				thread.join(left);
 			}
 			catch (InterruptedException ex) {
 				interrupted = true;
@@ -173,6 +184,7 @@ public final class ChangeStream implements AutoCloseable {
 		if (interrupted) {
 			Thread.currentThread().interrupt();
 		}
+		return !thread.isAlive();
 	}
 
 	@Override
@@ -195,7 +207,7 @@ public final class ChangeStream implements AutoCloseable {
 		Running current = this.running;
 		LogSequenceNumber flushed = LogSequenceNumber.INVALID_LSN;
 		if (current != null) {
-			flushed = current.ack().flushed();
+			flushed = current.runner().ack().flushed();
 			// keepalives move the server position too, not only data
 			this.statistics.received(current.runner().serverPosition());
 		}
@@ -263,8 +275,7 @@ public final class ChangeStream implements AutoCloseable {
 	}
 
 	/** The parts of a started stream. */
-	private record Running(StreamRunner runner, Dispatcher dispatcher, AckTracker ack, Thread dispatcherThread,
-			Thread readerThread) {
+	private record Running(StreamRunner runner, Dispatcher dispatcher, Thread dispatcherThread, Thread readerThread) {
 	}
 
 	/** Builds a {@link ChangeStream}. */

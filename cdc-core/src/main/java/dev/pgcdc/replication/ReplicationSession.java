@@ -28,12 +28,15 @@ final class ReplicationSession implements AutoCloseable {
 
 	private final boolean streaming;
 
+	private final int backendPid;
+
 	private ReplicationSession(Connection connection, PGReplicationStream stream, int protocolVersion,
-			boolean streaming) {
+			boolean streaming, int backendPid) {
 		this.connection = connection;
 		this.stream = stream;
 		this.protocolVersion = protocolVersion;
 		this.streaming = streaming;
+		this.backendPid = backendPid;
 	}
 
 	/**
@@ -70,7 +73,8 @@ final class ReplicationSession implements AutoCloseable {
 			}
 			PGReplicationStream stream = builder.start();
 			logger.debug("Streaming slot {} from {} with pgoutput protocol {}", slots.name(), start.asString(), protocol);
-			return new ReplicationSession(connection, stream, protocol, streaming);
+			return new ReplicationSession(connection, stream, protocol, streaming,
+					connection.unwrap(PGConnection.class).getBackendPID());
 		}
 		catch (SQLException | RuntimeException ex) {
 			closeQuietly(connection);
@@ -84,6 +88,28 @@ final class ReplicationSession implements AutoCloseable {
 
 	int protocolVersion() {
 		return this.protocolVersion;
+	}
+
+	/** @return the process id of this session's walsender */
+	int backendPid() {
+		return this.backendPid;
+	}
+
+	/**
+	 * Send the flushed position now. Only from the reader thread, and not while it is in a read.
+	 * @param flushed the position up to which everything was handled
+	 */
+	void sendStatus(LogSequenceNumber flushed) {
+		try {
+			if (flushed.asLong() != 0) {
+				this.stream.setFlushedLSN(flushed);
+				this.stream.setAppliedLSN(flushed);
+			}
+			this.stream.forceUpdateStatus();
+		}
+		catch (SQLException | RuntimeException ex) {
+			logger.debug("Cannot send the last status update", ex);
+		}
 	}
 
 	/** @return whether the server streams in-progress transactions on this session */

@@ -157,12 +157,19 @@ final class SlotManager {
 	 * cannot send a last status update.
 	 * @param connection a plain connection
 	 * @param flushed the position up to which every change was handled
+	 * @param walsender the process id of the stream's own walsender
 	 * @param timeout how long to wait for the slot to become free
+	 * @param unit the unit of the timeout
 	 * @throws SQLException if the server fails
 	 */
-	void confirm(Connection connection, LogSequenceNumber flushed, long timeout, TimeUnit unit) throws SQLException {
+	void confirm(Connection connection, LogSequenceNumber flushed, int walsender, long timeout, TimeUnit unit)
+			throws SQLException {
 		long deadline = System.nanoTime() + unit.toNanos(timeout);
-		while (holder(connection) != null) {
+		for (SlotHolder holder = holder(connection); holder != null; holder = holder(connection)) {
+			if (holder.pid() != walsender) {
+				logger.debug("Slot {} was taken over by {} before it could be confirmed", this.slot, holder);
+				return;
+			}
 			if (System.nanoTime() > deadline) {
 				logger.debug("Slot {} still active; its confirmed position stays where the server has it", this.slot);
 				return;

@@ -59,7 +59,9 @@ final class StreamRunner implements Runnable {
 
 	private boolean confirmOnExit;
 
-	StreamRunner(StreamSettings settings, Supplier<Collection<TableName>> tables, TypeRegistry types, AckTracker ack,
+	private int walsender;
+
+	StreamRunner(StreamSettings settings, Supplier<Collection<TableName>> tables, TypeRegistry types,
 			StreamStatistics statistics, StateTracker state) {
 		this.settings = settings;
 		this.tables = tables;
@@ -67,9 +69,14 @@ final class StreamRunner implements Runnable {
 		this.slots = new SlotManager(settings.slot());
 		this.startup = new StartupSequence(settings, this.connections);
 		this.types = types;
-		this.ack = ack;
+		this.ack = new AckTracker(this::flushed);
 		this.statistics = statistics;
 		this.state = state;
+	}
+
+	/** @return what decides the flushed position */
+	AckTracker ack() {
+		return this.ack;
 	}
 
 	void dispatcher(Dispatcher dispatcher) {
@@ -141,6 +148,7 @@ final class StreamRunner implements Runnable {
 				finally {
 					// only a session this stream was streaming on ends with its own walsender letting go
 					this.confirmOnExit = (this.session != null);
+					this.walsender = (current != null) ? current.backendPid() : 0;
 					this.session = null;
 					if (current != null) {
 						current.close();
@@ -156,18 +164,49 @@ final class StreamRunner implements Runnable {
 		}
 	}
 
-	/** Ask the runner to end: wakes a back-off wait and a blocked read. */
+	/**
+	 * Ask the runner to end: wakes a back-off wait; a reader blocked in a read ends at its next
+	 * message (see {@link #wakeReader()}) or when {@link #abortSession()} closes the connection.
+	 */
 	void requestStop() {
 		this.stopRequested = true;
 		this.stopSignal.countDown();
-		ReplicationSession current = this.session;
-		if (current != null) {
-			current.abort();
-		}
 		ReplicationSession unused = this.firstSession;
 		if (unused != null) {
 			this.firstSession = null;
 			unused.close();
+		}
+	}
+
+	/**
+	 * Make the server send the reader a message, so a reader blocked in a read wakes up, sends
+	 * its last acknowledgement and closes the connection itself: a durable slot is then
+	 * confirmed before another consumer can take it over. Needs {@code messages} (PostgreSQL 14+).
+	 * @return whether the message was written
+	 */
+	boolean wakeReader() {
+		ServerInfo info = this.server;
+		if (this.session == null || info == null || !info.supportsMessages()) {
+			return false;
+		}
+		try (Connection connection = this.connections.admin();
+				java.sql.PreparedStatement statement = connection.prepareStatement(
+						"SELECT pg_logical_emit_message(false, ?, '')")) {
+			statement.setString(1, TransactionAssembler.WAKE_UP_PREFIX);
+			statement.execute();
+			return true;
+		}
+		catch (SQLException ex) {
+			logger.debug("Cannot wake the reader of slot {}", this.settings.slot(), ex);
+			return false;
+		}
+	}
+
+	/** Close the replication connection under the reader: a blocked read fails and the reader ends. */
+	void abortSession() {
+		ReplicationSession current = this.session;
+		if (current != null) {
+			current.abort();
 		}
 	}
 
@@ -181,10 +220,6 @@ final class StreamRunner implements Runnable {
 		if (current != null) {
 			current.abort();
 		}
-	}
-
-	boolean isStopRequested() {
-		return this.stopRequested;
 	}
 
 	private boolean failed() {
@@ -220,6 +255,13 @@ final class StreamRunner implements Runnable {
 	private ServerInfo prepare() throws SQLException {
 		ServerInfo info = this.startup.prepare(this.tables.get());
 		this.statistics.serverVersion(info.version());
+		long timeout = info.walSenderTimeoutMillis();
+		if (timeout > 0 && this.settings.statusInterval().toMillis() * 2 >= timeout) {
+			// pgjdbc answers the server's keepalive only when a status update is due
+			logger.warn("The status interval ({}) is not below half of the server's wal_sender_timeout ({} ms): the"
+					+ " server may drop an idle stream. Lower the status interval.", this.settings.statusInterval(),
+					timeout);
+		}
 		return info;
 	}
 
@@ -240,8 +282,16 @@ final class StreamRunner implements Runnable {
 			throw new IllegalStateException("No dispatcher");
 		}
 		ServerInfo info = this.server;
-		new StreamReader(current, (info != null) ? info : new ServerInfo("", 0, "", ""), this.settings, this.types,
-				current0, this.ack, this.statistics, () -> this.stopRequested).run();
+		try {
+			new StreamReader(current, (info != null) ? info : new ServerInfo("", 0, "", "", 0), this.settings,
+					this.types, current0, this.ack, this.statistics, () -> this.stopRequested).run();
+		}
+		finally {
+			if (this.stopRequested && !failed()) {
+				// the dispatcher has ended: this is the final position; tell the server before closing
+				current.sendStatus(this.ack.flushed());
+			}
+		}
 	}
 
 	/**
@@ -360,12 +410,19 @@ final class StreamRunner implements Runnable {
 		if (!this.settings.durable() || !this.confirmOnExit || flushed.asLong() == 0 || this.server == null) {
 			return;
 		}
+		// stop() interrupts this thread; the short waits for the slot to free must still wait
+		boolean interrupted = Thread.interrupted();
 		try (Connection connection = this.connections.admin()) {
-			this.slots.confirm(connection, flushed, 10, TimeUnit.SECONDS);
+			this.slots.confirm(connection, flushed, this.walsender, 10, TimeUnit.SECONDS);
 		}
 		catch (SQLException ex) {
 			logger.debug("Cannot confirm slot {} up to {}; the server resends from its last confirmed position",
 					this.settings.slot(), flushed.asString(), ex);
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 

@@ -26,6 +26,7 @@ import dev.pgcdc.pgoutput.PgOutputMessage.Truncate;
 import dev.pgcdc.pgoutput.PgOutputMessage.Type;
 import dev.pgcdc.pgoutput.PgOutputMessage.Update;
 import dev.pgcdc.pgoutput.RelationCache;
+import dev.pgcdc.pgoutput.TupleData;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -51,6 +52,19 @@ final class TransactionAssembler {
 		void accept(QueuedBatch batch) throws Exception;
 
 	}
+
+	/**
+	 * Prefix of the empty non-transactional message a stopping stream emits, so its reader,
+	 * blocked in a read, wakes up and sends its last acknowledgement before the connection
+	 * closes. Never delivered.
+	 */
+	static final String WAKE_UP_PREFIX = "pgcdc.wakeup";
+
+	/**
+	 * A batch is also cut once its values reach this many bytes (as sent), so a transaction of
+	 * very wide rows cannot fill the queue with gigabytes.
+	 */
+	static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
 
 	private final RelationCache relations = new RelationCache();
 
@@ -78,6 +92,8 @@ final class TransactionAssembler {
 
 	private boolean firstSent;
 
+	private long chunkBytes;
+
 	TransactionAssembler(TypeRegistry types, ServerInfo server, int batchSize, AckTracker ack, Sink sink) {
 		this.types = types;
 		this.rows = new RowDecoder(types);
@@ -98,7 +114,7 @@ final class TransactionAssembler {
 			Relation relation = this.relations.get(insert.relationId());
 			Set<String> toast = new LinkedHashSet<>();
 			Map<String, @Nullable Object> row = this.rows.newRow(relation, insert.newTuple(), null, toast);
-			add(event(Operation.INSERT, relation, row, null, toast));
+			add(event(Operation.INSERT, relation, row, null, toast), bytes(insert.newTuple()));
 		}
 		else if (message instanceof Update update) {
 			Relation relation = this.relations.get(update.relationId());
@@ -106,12 +122,13 @@ final class TransactionAssembler {
 					? this.rows.oldRow(relation, update.oldKind(), update.oldTuple()) : null;
 			Set<String> toast = new LinkedHashSet<>();
 			Map<String, @Nullable Object> row = this.rows.newRow(relation, update.newTuple(), old, toast);
-			add(event(Operation.UPDATE, relation, row, old, toast));
+			add(event(Operation.UPDATE, relation, row, old, toast),
+					bytes(update.newTuple()) + ((update.oldTuple() != null) ? bytes(update.oldTuple()) : 0));
 		}
 		else if (message instanceof Delete delete) {
 			Relation relation = this.relations.get(delete.relationId());
 			add(event(Operation.DELETE, relation, null, this.rows.oldRow(relation, delete.oldKind(), delete.oldTuple()),
-					Set.of()));
+					Set.of()), bytes(delete.oldTuple()));
 		}
 		else if (message instanceof Begin started) {
 			begin(started);
@@ -125,7 +142,7 @@ final class TransactionAssembler {
 		}
 		else if (message instanceof Truncate truncate) {
 			for (int relationId : truncate.relationIds()) {
-				add(event(Operation.TRUNCATE, this.relations.get(relationId), null, null, Set.of()));
+				add(event(Operation.TRUNCATE, this.relations.get(relationId), null, null, Set.of()), 0);
 			}
 		}
 		else if (message instanceof Type type) {
@@ -140,15 +157,11 @@ final class TransactionAssembler {
 		}
 	}
 
-	/** @return whether a transaction's Begin arrived but not its Commit */
-	boolean inTransaction() {
-		return this.begin != null;
-	}
-
 	private void begin(Begin started) {
 		this.begin = started;
 		this.commitLsn = started.finalLsn().asString();
 		this.chunk = new ArrayList<>(Math.min(this.batchSize, 256));
+		this.chunkBytes = 0;
 		this.firstSent = false;
 		this.ack.opened();
 	}
@@ -166,10 +179,14 @@ final class TransactionAssembler {
 	}
 
 	private void message(Message message) throws Exception {
+		if (!message.transactional() && WAKE_UP_PREFIX.equals(message.prefix())) {
+			// written by a stopping stream (this one or another) to wake its reader: not an event
+			return;
+		}
 		Begin started = this.begin;
 		if (message.transactional() && started != null) {
 			add(new LogicalMessage(true, message.prefix(), message.content(), this.commitLsn, started.xid(),
-					started.commitTimestamp()));
+					started.commitTimestamp()), message.content().length);
 			return;
 		}
 		LogicalMessage event = new LogicalMessage(false, message.prefix(), message.content(),
@@ -180,14 +197,24 @@ final class TransactionAssembler {
 				LogSequenceNumber.valueOf(message.lsn().asLong() + 1)));
 	}
 
-	private void add(CdcEvent event) throws Exception {
+	private void add(CdcEvent event, long bytes) throws Exception {
 		Begin started = requireTransaction("row change");
-		if (this.chunk.size() >= this.batchSize) {
+		if (this.chunk.size() >= this.batchSize || this.chunkBytes >= MAX_BATCH_BYTES) {
 			// more follows, so this chunk is not the transaction's last
 			this.sink.accept(new QueuedBatch(batch(started, false), null));
-			this.chunk = new ArrayList<>(this.batchSize);
+			this.chunk = new ArrayList<>(Math.min(this.batchSize, 256));
+			this.chunkBytes = 0;
 		}
 		this.chunk.add(event);
+		this.chunkBytes += bytes;
+	}
+
+	private static long bytes(TupleData tuple) {
+		long total = 0;
+		for (int i = 0; i < tuple.size(); i++) {
+			total += Math.max(0, tuple.length(i));
+		}
+		return total;
 	}
 
 	private TransactionBatch batch(Begin started, boolean last) {

@@ -117,11 +117,6 @@ final class TransactionSpool implements AutoCloseable {
 		}
 	}
 
-	/** @return whether a streamed transaction is open (begun, neither committed nor aborted) */
-	boolean hasOpen() {
-		return !this.open.isEmpty();
-	}
-
 	/** Delete every spool file: their transactions will be streamed again after a reconnect. */
 	@Override
 	public void close() {

@@ -46,6 +46,28 @@ class BackPressureTests {
 		}
 	}
 
+	@Test
+	void wideRowsAreCutIntoBatchesOfBoundedBytes() {
+		try (TestDatabase database = TestPostgres.createDatabase("wide")) {
+			database.execute("CREATE TABLE wide (id int PRIMARY KEY, body text)");
+			AtomicLong events = new AtomicLong();
+			AtomicInteger firsts = new AtomicInteger();
+			AtomicInteger lasts = new AtomicInteger();
+			AtomicInteger largest = new AtomicInteger();
+			try (ChangeStream stream = stream(database, "wide_pub").tables("wide").handler((batch) -> {
+				count(batch, events, firsts, lasts, largest);
+			}).start()) {
+				// 40 rows of 1 MB each in one transaction
+				database.execute("INSERT INTO wide SELECT i, (SELECT string_agg(md5(i::text || g::text), '')"
+						+ " FROM generate_series(1, 32768) g) FROM generate_series(1, 40) i");
+				await().atMost(Duration.ofMinutes(5)).until(() -> lasts.get() == 1);
+				assertThat(events.get()).isEqualTo(40);
+				assertThat(largest.get()).isLessThanOrEqualTo(
+						(int) (TransactionAssembler.MAX_BATCH_BYTES / (1024 * 1024)) + 1);
+			}
+		}
+	}
+
 	private static void count(TransactionBatch batch, AtomicLong events, AtomicInteger firsts, AtomicInteger lasts,
 			AtomicInteger largest) {
 		events.addAndGet(batch.events().size());

@@ -168,6 +168,11 @@ class ChangeStreamTests {
 			assertThat(inside.lsn()).isEqualTo(recorder.batches.get(1).lsn());
 			assertThat(inside.commitTimestamp()).isNotNull();
 			assertThat(transaction.get(2)).isInstanceOf(ChangeEvent.class);
+			// a stopping stream wakes its reader with a message of its own: nobody receives it as an event
+			stream(database, "message_pub_2").tables("notes").handler(new Recorder()).start().stop();
+			database.execute("SELECT pg_logical_emit_message(false, 'audit', 'last')");
+			await().atMost(TIMEOUT).until(() -> recorder.messages().size() == 3);
+			assertThat(recorder.messages()).extracting(LogicalMessage::prefix).containsOnly("audit");
 		}
 	}
 

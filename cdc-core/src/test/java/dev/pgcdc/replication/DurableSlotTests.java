@@ -12,6 +12,7 @@ import dev.pgcdc.test.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.replication.LogSequenceNumber;
 import org.springframework.util.backoff.FixedBackOff;
 
 import static dev.pgcdc.replication.ChangeStreamTests.stream;
@@ -47,14 +48,19 @@ class DurableSlotTests {
 	}
 
 	@Test
-	void restartDeliversWhatChangedMeanwhileAndNothingAcknowledgedAgain() {
+	void restartDeliversWhatChangedMeanwhileAndNothingAcknowledgedAgain() throws Exception {
 		database.execute("CREATE TABLE orders (id int PRIMARY KEY)");
 		Recorder before = new Recorder();
+		String handled;
 		try (ChangeStream stream = durable("orders", "orders_slot").handler(before).start()) {
 			database.execute("INSERT INTO orders VALUES (1)", "INSERT INTO orders VALUES (2)",
 					"INSERT INTO orders VALUES (3)");
-			await().atMost(TIMEOUT).until(() -> before.changes().size() == 3);
+			await().atMost(TIMEOUT).until(() -> stream.status().transactions() == 3);
+			handled = stream.status().flushedLsn();
 		}
+		// stop() confirms what was handled even if no status update carried it yet
+		assertThat(LogSequenceNumber.valueOf(confirmedFlush("orders_slot")).asLong())
+			.isGreaterThanOrEqualTo(LogSequenceNumber.valueOf(handled).asLong());
 		database.execute("INSERT INTO orders VALUES (4)", "UPDATE orders SET id = 5 WHERE id = 4",
 				"DELETE FROM orders WHERE id = 1");
 		Recorder after = new Recorder();
@@ -149,6 +155,17 @@ class DurableSlotTests {
 		}
 		finally {
 			active.stop();
+		}
+	}
+
+	private static String confirmedFlush(String slot) throws Exception {
+		try (Connection connection = database.connect(); PreparedStatement statement = connection.prepareStatement(
+				"SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+			statement.setString(1, slot);
+			try (var row = statement.executeQuery()) {
+				row.next();
+				return row.getString(1);
+			}
 		}
 	}
 

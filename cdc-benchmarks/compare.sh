@@ -10,7 +10,7 @@
 # publication and slot; rows inserted (not timed); consumer started; clock stops at the last event.
 # Each is measured on a cold JVM (first drain after start) and on a warm one (after an unmeasured
 # drain of the same size from another slot). Prints the medians. Environment: JAVA_OPTS (default
-# -Xms1g -Xmx1g), ENGINES (default "pgcdc debezium pg_recvlogical"), SHAPES (default
+# -Xms1g -Xmx1g), ENGINES (default "pgcdc debezium pg_recvlogical sql_get_changes"), SHAPES (default
 # "one-tx small-tx"), JVMS (default "cold warm"), PGCDC_TEST_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ ROWS=${1:-200000}
 RUNS=${2:-3}
 PER_TX=${3:-1000}
 JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g}
-ENGINES=${ENGINES:-pgcdc debezium pg_recvlogical}
+ENGINES=${ENGINES:-pgcdc debezium pg_recvlogical sql_get_changes}
 SHAPES=${SHAPES:-one-tx small-tx}
 JVMS=${JVMS:-cold warm}
 JAR=cdc-benchmarks/target/benchmarks.jar

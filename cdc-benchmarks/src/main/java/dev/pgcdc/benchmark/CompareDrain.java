@@ -13,7 +13,7 @@ import dev.pgcdc.test.TestPostgres;
  * start one consumer on the slot and time until the last event arrived. {@code compare.sh}
  * runs this for every engine and shape and prints the medians.
  * <p>
- * Arguments: {@code <pgcdc|debezium|pg_recvlogical> <one-tx|small-tx> [rows (default 200000)]
+ * Arguments: {@code <pgcdc|debezium|pg_recvlogical|sql_get_changes> <one-tx|small-tx> [rows (default 200000)]
  * [rows per small transaction (default 1000)]}. The server is the one {@link TestPostgres}
  * picks: {@code -Dpgcdc.test.url=...} (what {@code compare.sh} passes) or an embedded one.
  * <p>
@@ -33,7 +33,8 @@ public final class CompareDrain {
 
 	public static void main(String[] args) throws Exception {
 		if (args.length < 2) {
-			System.err.println("Usage: CompareDrain <pgcdc|debezium|pg_recvlogical> <one-tx|small-tx> [rows] [rows per tx]");
+			System.err.println("Usage: CompareDrain <pgcdc|debezium|pg_recvlogical|sql_get_changes>"
+					+ " <one-tx|small-tx> [rows] [rows per tx]");
 			System.exit(2);
 		}
 		DrainEngine engine = engine(args[0]);
@@ -84,9 +85,7 @@ public final class CompareDrain {
 		}
 	}
 
-	/**
-	 * Create the table, publication and slot, then insert the rows of the shape.
-	 */
+	/** Create the table, publication and slot, then insert the rows of the shape (not timed). */
 	private static DrainTarget prepare(TestDatabase database, String shape, long rows, int perTransaction) {
 		Workload workload = Workload.create(database);
 		workload.createPublicationAndSlot(PUBLICATION, SLOT);
@@ -106,8 +105,11 @@ public final class CompareDrain {
 				return new DebeziumDrain();
 			case "pg_recvlogical":
 				return new RecvLogicalDrain();
+			case "sql_get_changes":
+				return new SqlFunctionDrain();
 			default:
-				throw new IllegalArgumentException("Unknown engine '" + name + "': use pgcdc, debezium or pg_recvlogical");
+				throw new IllegalArgumentException(
+						"Unknown engine '" + name + "': use pgcdc, debezium, pg_recvlogical or sql_get_changes");
 		}
 	}
 

@@ -7,8 +7,10 @@ package dev.pgcdc.benchmark;
  * @param started when the consumer was started (the clock starts here)
  * @param firstEvent when the first event arrived ({@code -1} if unknown)
  * @param lastEvent when the last event arrived
- * @param heapUsed heap bytes in use when the last event arrived, garbage included ({@code -1}: not a JVM consumer)
- * @param heapRetained heap bytes in use after a full GC with the consumer still running ({@code -1}: not a JVM consumer)
+ * @param heapUsed heap bytes in use when the last event arrived, garbage included
+ * ({@code -1}: not a JVM consumer)
+ * @param heapRetained heap bytes in use after a full GC with the consumer still running
+ * ({@code -1}: not a JVM consumer)
  */
 public record DrainResult(long events, long started, long firstEvent, long lastEvent, long heapUsed,
 		long heapRetained) {

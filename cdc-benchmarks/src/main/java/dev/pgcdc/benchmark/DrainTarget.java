@@ -15,7 +15,8 @@ import dev.pgcdc.test.TestDatabase;
  * @param events how many insert events the slot holds
  * @param endLsn the server's WAL position after the last insert committed
  */
-public record DrainTarget(TestDatabase database, Workload workload, String publication, String slot, long events, String endLsn) {
+public record DrainTarget(TestDatabase database, Workload workload, String publication, String slot, long events,
+		String endLsn) {
 
 	/** @return the server's host name, from the JDBC URL */
 	public String host() {

@@ -20,7 +20,7 @@ import dev.pgcdc.test.TestPostgres;
  * drain time is measured from the commit) and N rows in transactions of 10 (events flow
  * while rows are inserted, so the time is measured from the first insert).
  * <p>
- * Arguments: {@code [rows (default 1000000)] [rows per small transaction (default 10)]}.
+ * Arguments: {@code [rows (default 1000000)] [rows per small transaction (default 10)] [text|binary]}.
  */
 public final class DrainBenchmark {
 
@@ -30,8 +30,10 @@ public final class DrainBenchmark {
 	public static void main(String[] args) throws Exception {
 		int rows = (args.length > 0) ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
 		int perTransaction = (args.length > 1) ? Integer.parseInt(args[1]) : 10;
-		System.out.printf(Locale.ROOT, "pgcdc drain benchmark: %,d rows, JVM max heap %d MB, %d cores%n", rows,
-				Runtime.getRuntime().maxMemory() / (1024 * 1024), Runtime.getRuntime().availableProcessors());
+		boolean binary = (args.length > 2) && "binary".equals(args[2]);
+		System.out.printf(Locale.ROOT, "pgcdc drain benchmark: %,d rows, %s values, JVM max heap %d MB, %d cores%n",
+				rows, binary ? "binary" : "text", Runtime.getRuntime().maxMemory() / (1024 * 1024),
+				Runtime.getRuntime().availableProcessors());
 		try (TestDatabase database = TestPostgres.createDatabase("drain")) {
 			System.out.println("server: " + database);
 			Workload workload = Workload.create(database);
@@ -42,6 +44,7 @@ public final class DrainBenchmark {
 				.username(database.username())
 				.password(database.password())
 				.tables("bench")
+				.binary(binary)
 				.handler((TransactionBatch batch) -> {
 					lastEventNanos.set(System.nanoTime());
 					events.addAndGet(batch.events().size());

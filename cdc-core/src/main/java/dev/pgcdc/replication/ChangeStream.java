@@ -1,6 +1,7 @@
 package dev.pgcdc.replication;
 
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,6 +16,7 @@ import java.util.function.Consumer;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.types.JdbcTypeCatalog;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -62,14 +64,20 @@ public final class ChangeStream implements AutoCloseable {
 
 	private final StartupSequence startup;
 
+	private final LagProbe lag;
+
 	private volatile @Nullable Running running;
 
 	private ChangeStream(StreamSettings settings) {
 		this.settings = settings;
 		this.tables = new ConcurrentSkipListSet<>(settings.tables());
-		this.types = settings.types();
 		this.state = new StateTracker(settings.slot(), settings.listeners());
-		this.startup = new StartupSequence(settings, new ConnectionFactory(settings));
+		ConnectionFactory connections = new ConnectionFactory(settings);
+		// enums, domains, extension types and arrays of them are looked up once in pg_type
+		this.types = (settings.types() != null) ? settings.types()
+				: new TypeRegistry(new JdbcTypeCatalog(connections::adminForCatalog));
+		this.startup = new StartupSequence(settings, connections);
+		this.lag = new LagProbe(connections, Clock.systemUTC());
 	}
 
 	/** @return a new builder */
@@ -214,6 +222,22 @@ public final class ChangeStream implements AutoCloseable {
 		return this.statistics.snapshot(this.state.get(), this.settings, flushed);
 	}
 
+	/**
+	 * How far the stream is behind the server. While connected, asks the server for its
+	 * current WAL position on a short-lived plain connection (answers are reused for a
+	 * second); otherwise the byte lag is unknown.
+	 * @return the lag
+	 */
+	public StreamLag lag() {
+		return this.lag.measure(status());
+	}
+
+	/** @return whether the current session receives binary values (for tests) */
+	boolean binaryInUse() {
+		Running current = this.running;
+		return current != null && current.runner().binaryInUse();
+	}
+
 	/** @return the subscribed tables */
 	public Set<TableName> tables() {
 		return Set.copyOf(this.tables);
@@ -320,6 +344,8 @@ public final class ChangeStream implements AutoCloseable {
 		private @Nullable Consumer<ChangeEvent> onEvent;
 
 		private boolean streaming;
+
+		private boolean binary;
 
 		private @Nullable TypeRegistry types;
 
@@ -461,12 +487,25 @@ public final class ChangeStream implements AutoCloseable {
 		}
 
 		/**
-		 * @param types decodes column values (default: a registry of the built-in types; pass
-		 * one with a type catalog so enums, domains and extension types resolve)
+		 * @param types decodes column values (default: a registry that looks enums, domains and
+		 * extension types up once in {@code pg_type} over the stream's own connection)
 		 * @return this
 		 */
 		public Builder typeRegistry(TypeRegistry types) {
 			this.types = types;
+			return this;
+		}
+
+		/**
+		 * Opt in to binary values ({@code pgoutput} {@code binary 'true'}, PostgreSQL 14+). Used
+		 * only while every column of every published table has a binary decoder in the type
+		 * registry; a table or column added later without one makes the stream reconnect in
+		 * text format (for a temporary slot, on a new slot). Off by default.
+		 * @param binary whether to request binary values
+		 * @return this
+		 */
+		public Builder binary(boolean binary) {
+			this.binary = binary;
 			return this;
 		}
 
@@ -510,8 +549,8 @@ public final class ChangeStream implements AutoCloseable {
 					this.replicaIdentity, Map.copyOf(this.tableIdentities), publicationName, this.publicationMode, slotName,
 					this.durable, this.batchSize, this.queueCapacity, this.statusInterval,
 					(this.backOff != null) ? this.backOff : defaultBackOff(), List.copyOf(this.listeners),
-					this.startupCheck, handler(), this.streaming,
-					(this.types != null) ? this.types : new TypeRegistry());
+					this.startupCheck, handler(), this.streaming, this.binary,
+					this.types);
 			return new ChangeStream(settings);
 		}
 

@@ -28,6 +28,19 @@ final class ConnectionFactory {
 	}
 
 	/**
+	 * @return a new plain connection for a type look-up in {@code pg_type}
+	 * @throws IllegalStateException if connecting fails (the registry then decodes the value as text)
+	 */
+	Connection adminForCatalog() {
+		try {
+			return admin();
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Cannot connect to read pg_type: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
 	 * @return a new replication connection ({@code replication=database}, simple query mode)
 	 * @throws SQLException if connecting fails
 	 */

@@ -108,7 +108,15 @@ final class Dispatcher implements Runnable {
 	public void run() {
 		try {
 			while (!this.stopping) {
-				QueuedBatch next = this.queue.poll(this.idleCheckMillis, TimeUnit.MILLISECONDS);
+				QueuedBatch next;
+				try {
+					next = this.queue.poll(this.idleCheckMillis, TimeUnit.MILLISECONDS);
+				}
+				catch (InterruptedException ex) {
+					// stop() ends this loop through its flag, never by interrupting; an interrupt left
+					// behind by a handler (catch, restore the flag) must not end dispatching silently
+					continue;
+				}
 				if (this.stopping) {
 					return;
 				}
@@ -124,9 +132,6 @@ final class Dispatcher implements Runnable {
 					this.drained.notifyAll();
 				}
 			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
 		}
 		catch (Throwable ex) {
 			this.failed = true;

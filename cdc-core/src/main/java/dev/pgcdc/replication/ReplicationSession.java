@@ -28,15 +28,23 @@ final class ReplicationSession implements AutoCloseable {
 
 	private final boolean streaming;
 
+	private final boolean binary;
+
 	private final int backendPid;
 
 	private ReplicationSession(Connection connection, PGReplicationStream stream, int protocolVersion,
-			boolean streaming, int backendPid) {
+			boolean streaming, boolean binary, int backendPid) {
 		this.connection = connection;
 		this.stream = stream;
 		this.protocolVersion = protocolVersion;
 		this.streaming = streaming;
+		this.binary = binary;
 		this.backendPid = backendPid;
+	}
+
+	/** @return whether values arrive in binary format on this session */
+	boolean binary() {
+		return this.binary;
 	}
 
 	/**
@@ -50,7 +58,7 @@ final class ReplicationSession implements AutoCloseable {
 	 * @throws SQLException if connecting or starting fails (SQLState 55006: the slot is in use)
 	 */
 	static ReplicationSession open(ConnectionFactory connections, SlotManager slots, StreamSettings settings,
-			ServerInfo server, LogSequenceNumber resumeFrom) throws SQLException {
+			ServerInfo server, LogSequenceNumber resumeFrom, boolean binary) throws SQLException {
 		Connection connection = connections.replication();
 		try {
 			LogSequenceNumber start = settings.durable() ? resumeFrom : slots.createTemporary(connection);
@@ -63,9 +71,15 @@ final class ReplicationSession implements AutoCloseable {
 				.withStartPosition(start)
 				.withSlotOption("proto_version", protocol)
 				.withSlotOption("publication_names", TableName.quote(settings.publication()))
-				.withStatusInterval((int) Math.max(1, settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS);
+				.withStatusInterval((int) Math.max(1, settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS)
+				// only the AckTracker may move the flushed position: pgjdbc's automatic flush would confirm
+				// a keepalive position past a message still waiting for its handler
+				.withAutomaticFlush(false);
 			if (server.supportsMessages()) {
 				builder.withSlotOption("messages", true);
+			}
+			if (binary) {
+				builder.withSlotOption("binary", true);
 			}
 			boolean streaming = settings.streaming() && server.supportsStreaming();
 			if (streaming) {
@@ -73,7 +87,8 @@ final class ReplicationSession implements AutoCloseable {
 			}
 			PGReplicationStream stream = builder.start();
 			logger.debug("Streaming slot {} from {} with pgoutput protocol {}", slots.name(), start.asString(), protocol);
-			return new ReplicationSession(connection, stream, protocol, streaming,
+			logger.debug("Values in {} format", binary ? "binary" : "text");
+			return new ReplicationSession(connection, stream, protocol, streaming, binary,
 					connection.unwrap(PGConnection.class).getBackendPID());
 		}
 		catch (SQLException | RuntimeException ex) {

@@ -27,6 +27,11 @@ record ServerInfo(String version, int versionNumber, String database, String use
 		return this.versionNumber >= 140000;
 	}
 
+	/** @return whether {@code pgoutput} can send binary values (PostgreSQL 14+) */
+	boolean supportsBinary() {
+		return this.versionNumber >= 140000;
+	}
+
 	/** @return whether {@code pgoutput} accepts {@code messages 'true'} (PostgreSQL 14+) */
 	boolean supportsMessages() {
 		return this.versionNumber >= 140000;

@@ -38,7 +38,9 @@ final class StateTracker {
 		StreamState previous;
 		synchronized (this) {
 			previous = this.state;
-			if (previous == next) {
+			if (previous == next || (previous == StreamState.FAILED && !leavesFailure(next))) {
+				// a reader noticing the lost connection after the dispatcher failed must not turn a
+				// dead stream into RECONNECTING
 				return;
 			}
 			this.state = next;
@@ -68,6 +70,10 @@ final class StateTracker {
 				logger.warn("Stream listener {} failed", listener, ex);
 			}
 		}
+	}
+
+	private static boolean leavesFailure(StreamState next) {
+		return next == StreamState.STOPPED || next == StreamState.STARTING;
 	}
 
 }

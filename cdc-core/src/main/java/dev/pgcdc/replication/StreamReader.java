@@ -59,11 +59,14 @@ final class StreamReader {
 
 	private final @Nullable TransactionSpool spool;
 
+	private final boolean binary;
+
 	StreamReader(ReplicationSession session, ServerInfo server, StreamSettings settings, TypeRegistry types,
 			Dispatcher dispatcher, AckTracker ack, StreamStatistics statistics, BooleanSupplier stopRequested) {
 		this.stream = session.stream();
 		this.decoder = new PgOutputDecoder(session.protocolVersion(), false);
-		this.assembler = new TransactionAssembler(types, server, settings.batchSize(), ack, this::enqueue);
+		this.binary = session.binary();
+		this.assembler = new TransactionAssembler(types, server, settings.batchSize(), this.binary, ack, this::enqueue);
 		this.dispatcher = dispatcher;
 		this.ack = ack;
 		this.statistics = statistics;
@@ -116,7 +119,7 @@ final class StreamReader {
 		PgOutputDecoder replayDecoder = new PgOutputDecoder(this.protocolVersion, false);
 		replayDecoder.decode(streamStart(commit.xid()), commit.commitLsn());
 		TransactionAssembler replayAssembler = new TransactionAssembler(this.types, this.server, this.batchSize,
-				this.ack, this::enqueue);
+				this.binary, this.ack, this::enqueue);
 		replayAssembler.accept(new Begin(commit.commitLsn(), commit.commitTimestamp(), commit.xid()), commit.commitLsn());
 		for (byte[] message : messages) {
 			replayAssembler.accept(replayDecoder.decode(ByteBuffer.wrap(message), commit.commitLsn()),

@@ -53,11 +53,13 @@ final class StreamRunner implements Runnable {
 
 	private volatile @Nullable ServerInfo server;
 
-	private @Nullable ReplicationSession firstSession;
+	private volatile @Nullable ReplicationSession firstSession;
 
 	private @Nullable BackOffExecution backOff;
 
 	private boolean confirmOnExit;
+
+	private boolean binaryRefused;
 
 	private int walsender;
 
@@ -72,6 +74,16 @@ final class StreamRunner implements Runnable {
 		this.ack = new AckTracker(this::flushed);
 		this.statistics = statistics;
 		this.state = state;
+	}
+
+	/** @return whether the current session receives binary values */
+	boolean binaryInUse() {
+		ReplicationSession current = this.session;
+		if (current == null) {
+			// start() opened it; the reader thread may not have taken it over yet
+			current = this.firstSession;
+		}
+		return current != null && current.binary();
 	}
 
 	/** @return what decides the flushed position */
@@ -145,6 +157,11 @@ final class StreamRunner implements Runnable {
 						return;
 					}
 				}
+				catch (Error ex) {
+					// out of memory or worse on the reader: say so instead of leaving a silent STREAMING
+					fail(ex);
+					return;
+				}
 				finally {
 					// only a session this stream was streaming on ends with its own walsender letting go
 					this.confirmOnExit = (this.session != null);
@@ -161,6 +178,11 @@ final class StreamRunner implements Runnable {
 		}
 		finally {
 			confirmDurableSlot();
+			Dispatcher current = this.dispatcher;
+			if (current != null) {
+				// a failed stream dispatches nothing more: its threads end, stop() only tidies up
+				current.stop();
+			}
 		}
 	}
 
@@ -239,7 +261,7 @@ final class StreamRunner implements Runnable {
 		}
 		try {
 			ReplicationSession opened = ReplicationSession.open(this.connections, this.slots, this.settings, info,
-					this.ack.flushed());
+					this.ack.flushed(), binary(info));
 			this.backOff = null;
 			return opened;
 		}
@@ -249,6 +271,16 @@ final class StreamRunner implements Runnable {
 				return null;
 			}
 			throw ex;
+		}
+	}
+
+	/** @return whether to ask for binary values on the next session */
+	private boolean binary(ServerInfo info) throws SQLException {
+		if (!this.settings.binary() || this.binaryRefused || !info.supportsBinary()) {
+			return false;
+		}
+		try (Connection connection = this.connections.admin()) {
+			return BinaryFormat.usable(connection, this.settings.publication(), this.types);
 		}
 	}
 
@@ -302,6 +334,13 @@ final class StreamRunner implements Runnable {
 		if (this.stopRequested || failed() || ex instanceof StreamReader.StoppedException
 				|| ex instanceof InterruptedException) {
 			return false;
+		}
+		if (ex instanceof BinaryFormat.UnsupportedColumnException) {
+			// a table or column without a binary decoder appeared: text format from now on
+			this.binaryRefused = true;
+			logger.warn("{}", ex.getMessage());
+			lost(ex);
+			return true;
 		}
 		if (ex instanceof CdcConfigurationException || ex instanceof PgOutputException) {
 			fail(ex);
@@ -358,7 +397,11 @@ final class StreamRunner implements Runnable {
 			}
 			return null;
 		}
-		CdcConfigurationException configuration = SqlErrors.explain(ex, this.settings, during);
+		// once streaming, only a vanished publication or slot (42704) is beyond a reconnect; other
+		// errors (a copy the driver gave up on, a server in recovery) are worth another session
+		boolean streaming = this.session != null;
+		CdcConfigurationException configuration = (!streaming || "42704".equals(ex.getSQLState()))
+				? SqlErrors.explain(ex, this.settings, during) : null;
 		if (configuration != null) {
 			return configuration;
 		}

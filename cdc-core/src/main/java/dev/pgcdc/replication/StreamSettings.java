@@ -33,14 +33,15 @@ import org.springframework.util.backoff.BackOff;
  * @param startupCheck extra checks of the subscribed tables, or {@code null}
  * @param handler receives the batches
  * @param streaming whether to ask the server to stream large in-progress transactions
- * @param types decodes column values
+ * @param binary whether to ask for binary values where every column type allows it
+ * @param types decodes column values; {@code null} for one backed by the server's catalog
  */
 record StreamSettings(String url, @Nullable String username, @Nullable String password, String applicationName,
 		List<TableName> tables, ReplicaIdentity replicaIdentity, Map<TableName, ReplicaIdentity> tableIdentities,
 		String publication, PublicationMode publicationMode, String slot, boolean durable, int batchSize,
 		int queueCapacity, Duration statusInterval, BackOff backOff, List<StreamListener> listeners,
-		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming,
-		TypeRegistry types) {
+		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming, boolean binary,
+		@Nullable TypeRegistry types) {
 
 	/**
 	 * @param table a table
@@ -55,6 +56,13 @@ record StreamSettings(String url, @Nullable String username, @Nullable String pa
 		int query = this.url.indexOf('?');
 		return ((query >= 0) ? this.url.substring(0, query) : this.url)
 				+ ((this.username != null) ? " as " + this.username : "");
+	}
+
+	/** Everything but the password, which must never reach a log. */
+	@Override
+	public String toString() {
+		return "StreamSettings[" + describe() + ", slot=" + this.slot
+				+ ", durable=" + this.durable + ", publication=" + this.publication + ", tables=" + this.tables + "]";
 	}
 
 }

@@ -13,7 +13,8 @@ import dev.pgcdc.event.TableName;
 
 /**
  * Finds subscribed tables in the catalog: that each exists and is a table, its columns and
- * their types in table order, its owner and replica identity.
+ * their types in table order (named as {@code TypeRegistry#typeName} names them: {@code typname},
+ * schema-qualified outside {@code pg_catalog} and {@code public}), its owner and replica identity.
  */
 final class TableResolver {
 
@@ -24,7 +25,9 @@ final class TableResolver {
 			WHERE n.nspname = ? AND c.relname = ?""";
 
 	private static final String COLUMNS = """
-			SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+			SELECT a.attname, CASE WHEN tn.nspname IN ('pg_catalog', 'public') THEN t.typname
+			                       ELSE tn.nspname || '.' || t.typname END
+			FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
 			WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""";
 
 	private static final String PARTITIONS = """
@@ -85,7 +88,7 @@ final class TableResolver {
 			statement.setString(2, table.name());
 			try (ResultSet row = statement.executeQuery()) {
 				if (!row.next()) {
-					throw new CdcConfigurationException(missing(connection, table));
+					throw new TableNotFoundException(table, missing(connection, table));
 				}
 				long oid = row.getLong(1);
 				String kind = row.getString(2);

@@ -84,6 +84,8 @@ final class TransactionAssembler {
 
 	private final Sink sink;
 
+	private final boolean binary;
+
 	private @Nullable Begin begin;
 
 	private String commitLsn = "";
@@ -94,7 +96,9 @@ final class TransactionAssembler {
 
 	private long chunkBytes;
 
-	TransactionAssembler(TypeRegistry types, ServerInfo server, int batchSize, AckTracker ack, Sink sink) {
+	TransactionAssembler(TypeRegistry types, ServerInfo server, int batchSize, boolean binary, AckTracker ack,
+			Sink sink) {
+		this.binary = binary;
 		this.types = types;
 		this.rows = new RowDecoder(types);
 		this.serverVersion = server.version();
@@ -137,6 +141,9 @@ final class TransactionAssembler {
 			commit(commit);
 		}
 		else if (message instanceof Relation relation) {
+			if (this.binary) {
+				BinaryFormat.check(relation, this.types);
+			}
 			this.relations.put(relation);
 			this.sources.remove(relation.relationId());
 		}

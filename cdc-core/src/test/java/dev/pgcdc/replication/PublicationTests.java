@@ -128,6 +128,12 @@ class PublicationTests {
 			database.execute("INSERT INTO lifecycle VALUES (1)");
 			await().atMost(TIMEOUT).until(() -> recorder.changes().size() == 1);
 		}
+		// a stopped stream can be started again
+		try (ChangeStream restarted = stream.start()) {
+			await().atMost(TIMEOUT).until(() -> restarted.state() == StreamState.STREAMING);
+			database.execute("INSERT INTO lifecycle VALUES (2)");
+			await().atMost(TIMEOUT).until(() -> restarted.status().events() >= 1);
+		}
 	}
 
 	private static boolean lsnAtLeast(String lsn, String than) {

@@ -15,13 +15,16 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  */
 public final class DedicatedPostgres implements PostgresServer, AutoCloseable {
 
-	private final EmbeddedPostgres postgres;
-
 	private final Map<String, String> settings;
 
-	private DedicatedPostgres(EmbeddedPostgres postgres, Map<String, String> settings) {
+	private final Path work;
+
+	private volatile EmbeddedPostgres postgres;
+
+	private DedicatedPostgres(EmbeddedPostgres postgres, Map<String, String> settings, Path work) {
 		this.postgres = postgres;
 		this.settings = settings;
+		this.work = work;
 	}
 
 	/**
@@ -34,13 +37,37 @@ public final class DedicatedPostgres implements PostgresServer, AutoCloseable {
 		effective.putAll(settings);
 		try {
 			Path work = Files.createTempDirectory("pgcdc-test-pg-dedicated");
-			EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setOverrideWorkingDirectory(work.toFile())
-				.setCleanDataDirectory(true);
-			effective.forEach(builder::setServerConfig);
-			return new DedicatedPostgres(builder.start(), Map.copyOf(effective));
+			return new DedicatedPostgres(start(work, effective, 0), Map.copyOf(effective), work);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot start a dedicated embedded PostgreSQL with " + settings, ex);
+		}
+	}
+
+	/** The data directory survives a {@link #restart()}, so it is deleted by {@link #close()} instead. */
+	private static EmbeddedPostgres start(Path work, Map<String, String> settings, int port) throws IOException {
+		EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setOverrideWorkingDirectory(work.toFile())
+			.setDataDirectory(work.resolve("data"))
+			.setCleanDataDirectory(false);
+		if (port != 0) {
+			builder.setPort(port);
+		}
+		settings.forEach(builder::setServerConfig);
+		return builder.start();
+	}
+
+	/**
+	 * Stop the server and start it again on the same port and data: clients see their
+	 * connections end and the server come back, as after a real restart.
+	 */
+	public void restart() {
+		int port = this.postgres.getPort();
+		try {
+			this.postgres.close();
+			this.postgres = start(this.work, this.settings, port);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot restart " + describe(), ex);
 		}
 	}
 
@@ -83,6 +110,9 @@ public final class DedicatedPostgres implements PostgresServer, AutoCloseable {
 	public void close() {
 		try {
 			this.postgres.close();
+			try (java.util.stream.Stream<Path> files = Files.walk(this.work)) {
+				files.sorted(java.util.Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
+			}
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot stop " + describe(), ex);

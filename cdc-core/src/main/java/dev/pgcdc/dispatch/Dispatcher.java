@@ -1,0 +1,277 @@
+package dev.pgcdc.dispatch;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.pgcdc.event.CdcEvent;
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.LogicalMessage;
+import dev.pgcdc.event.TableName;
+import dev.pgcdc.event.TransactionBatch;
+import dev.pgcdc.replication.BatchHandler;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.retry.RetryException;
+import org.springframework.core.retry.RetryPolicy;
+import org.springframework.core.retry.RetryTemplate;
+
+/**
+ * Calls the registered handlers for each batch of the stream, on the stream's dispatcher
+ * thread.
+ * <p>
+ * Order: events in WAL order; for each event, its matching per-event handlers (parameters
+ * {@code ChangeEvent}, a row, {@code LogicalMessage}...) in handler order ({@code @Order},
+ * then registration order). Handlers taking {@code List<ChangeEvent>} run once per batch,
+ * <em>after</em> the per-event handlers of that batch, in handler order, with their matching
+ * events of the batch in WAL order; a transaction larger than the stream's batch size reaches
+ * them in several bounded chunks.
+ * <p>
+ * Errors: a handler that throws is retried with the {@link RetryPolicy}'s back-off; after the
+ * last retry the {@link ErrorPolicy} decides. {@code STOP} throws out of
+ * {@link #handle(TransactionBatch)}, so the stream fails without acknowledging the
+ * transaction. {@code SKIP} gives the events to the {@link CdcErrorHandler} (the dead letter),
+ * logs and goes on. A row that cannot be bound or a condition that cannot be evaluated goes
+ * straight to the error policy, as retrying cannot change it.
+ * <p>
+ * Tables disabled in the registry are checked at each transaction's first batch: their
+ * events are acknowledged without dispatch from the next transaction on.
+ */
+public final class Dispatcher implements BatchHandler {
+
+	/** Default number of retries after a handler's first failure. */
+	public static final int DEFAULT_MAX_RETRIES = 3;
+
+	/** Default delay before the first retry. */
+	public static final Duration DEFAULT_RETRY_DELAY = Duration.ofMillis(200);
+
+	/** Default factor applied to the delay after each retry. */
+	public static final double DEFAULT_RETRY_MULTIPLIER = 2.0;
+
+	/** Default longest delay between retries. */
+	public static final Duration DEFAULT_RETRY_MAX_DELAY = Duration.ofSeconds(5);
+
+	private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
+
+	private final HandlerRegistry registry;
+
+	private final RetryTemplate retryTemplate;
+
+	private final ErrorPolicy errorPolicy;
+
+	private final @Nullable CdcErrorHandler errorHandler;
+
+	private Set<TableName> disabledTables = Set.of();
+
+	private final List<DispatchObserver> observers = new CopyOnWriteArrayList<>();
+
+	/**
+	 * Create a dispatcher.
+	 * @param registry the handlers
+	 * @param retryPolicy how failing handlers are retried
+	 * @param errorPolicy what happens after the last retry
+	 * @param errorHandler the dead letter for {@link ErrorPolicy#SKIP}, if any
+	 */
+	public Dispatcher(HandlerRegistry registry, RetryPolicy retryPolicy, ErrorPolicy errorPolicy,
+			@Nullable CdcErrorHandler errorHandler) {
+		this.registry = registry;
+		this.retryTemplate = new RetryTemplate(retryPolicy);
+		this.errorPolicy = errorPolicy;
+		this.errorHandler = errorHandler;
+	}
+
+	/**
+	 * A retry policy retrying every {@link Exception} (not {@link Error}s) with exponential
+	 * back-off.
+	 * @param maxRetries retries after the first failure, {@code 0} for none
+	 * @param delay the delay before the first retry
+	 * @param multiplier the factor applied to the delay after each retry
+	 * @param maxDelay the longest delay
+	 * @return the policy
+	 */
+	public static RetryPolicy retryPolicy(long maxRetries, Duration delay, double multiplier, Duration maxDelay) {
+		return RetryPolicy.builder()
+			.maxRetries(maxRetries)
+			.delay(delay)
+			.multiplier(multiplier)
+			.maxDelay(maxDelay)
+			.predicate((ex) -> ex instanceof Exception)
+			.build();
+	}
+
+	/** @return the default retry policy ({@value #DEFAULT_MAX_RETRIES} retries, 200ms doubling to 5s) */
+	public static RetryPolicy defaultRetryPolicy() {
+		return retryPolicy(DEFAULT_MAX_RETRIES, DEFAULT_RETRY_DELAY, DEFAULT_RETRY_MULTIPLIER, DEFAULT_RETRY_MAX_DELAY);
+	}
+
+	/**
+	 * Add an observer, told about every event and handler call from then on.
+	 * @param observer the observer
+	 */
+	public void addObserver(DispatchObserver observer) {
+		this.observers.add(observer);
+	}
+
+	/** @return the error policy */
+	public ErrorPolicy errorPolicy() {
+		return this.errorPolicy;
+	}
+
+	@Override
+	public void handle(TransactionBatch batch) {
+		if (batch.first()) {
+			this.disabledTables = this.registry.disabledTables();
+		}
+		List<HandlerMethod> handlers = this.registry.handlers();
+		Map<HandlerMethod, List<ChangeEvent>> chunks = new LinkedHashMap<>();
+		for (CdcEvent event : batch.events()) {
+			if (event instanceof ChangeEvent change) {
+				dispatch(change, handlers, chunks);
+			}
+			else if (event instanceof LogicalMessage message) {
+				dispatch(message, handlers);
+			}
+		}
+		for (HandlerMethod handler : handlers) {
+			List<ChangeEvent> chunk = chunks.get(handler);
+			if (chunk != null) {
+				deliver(handler, chunk.get(0), chunk, List.copyOf(chunk));
+			}
+		}
+	}
+
+	private void dispatch(ChangeEvent event, List<HandlerMethod> handlers, Map<HandlerMethod, List<ChangeEvent>> chunks) {
+		TableName table = new TableName(event.schema(), event.table());
+		TableStats stats = this.registry.table(table);
+		if (this.disabledTables.contains(table)) {
+			stats.countIgnored();
+			return;
+		}
+		stats.countReceived(event.commitTimestamp());
+		for (DispatchObserver observer : this.observers) {
+			observer.eventReceived(event);
+		}
+		if (!this.registry.tableFilter(table).accepts(event)) {
+			stats.countFiltered();
+			return;
+		}
+		for (HandlerMethod handler : handlers) {
+			if (handler.definition().isMessageHandler() || !handler.watches(table)
+					|| !handler.filter().acceptsOperation(event.operation())) {
+				continue;
+			}
+			boolean accepted;
+			try {
+				accepted = handler.filter().accepts(event);
+			}
+			catch (RuntimeException ex) {
+				handler.stats().countFailure(ex);
+				giveUp(handler, List.of(event), ex, 0);
+				continue;
+			}
+			if (!accepted) {
+				handler.stats().countFiltered();
+			}
+			else if (handler.isBatch()) {
+				chunks.computeIfAbsent(handler, (key) -> new ArrayList<>()).add(event);
+			}
+			else {
+				deliver(handler, event, List.of(), List.of(event));
+			}
+		}
+	}
+
+	private void dispatch(LogicalMessage message, List<HandlerMethod> handlers) {
+		for (HandlerMethod handler : handlers) {
+			if (handler.handles(message)) {
+				deliver(handler, message, List.of(), List.of(message));
+			}
+		}
+	}
+
+	private void deliver(HandlerMethod handler, CdcEvent event, List<ChangeEvent> chunk, List<CdcEvent> events) {
+		@Nullable Object[] arguments;
+		try {
+			arguments = handler.arguments(event, chunk);
+		}
+		catch (RuntimeException ex) {
+			handler.stats().countFailure(ex);
+			giveUp(handler, events, ex, 0);
+			return;
+		}
+		try {
+			this.retryTemplate.execute(() -> {
+				long start = System.nanoTime();
+				try {
+					handler.invoke(arguments);
+					observeInvocation(handler, start, null);
+				}
+				catch (Exception ex) {
+					observeInvocation(handler, start, ex);
+					handler.stats().countFailure(ex);
+					if (logger.isDebugEnabled()) {
+						logger.debug("CDC handler {} failed on {}", handler.id(), events, ex);
+					}
+					throw ex;
+				}
+				return null;
+			});
+		}
+		catch (RetryException ex) {
+			giveUp(handler, events, ex.getCause(), ex.getRetryCount() + 1);
+		}
+	}
+
+	private void observeInvocation(HandlerMethod handler, long start, @Nullable Throwable error) {
+		if (this.observers.isEmpty()) {
+			return;
+		}
+		long nanos = System.nanoTime() - start;
+		for (DispatchObserver observer : this.observers) {
+			observer.handlerInvoked(handler, nanos, error);
+		}
+	}
+
+	private void giveUp(HandlerMethod handler, List<CdcEvent> events, Throwable error, int attempts) {
+		String what = "CDC handler '" + handler.id() + "' failed on " + describe(events) + " after " + attempts
+				+ ((attempts == 1) ? " attempt" : " attempts");
+		if (error instanceof Error fatal) {
+			throw fatal;
+		}
+		if (Thread.currentThread().isInterrupted()) {
+			throw new HandlerFailedException(handler.id(), what + " and was interrupted while retrying (stopping):"
+					+ " the transaction is not acknowledged", error);
+		}
+		if (this.errorPolicy == ErrorPolicy.STOP) {
+			throw new HandlerFailedException(handler.id(), what + "; error policy STOP: the stream stops and the"
+					+ " transaction (lsn " + events.get(0).lsn() + ") is not acknowledged. Cause: " + error, error);
+		}
+		handler.stats().countSkipped(events.size());
+		logger.warn("{}; error policy SKIP: skipping {} event(s){}", what, events.size(),
+				(this.errorHandler != null) ? " to the CdcErrorHandler" : "", error);
+		if (this.errorHandler != null) {
+			try {
+				this.errorHandler.handleError(new HandlerFailure(handler.id(), events, error, attempts));
+			}
+			catch (Exception ex) {
+				ex.addSuppressed(error);
+				throw new HandlerFailedException(handler.id(), what + " and the CdcErrorHandler failed too: the stream"
+						+ " stops and the transaction (lsn " + events.get(0).lsn() + ") is not acknowledged", ex);
+			}
+		}
+	}
+
+	private static String describe(List<CdcEvent> events) {
+		CdcEvent first = events.get(0);
+		String event = (first instanceof ChangeEvent change)
+				? change.operation() + " on " + change.qualifiedTable() : "message '" + ((LogicalMessage) first).prefix() + "'";
+		return ((events.size() == 1) ? event : events.size() + " events (first: " + event + ")") + " (xid " + first.xid()
+				+ ", lsn " + first.lsn() + ")";
+	}
+
+}

@@ -1,0 +1,22 @@
+package dev.pgcdc.dispatch;
+
+import java.util.List;
+
+import dev.pgcdc.event.CdcEvent;
+
+/**
+ * A handler that failed on some events after its retries.
+ *
+ * @param handlerId the handler id
+ * @param events the events the handler was given (one, or a transaction chunk for a
+ * {@code List} parameter)
+ * @param error the last error
+ * @param attempts how many times the handler was called
+ */
+public record HandlerFailure(String handlerId, List<CdcEvent> events, Throwable error, int attempts) {
+
+	public HandlerFailure {
+		events = List.copyOf(events);
+	}
+
+}

@@ -1,0 +1,111 @@
+package dev.pgcdc.filter;
+
+import dev.pgcdc.event.ChangeEvent;
+import org.jspecify.annotations.Nullable;
+import org.springframework.expression.EvaluationException;
+import org.springframework.expression.Expression;
+import org.springframework.expression.ExpressionParser;
+import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
+import org.springframework.expression.spel.support.DataBindingPropertyAccessor;
+import org.springframework.expression.spel.support.MapAccessor;
+import org.springframework.expression.spel.support.SimpleEvaluationContext;
+
+/**
+ * A handler's SpEL {@code condition}, parsed once and evaluated per event in a
+ * {@link SimpleEvaluationContext} with read-only data binding: row data is untrusted input, so
+ * there are no bean references, no type references ({@code T(...)}), no constructors and no
+ * method calls. Variables:
+ * <ul>
+ * <li>{@code #event}: the {@link ChangeEvent}</li>
+ * <li>{@code #new} / {@code #old}: the new and old rows (maps, possibly {@code null});
+ * {@code #new['done']} and {@code #new.done} both read a column</li>
+ * <li>{@code #table}: the table name without schema; {@code #schema}: the schema</li>
+ * <li>{@code #op}: the operation name, {@code 'INSERT'}, {@code 'UPDATE'}, {@code 'DELETE'}
+ * or {@code 'TRUNCATE'}</li>
+ * </ul>
+ * A {@code null} result counts as false.
+ */
+public final class EventCondition {
+
+	private static final ExpressionParser PARSER = new SpelExpressionParser();
+
+	// read-only: column values through #new.done as well as #new['done'], record accessors as properties
+	private static final MapAccessor MAP_ACCESSOR = new MapAccessor(false);
+
+	private static final DataBindingPropertyAccessor PROPERTY_ACCESSOR = DataBindingPropertyAccessor.forReadOnlyAccess();
+
+	private final String text;
+
+	private final Expression expression;
+
+	private EventCondition(String text, Expression expression) {
+		this.text = text;
+		this.expression = expression;
+	}
+
+	/**
+	 * Parse a condition.
+	 * @param text the SpEL text
+	 * @return the condition
+	 * @throws IllegalArgumentException if the text does not parse, with the parser's message
+	 */
+	public static EventCondition parse(String text) {
+		try {
+			return new EventCondition(text, PARSER.parseExpression(text));
+		}
+		catch (ParseException ex) {
+			throw new IllegalArgumentException("Invalid SpEL condition \"" + text + "\": " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Evaluate the condition for an event.
+	 * @param event the event
+	 * @return whether the handler should run
+	 * @throws IllegalStateException if evaluation fails or does not give a boolean
+	 */
+	public boolean matches(ChangeEvent event) {
+		SimpleEvaluationContext context = SimpleEvaluationContext
+			.forPropertyAccessors(MAP_ACCESSOR, PROPERTY_ACCESSOR)
+			.build();
+		context.setVariable("event", event);
+		context.setVariable("new", event.newRecord());
+		context.setVariable("old", event.oldRecord());
+		context.setVariable("table", event.table());
+		context.setVariable("schema", event.schema());
+		context.setVariable("op", event.operation().name());
+		Object result;
+		try {
+			result = this.expression.getValue(context);
+		}
+		catch (EvaluationException | UnsupportedOperationException ex) {
+			// rows are unmodifiable: an assignment through an indexer ends here
+			throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + event + ": "
+					+ ex.getMessage(), ex);
+		}
+		return toBoolean(result);
+	}
+
+	private boolean toBoolean(@Nullable Object result) {
+		if (result == null) {
+			return false;
+		}
+		if (result instanceof Boolean bool) {
+			return bool;
+		}
+		throw new IllegalStateException("SpEL condition \"" + this.text + "\" must give a boolean, but gave "
+				+ result.getClass().getName() + " " + result);
+	}
+
+	/** @return the SpEL text */
+	public String text() {
+		return this.text;
+	}
+
+	@Override
+	public String toString() {
+		return this.text;
+	}
+
+}

@@ -1,0 +1,157 @@
+package dev.pgcdc.filter;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.Operation;
+import dev.pgcdc.event.Source;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+class FilterTests {
+
+	static ChangeEvent event(Operation operation, Map<String, Object> newRow, Map<String, Object> oldRow) {
+		Source source = new Source(Source.NAME, "17", "db", "public", "users", Map.of("id", "int4"));
+		return ChangeEvent.of(operation, source, newRow, oldRow, Set.of(), Instant.EPOCH, "0/1", 1);
+	}
+
+	static Map<String, Object> row(Object... pairs) {
+		Map<String, Object> row = new LinkedHashMap<>();
+		for (int i = 0; i < pairs.length; i += 2) {
+			row.put((String) pairs[i], pairs[i + 1]);
+		}
+		return row;
+	}
+
+	@Test
+	void parsesEveryForm() {
+		assertThat(UnwatchedRecord.parse("event_subscribe = false"))
+			.isEqualTo(new UnwatchedRecord("event_subscribe", UnwatchedRecord.Operator.EQUALS, false));
+		assertThat(UnwatchedRecord.parse("n!=5")).isEqualTo(new UnwatchedRecord("n", UnwatchedRecord.Operator.NOT_EQUALS,
+				new BigDecimal("5")));
+		assertThat(UnwatchedRecord.parse("name <> 'it''s'").literal()).isEqualTo("it's");
+		assertThat(UnwatchedRecord.parse("deleted_at IS NULL").operator()).isEqualTo(UnwatchedRecord.Operator.IS_NULL);
+		assertThat(UnwatchedRecord.parse(" deleted_at is not null ").operator())
+			.isEqualTo(UnwatchedRecord.Operator.IS_NOT_NULL);
+		assertThat(UnwatchedRecord.parse("\"Mixed Case\" = 1").column()).isEqualTo("Mixed Case");
+		assertThat(UnwatchedRecord.parse("name = 'a = b'").literal()).isEqualTo("a = b");
+	}
+
+	@Test
+	void rejectsBadEntriesWithTheEntryNamed() {
+		assertThatIllegalArgumentException().isThrownBy(() -> UnwatchedRecord.parse("event_subscribe"))
+			.withMessageContaining("'event_subscribe'")
+			.withMessageContaining("column = literal");
+		assertThatIllegalArgumentException().isThrownBy(() -> UnwatchedRecord.parse("name = bob"))
+			.withMessageContaining("'quoted string'");
+		assertThatIllegalArgumentException().isThrownBy(() -> UnwatchedRecord.parse("name = 'it's'"))
+			.withMessageContaining("double a quote");
+	}
+
+	@Test
+	void comparesLiteralsWithDecodedValuesSensibly() {
+		assertThat(UnwatchedRecord.parse("flag = false").matches(row("flag", false))).isTrue();
+		assertThat(UnwatchedRecord.parse("flag = false").matches(row("flag", true))).isFalse();
+		assertThat(UnwatchedRecord.parse("flag = 'false'").matches(row("flag", false))).isTrue();
+		assertThat(UnwatchedRecord.parse("flag = false").matches(row("flag", "false"))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 5").matches(row("n", 5))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 5").matches(row("n", 5L))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 5").matches(row("n", (short) 5))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 5").matches(row("n", new BigDecimal("5.00")))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 1.1").matches(row("n", 1.1f))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 5").matches(row("n", "5"))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = '5'").matches(row("n", 5))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 5").matches(row("n", 6))).isFalse();
+		assertThat(UnwatchedRecord.parse("n = 5").matches(row("n", "five"))).isFalse();
+		UUID id = UUID.randomUUID();
+		assertThat(UnwatchedRecord.parse("id = '" + id + "'").matches(row("id", id))).isTrue();
+		assertThat(UnwatchedRecord.parse("state = 'archived'").matches(row("state", "archived"))).isTrue();
+	}
+
+	@Test
+	void nullAndMissingColumns() {
+		Map<String, Object> nullRow = new HashMap<>();
+		nullRow.put("n", null);
+		assertThat(UnwatchedRecord.parse("n is null").matches(nullRow)).isTrue();
+		assertThat(UnwatchedRecord.parse("n is not null").matches(nullRow)).isFalse();
+		assertThat(UnwatchedRecord.parse("n = 5").matches(nullRow)).isFalse();
+		assertThat(UnwatchedRecord.parse("n != 5").matches(nullRow)).isTrue();
+		assertThat(UnwatchedRecord.parse("n is null").matches(row("other", 1))).isFalse();
+		assertThat(UnwatchedRecord.parse("n != 5").matches(row("other", 1))).isFalse();
+	}
+
+	@Test
+	void unwatchedRecordsTestTheNewRowOrTheOldRowForDelete() {
+		EventFilter filter = EventFilter.of(List.of(), List.of("event_subscribe = false"), List.of(), "");
+		assertThat(filter.accepts(event(Operation.INSERT, row("id", 1, "event_subscribe", false), null))).isFalse();
+		assertThat(filter.accepts(event(Operation.INSERT, row("id", 1, "event_subscribe", true), null))).isTrue();
+		assertThat(filter.accepts(event(Operation.UPDATE, row("id", 1, "event_subscribe", true),
+				row("id", 1, "event_subscribe", false)))).isTrue();
+		assertThat(filter.accepts(event(Operation.DELETE, null, row("id", 1, "event_subscribe", false)))).isFalse();
+		assertThat(filter.accepts(event(Operation.TRUNCATE, null, null))).isTrue();
+	}
+
+	@Test
+	void unwatchedFieldsSkipUpdatesThatChangedOnlyThem() {
+		EventFilter filter = EventFilter.of(List.of(), List.of(), List.of("updated_at", "todos_count"), "");
+		assertThat(filter.accepts(event(Operation.UPDATE, row("id", 1, "updated_at", 2, "name", "a"),
+				row("id", 1, "updated_at", 1, "name", "a")))).isFalse();
+		assertThat(filter.accepts(event(Operation.UPDATE, row("id", 1, "updated_at", 2, "name", "b"),
+				row("id", 1, "updated_at", 1, "name", "a")))).isTrue();
+		// old values unknown (REPLICA IDENTITY DEFAULT): changes() is empty, nothing proves it is unwatched
+		assertThat(filter.accepts(event(Operation.UPDATE, row("id", 1, "updated_at", 2), null))).isTrue();
+		assertThat(filter.accepts(event(Operation.INSERT, row("id", 1, "updated_at", 2), null))).isTrue();
+	}
+
+	@Test
+	void operationsRestrictTheEvents() {
+		EventFilter filter = EventFilter.of(List.of(Operation.DELETE), List.of(), List.of(), "");
+		assertThat(filter.accepts(event(Operation.DELETE, null, row("id", 1)))).isTrue();
+		assertThat(filter.accepts(event(Operation.INSERT, row("id", 1), null))).isFalse();
+		assertThat(filter.columns()).isEmpty();
+		assertThat(EventFilter.of(List.of(), List.of("a = 1", "b is null"), List.of("c"), "").columns())
+			.containsExactly("a", "b", "c");
+	}
+
+	@Test
+	void conditionsSeeNewAndOldRowsAndVariables() {
+		ChangeEvent update = event(Operation.UPDATE, row("id", 1, "done", true), row("id", 1, "done", false));
+		assertThat(EventCondition.parse("#new['done'] == true").matches(update)).isTrue();
+		assertThat(EventCondition.parse("#new.done and !#old.done").matches(update)).isTrue();
+		assertThat(EventCondition.parse("#old['done'] == true").matches(update)).isFalse();
+		assertThat(EventCondition.parse("#op == 'UPDATE' and #table == 'users' and #schema == 'public'").matches(update))
+			.isTrue();
+		assertThat(EventCondition.parse("#event.xid == 1").matches(update)).isTrue();
+		assertThat(EventCondition.parse("#old == null").matches(event(Operation.INSERT, row("id", 1), null))).isTrue();
+		assertThat(EventCondition.parse("#new['missing']").matches(update)).isFalse();
+	}
+
+	@Test
+	void conditionsAreReadOnlyAndSandboxed() {
+		ChangeEvent update = event(Operation.UPDATE, row("id", 1, "done", true), row("id", 1, "done", false));
+		assertThatIllegalStateException()
+			.isThrownBy(() -> EventCondition.parse("T(java.lang.System).exit(1) == null").matches(update));
+		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("#event.toString() != null").matches(update));
+		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("(#new['done'] = false) == false").matches(update));
+		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("@someBean != null").matches(update));
+		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("#new['id']").matches(update))
+			.withMessageContaining("must give a boolean");
+	}
+
+	@Test
+	void conditionsThatDoNotParseFailWithTheText() {
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#new['done' =="))
+			.withMessageContaining("#new['done' ==");
+	}
+
+}

@@ -1,0 +1,436 @@
+package dev.pgcdc.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.ErrorPolicy;
+import dev.pgcdc.replication.PublicationMode;
+import dev.pgcdc.replication.ReplicaIdentity;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of pgcdc, bound to the {@code cdc} prefix.
+ */
+@ConfigurationProperties("cdc")
+public class CdcProperties {
+
+	/**
+	 * Whether to stream changes to the annotated handlers.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Whether to start streaming when the application context starts. When false, start the
+	 * CdcStreamLifecycle bean yourself (for example once migrations have run).
+	 */
+	private boolean autoStartup = true;
+
+	/**
+	 * JDBC URL of the database to stream from, used for replication and admin SQL. Defaults
+	 * to spring.datasource.url.
+	 */
+	private @Nullable String url;
+
+	/**
+	 * Login user (needs the REPLICATION attribute). Defaults to spring.datasource.username.
+	 */
+	private @Nullable String username;
+
+	/**
+	 * Login password. Defaults to spring.datasource.password.
+	 */
+	private @Nullable String password;
+
+	/**
+	 * Tables to subscribe besides those named by handlers, as "name" (schema public) or
+	 * "schema.name".
+	 */
+	private List<String> tables = new ArrayList<>();
+
+	/**
+	 * Replica identity applied to every subscribed table: full (old rows carry every
+	 * column), default (key columns only) or unchanged (leave the tables as they are).
+	 */
+	private ReplicaIdentity replicaIdentity = ReplicaIdentity.FULL;
+
+	/**
+	 * What happens when a handler still fails after its retries: stop (stop the stream
+	 * without acknowledging the transaction) or skip (hand the events to the CdcErrorHandler
+	 * bean and go on). Defaults to stop for durable slots and skip for temporary ones.
+	 */
+	private @Nullable ErrorPolicy errorPolicy;
+
+	/**
+	 * Largest number of events of one transaction handed to the dispatcher at once; larger
+	 * transactions arrive in several chunks.
+	 */
+	private int batchSize = 1024;
+
+	/**
+	 * Number of batches buffered between the reader and the handlers; when full the reader
+	 * stops reading, so memory stays bounded.
+	 */
+	private int queueCapacity = 16;
+
+	/**
+	 * How often standby status updates (acknowledgements and keep-alives) are sent.
+	 */
+	private Duration statusInterval = Duration.ofSeconds(10);
+
+	private final Publication publication = new Publication();
+
+	private final Slot slot = new Slot();
+
+	private final Retry retry = new Retry();
+
+	private final Reconnect reconnect = new Reconnect();
+
+	/**
+	 * Per-table settings, keyed by table name ("users", or "[sales.orders]" with a schema).
+	 */
+	private Map<String, Table> table = new LinkedHashMap<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public boolean isAutoStartup() {
+		return this.autoStartup;
+	}
+
+	public void setAutoStartup(boolean autoStartup) {
+		this.autoStartup = autoStartup;
+	}
+
+	public @Nullable String getUrl() {
+		return this.url;
+	}
+
+	public void setUrl(@Nullable String url) {
+		this.url = url;
+	}
+
+	public @Nullable String getUsername() {
+		return this.username;
+	}
+
+	public void setUsername(@Nullable String username) {
+		this.username = username;
+	}
+
+	public @Nullable String getPassword() {
+		return this.password;
+	}
+
+	public void setPassword(@Nullable String password) {
+		this.password = password;
+	}
+
+	public List<String> getTables() {
+		return this.tables;
+	}
+
+	public void setTables(List<String> tables) {
+		this.tables = tables;
+	}
+
+	public ReplicaIdentity getReplicaIdentity() {
+		return this.replicaIdentity;
+	}
+
+	public void setReplicaIdentity(ReplicaIdentity replicaIdentity) {
+		this.replicaIdentity = replicaIdentity;
+	}
+
+	public @Nullable ErrorPolicy getErrorPolicy() {
+		return this.errorPolicy;
+	}
+
+	public void setErrorPolicy(@Nullable ErrorPolicy errorPolicy) {
+		this.errorPolicy = errorPolicy;
+	}
+
+	public int getBatchSize() {
+		return this.batchSize;
+	}
+
+	public void setBatchSize(int batchSize) {
+		this.batchSize = batchSize;
+	}
+
+	public int getQueueCapacity() {
+		return this.queueCapacity;
+	}
+
+	public void setQueueCapacity(int queueCapacity) {
+		this.queueCapacity = queueCapacity;
+	}
+
+	public Duration getStatusInterval() {
+		return this.statusInterval;
+	}
+
+	public void setStatusInterval(Duration statusInterval) {
+		this.statusInterval = statusInterval;
+	}
+
+	public Publication getPublication() {
+		return this.publication;
+	}
+
+	public Slot getSlot() {
+		return this.slot;
+	}
+
+	public Retry getRetry() {
+		return this.retry;
+	}
+
+	public Reconnect getReconnect() {
+		return this.reconnect;
+	}
+
+	public Map<String, Table> getTable() {
+		return this.table;
+	}
+
+	public void setTable(Map<String, Table> table) {
+		this.table = table;
+	}
+
+	/**
+	 * The publication.
+	 */
+	public static class Publication {
+
+		/**
+		 * Publication name. Derived from spring.application.name ("cdc_publication" without
+		 * one), so two applications on one database never share one.
+		 */
+		private @Nullable String name;
+
+		/**
+		 * How the publication is managed: auto (created if missing and kept in step with the
+		 * subscribed tables) or existing (used as it is; start-up fails if it is absent).
+		 */
+		private PublicationMode mode = PublicationMode.AUTO;
+
+		public @Nullable String getName() {
+			return this.name;
+		}
+
+		public void setName(@Nullable String name) {
+			this.name = name;
+		}
+
+		public PublicationMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(PublicationMode mode) {
+			this.mode = mode;
+		}
+
+	}
+
+	/**
+	 * The replication slot.
+	 */
+	public static class Slot {
+
+		/**
+		 * Replication slot name. Derived from spring.application.name ("cdc_slot" without
+		 * one); a temporary slot with a derived name gets a per-instance suffix so replicas
+		 * never collide.
+		 */
+		private @Nullable String name;
+
+		/**
+		 * Whether the slot is permanent: at-least-once delivery across restarts, but the
+		 * server keeps WAL while the application is down. A temporary slot keeps nothing:
+		 * changes made while the application is down are not delivered.
+		 */
+		private boolean durable;
+
+		public @Nullable String getName() {
+			return this.name;
+		}
+
+		public void setName(@Nullable String name) {
+			this.name = name;
+		}
+
+		public boolean isDurable() {
+			return this.durable;
+		}
+
+		public void setDurable(boolean durable) {
+			this.durable = durable;
+		}
+
+	}
+
+	/**
+	 * Retries of a failing handler, before the error policy decides.
+	 */
+	public static class Retry {
+
+		/**
+		 * Number of retries after a handler's first failure; 0 for none.
+		 */
+		private int maxRetries = Dispatcher.DEFAULT_MAX_RETRIES;
+
+		/**
+		 * Delay before the first retry.
+		 */
+		private Duration delay = Dispatcher.DEFAULT_RETRY_DELAY;
+
+		/**
+		 * Factor applied to the delay after each retry.
+		 */
+		private double multiplier = Dispatcher.DEFAULT_RETRY_MULTIPLIER;
+
+		/**
+		 * Longest delay between two retries.
+		 */
+		private Duration maxDelay = Dispatcher.DEFAULT_RETRY_MAX_DELAY;
+
+		public int getMaxRetries() {
+			return this.maxRetries;
+		}
+
+		public void setMaxRetries(int maxRetries) {
+			this.maxRetries = maxRetries;
+		}
+
+		public Duration getDelay() {
+			return this.delay;
+		}
+
+		public void setDelay(Duration delay) {
+			this.delay = delay;
+		}
+
+		public double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		public Duration getMaxDelay() {
+			return this.maxDelay;
+		}
+
+		public void setMaxDelay(Duration maxDelay) {
+			this.maxDelay = maxDelay;
+		}
+
+	}
+
+	/**
+	 * Reconnects after the connection is lost (or while the server is unreachable).
+	 */
+	public static class Reconnect {
+
+		/**
+		 * Delay before the first reconnect attempt.
+		 */
+		private Duration initialInterval = Duration.ofSeconds(1);
+
+		/**
+		 * Factor applied to the delay after each failed attempt.
+		 */
+		private double multiplier = 2.0;
+
+		/**
+		 * Longest delay between two attempts; attempts never stop.
+		 */
+		private Duration maxInterval = Duration.ofSeconds(30);
+
+		public Duration getInitialInterval() {
+			return this.initialInterval;
+		}
+
+		public void setInitialInterval(Duration initialInterval) {
+			this.initialInterval = initialInterval;
+		}
+
+		public double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		public Duration getMaxInterval() {
+			return this.maxInterval;
+		}
+
+		public void setMaxInterval(Duration maxInterval) {
+			this.maxInterval = maxInterval;
+		}
+
+	}
+
+	/**
+	 * Settings of one table.
+	 */
+	public static class Table {
+
+		/**
+		 * Replica identity of this table: full, default or unchanged. Defaults to
+		 * cdc.replica-identity.
+		 */
+		private @Nullable ReplicaIdentity replicaIdentity;
+
+		/**
+		 * Columns whose changes alone do not interest any handler of this table: an UPDATE
+		 * that changed only these columns is skipped.
+		 */
+		private List<String> unwatchedFields = new ArrayList<>();
+
+		/**
+		 * Records no handler of this table sees, each "column = literal", "column !=
+		 * literal", "column is null" or "column is not null" (new row, old row for DELETE).
+		 */
+		private List<String> unwatchedRecords = new ArrayList<>();
+
+		public @Nullable ReplicaIdentity getReplicaIdentity() {
+			return this.replicaIdentity;
+		}
+
+		public void setReplicaIdentity(@Nullable ReplicaIdentity replicaIdentity) {
+			this.replicaIdentity = replicaIdentity;
+		}
+
+		public List<String> getUnwatchedFields() {
+			return this.unwatchedFields;
+		}
+
+		public void setUnwatchedFields(List<String> unwatchedFields) {
+			this.unwatchedFields = unwatchedFields;
+		}
+
+		public List<String> getUnwatchedRecords() {
+			return this.unwatchedRecords;
+		}
+
+		public void setUnwatchedRecords(List<String> unwatchedRecords) {
+			this.unwatchedRecords = unwatchedRecords;
+		}
+
+	}
+
+}

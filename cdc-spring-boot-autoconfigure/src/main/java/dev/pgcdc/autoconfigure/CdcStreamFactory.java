@@ -1,0 +1,265 @@
+package dev.pgcdc.autoconfigure;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.HandlerRegistry;
+import dev.pgcdc.event.TableName;
+import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.replication.ReplicaIdentity;
+import dev.pgcdc.replication.StreamListener;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.core.env.Environment;
+import org.springframework.util.StringUtils;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * Turns {@link CdcProperties} into a {@link ChangeStream}. Every property is checked when
+ * this is created (at bean creation, without connecting), each problem reported as an
+ * {@link InvalidConfigurationPropertyValueException} naming the property and the fix.
+ */
+final class CdcStreamFactory {
+
+	private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
+
+	private static final int MAX_IDENTIFIER = 63;
+
+	private final CdcProperties properties;
+
+	private final HandlerRegistry registry;
+
+	private final Dispatcher dispatcher;
+
+	private final List<CdcStreamCustomizer> customizers;
+
+	private final Connection connection;
+
+	private final String publication;
+
+	private final @Nullable String slot;
+
+	private final @Nullable String applicationName;
+
+	private final Set<TableName> tables;
+
+	private final Map<TableName, ReplicaIdentity> replicaIdentities;
+
+	CdcStreamFactory(CdcProperties properties, Environment environment, HandlerRegistry registry, Dispatcher dispatcher,
+			List<CdcStreamCustomizer> customizers) {
+		this.properties = properties;
+		this.registry = registry;
+		this.dispatcher = dispatcher;
+		this.customizers = customizers;
+		this.connection = connection(properties, environment);
+		this.applicationName = environment.getProperty("spring.application.name");
+		this.publication = publicationName(properties.getPublication().getName(), this.applicationName);
+		this.slot = slotName(properties.getSlot().getName());
+		this.tables = tables(properties.getTables());
+		this.replicaIdentities = replicaIdentities(properties.getTable());
+		checkPositive("cdc.batch-size", properties.getBatchSize());
+		checkPositive("cdc.queue-capacity", properties.getQueueCapacity());
+		checkPositive("cdc.status-interval", properties.getStatusInterval());
+		checkPositive("cdc.reconnect.initial-interval", properties.getReconnect().getInitialInterval());
+		checkMultiplier("cdc.reconnect.multiplier", properties.getReconnect().getMultiplier());
+		checkNotBelow("cdc.reconnect.max-interval", properties.getReconnect().getMaxInterval(),
+				"cdc.reconnect.initial-interval", properties.getReconnect().getInitialInterval());
+	}
+
+	/** The connection settings and which property gave the URL. */
+	record Connection(String url, @Nullable String username, @Nullable String password, String urlProperty) {
+
+		@Override
+		public String toString() {
+			return "Connection[url=" + this.url + ", username=" + this.username + "]";
+		}
+
+	}
+
+	static Connection connection(CdcProperties properties, Environment environment) {
+		String url = properties.getUrl();
+		String urlProperty = "cdc.url";
+		if (!StringUtils.hasText(url)) {
+			url = environment.getProperty("spring.datasource.url");
+			urlProperty = "spring.datasource.url";
+		}
+		if (!StringUtils.hasText(url)) {
+			throw new InvalidConfigurationPropertyValueException("cdc.url", null,
+					"pgcdc needs a database: set spring.datasource.url (shared with the application) or cdc.url to a"
+							+ " jdbc:postgresql:// URL");
+		}
+		if (!url.startsWith("jdbc:postgresql:")) {
+			throw new InvalidConfigurationPropertyValueException(urlProperty, url,
+					"pgcdc streams from PostgreSQL only: use a jdbc:postgresql:// URL, or set cdc.url to one");
+		}
+		String username = StringUtils.hasText(properties.getUsername()) ? properties.getUsername()
+				: environment.getProperty("spring.datasource.username");
+		String password = (properties.getPassword() != null) ? properties.getPassword()
+				: environment.getProperty("spring.datasource.password");
+		return new Connection(url, username, password, urlProperty);
+	}
+
+	/**
+	 * The publication name: as configured, else derived from the application name.
+	 */
+	static String publicationName(@Nullable String configured, @Nullable String applicationName) {
+		if (configured != null) {
+			if (configured.isBlank() || configured.length() > MAX_IDENTIFIER) {
+				throw new InvalidConfigurationPropertyValueException("cdc.publication.name", configured,
+						"a publication name needs 1 to 63 characters");
+			}
+			return configured;
+		}
+		return derivedName(applicationName, "publication");
+	}
+
+	/**
+	 * The slot name as configured; {@code null} lets the stream derive
+	 * {@code <application>_slot} (with a per-instance suffix when temporary).
+	 */
+	static @Nullable String slotName(@Nullable String configured) {
+		if (configured != null && !SLOT_NAME.matcher(configured).matches()) {
+			throw new InvalidConfigurationPropertyValueException("cdc.slot.name", configured,
+					"PostgreSQL slot names use lower-case letters, digits and underscores only, at most 63");
+		}
+		return configured;
+	}
+
+	/**
+	 * {@code <application>_<kind>} with the application name reduced to lower-case letters,
+	 * digits and underscores (as the stream derives slot names), or {@code cdc_<kind>}
+	 * without one.
+	 */
+	static String derivedName(@Nullable String applicationName, String kind) {
+		String base = (applicationName != null)
+				? applicationName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]+", "_").replaceAll("^_+|_+$", "") : "";
+		if (base.isEmpty()) {
+			base = "cdc";
+		}
+		int room = MAX_IDENTIFIER - kind.length() - 1;
+		return ((base.length() > room) ? base.substring(0, room) : base) + "_" + kind;
+	}
+
+	private static Set<TableName> tables(List<String> configured) {
+		Set<TableName> tables = new LinkedHashSet<>();
+		for (int i = 0; i < configured.size(); i++) {
+			String table = configured.get(i);
+			tables.add(parseTable("cdc.tables[" + i + "]", table));
+		}
+		return tables;
+	}
+
+	private static TableName parseTable(String property, String text) {
+		try {
+			return TableName.parse(text);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException(property, text, ex.getMessage());
+		}
+	}
+
+	private static Map<TableName, ReplicaIdentity> replicaIdentities(Map<String, CdcProperties.Table> tables) {
+		Map<TableName, ReplicaIdentity> identities = new LinkedHashMap<>();
+		tables.forEach((name, table) -> {
+			TableName parsed = parseTable("cdc.table." + name, name);
+			if (table.getReplicaIdentity() != null) {
+				identities.put(parsed, table.getReplicaIdentity());
+			}
+		});
+		return identities;
+	}
+
+	static void checkPositive(String property, int value) {
+		if (value < 1) {
+			throw new InvalidConfigurationPropertyValueException(property, value, "must be at least 1");
+		}
+	}
+
+	static void checkPositive(String property, Duration value) {
+		if (value.isNegative() || value.isZero()) {
+			throw new InvalidConfigurationPropertyValueException(property, value, "must be longer than zero, e.g. 1s");
+		}
+	}
+
+	static void checkMultiplier(String property, double value) {
+		if (!(value >= 1.0) || Double.isInfinite(value)) {
+			throw new InvalidConfigurationPropertyValueException(property, value, "must be at least 1.0");
+		}
+	}
+
+	static void checkNotBelow(String property, Duration value, String lowerProperty, Duration lower) {
+		if (value.compareTo(lower) < 0) {
+			throw new InvalidConfigurationPropertyValueException(property, value,
+					"must not be shorter than " + lowerProperty + " (" + lower + ")");
+		}
+	}
+
+	/** @return the connection settings */
+	Connection connection() {
+		return this.connection;
+	}
+
+	/** @return the publication name */
+	String publication() {
+		return this.publication;
+	}
+
+	/** @return the configured slot name, {@code null} when the stream derives it */
+	@Nullable String slot() {
+		return this.slot;
+	}
+
+	/**
+	 * Whether there is anything to stream: handlers, {@code cdc.tables} or customizers
+	 * (which may add a consumer of their own).
+	 * @return {@code false} if starting a stream would only hold a slot
+	 */
+	boolean hasWork() {
+		return !this.registry.handlers().isEmpty() || !this.tables.isEmpty() || !this.customizers.isEmpty();
+	}
+
+	/**
+	 * Build the stream, subscribing the tables named by handlers and {@code cdc.tables}.
+	 * @param listener told about state changes
+	 * @return the stream, not started
+	 */
+	ChangeStream create(StreamListener listener) {
+		Set<TableName> tables = new LinkedHashSet<>(this.registry.tables());
+		tables.addAll(this.tables);
+		CdcProperties.Reconnect reconnect = this.properties.getReconnect();
+		ExponentialBackOff backOff = new ExponentialBackOff(reconnect.getInitialInterval().toMillis(),
+				reconnect.getMultiplier());
+		backOff.setMaxInterval(reconnect.getMaxInterval().toMillis());
+		ChangeStream.Builder builder = ChangeStream.builder()
+			.url(this.connection.url())
+			.username(this.connection.username())
+			.password(this.connection.password())
+			.tables(tables)
+			.replicaIdentity(this.properties.getReplicaIdentity())
+			.publication(this.publication)
+			.publicationMode(this.properties.getPublication().getMode())
+			.applicationName(this.applicationName)
+			.durable(this.properties.getSlot().isDurable())
+			.batchSize(this.properties.getBatchSize())
+			.queueCapacity(this.properties.getQueueCapacity())
+			.statusInterval(this.properties.getStatusInterval())
+			.backOff(backOff)
+			.listener(listener)
+			.startupCheck(this.registry::validate)
+			.handler(this.dispatcher);
+		if (this.slot != null) {
+			builder.slot(this.slot);
+		}
+		this.replicaIdentities.forEach(builder::replicaIdentity);
+		this.customizers.forEach((customizer) -> customizer.customize(builder));
+		return builder.build();
+	}
+
+}

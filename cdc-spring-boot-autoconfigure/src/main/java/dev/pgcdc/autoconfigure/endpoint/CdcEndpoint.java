@@ -1,0 +1,278 @@
+package dev.pgcdc.autoconfigure.endpoint;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import dev.pgcdc.CdcSubscription;
+import dev.pgcdc.CdcSubscriptions;
+import dev.pgcdc.CdcTableNotFoundException;
+import dev.pgcdc.dispatch.HandlerDefinition;
+import dev.pgcdc.dispatch.HandlerMethod;
+import dev.pgcdc.dispatch.HandlerRegistry;
+import dev.pgcdc.dispatch.HandlerStats;
+import dev.pgcdc.event.TableName;
+import dev.pgcdc.replication.CdcConfigurationException;
+import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.replication.StreamLag;
+import dev.pgcdc.replication.StreamState;
+import dev.pgcdc.replication.StreamStatus;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+
+/**
+ * The {@code cdc} endpoint: the stream's state and lag, each subscription and each handler
+ * ({@code GET}); one subscription ({@code GET /{table}}); enable, disable or add a table
+ * ({@code POST /{table}} with {@code {"enabled": true|false}}); remove a table
+ * ({@code DELETE /{table}}). Read-only unless {@code management.endpoint.cdc.access=unrestricted}.
+ * <p>
+ * Tables are written as in {@code cdc.tables} ({@code users}, {@code sales.orders}); a name
+ * that is not a valid identifier is a 400 and never reaches SQL, an unknown table a 404.
+ */
+@Endpoint(id = "cdc", defaultAccess = Access.READ_ONLY)
+public class CdcEndpoint {
+
+	private final CdcSubscriptions subscriptions;
+
+	private final HandlerRegistry registry;
+
+	private final Supplier<@Nullable ChangeStream> stream;
+
+	/**
+	 * Create the endpoint.
+	 * @param subscriptions the runtime control
+	 * @param registry the handlers
+	 * @param stream the stream, {@code null} while none is created
+	 */
+	public CdcEndpoint(CdcSubscriptions subscriptions, HandlerRegistry registry,
+			Supplier<@Nullable ChangeStream> stream) {
+		this.subscriptions = subscriptions;
+		this.registry = registry;
+		this.stream = stream;
+	}
+
+	/** @return the stream, every subscription and every handler */
+	@ReadOperation
+	public CdcDescriptor status() {
+		ChangeStream current = this.stream.get();
+		StreamStatus status = (current != null) ? current.status() : null;
+		StreamLag lag = (current != null) ? current.lag() : StreamLag.UNKNOWN;
+		Map<String, SubscriptionDescriptor> subscriptions = new LinkedHashMap<>();
+		this.subscriptions.list().forEach((subscription) -> subscriptions.put(subscription.table(),
+				SubscriptionDescriptor.of(subscription)));
+		Map<String, HandlerDescriptor> handlers = new LinkedHashMap<>();
+		this.registry.handlers().forEach((handler) -> handlers.put(handler.id(), HandlerDescriptor.of(handler)));
+		if (status == null) {
+			return new CdcDescriptor(StreamState.STOPPED, null, false, null, null, null, null, LagDescriptor.of(lag), 0,
+					0, 0, null, subscriptions, handlers);
+		}
+		return new CdcDescriptor(status.state(), status.slot(), status.durable(), status.publication(),
+				status.serverVersion(), status.receivedLsn(), status.flushedLsn(), LagDescriptor.of(lag),
+				status.transactions(), status.events(), status.reconnects(),
+				ErrorDescriptor.of(status.lastError(), status.lastErrorTime()), subscriptions, handlers);
+	}
+
+	/**
+	 * @param table a table name
+	 * @return its subscription, {@code null} (404) when it is not subscribed
+	 */
+	@ReadOperation
+	public @Nullable SubscriptionDescriptor subscription(@Selector String table) {
+		Optional<CdcSubscription> subscription = this.subscriptions.get(parse(table));
+		return subscription.map(SubscriptionDescriptor::of).orElse(null);
+	}
+
+	/**
+	 * Enable or disable a table; enabling a table that is not subscribed adds it to the
+	 * subscription and the publication.
+	 * @param table a table name
+	 * @param enabled whether its events are dispatched
+	 * @return the subscription (200), or 404 for an unknown table, 400 for a table that cannot
+	 * be published, 503 when the stream is not running
+	 */
+	@WriteOperation
+	public WebEndpointResponse<?> configure(@Selector String table, boolean enabled) {
+		TableName name = parse(table);
+		try {
+			CdcSubscription subscription;
+			if (!enabled) {
+				subscription = this.subscriptions.disable(name);
+			}
+			else if (this.subscriptions.get(name).isPresent()) {
+				subscription = this.subscriptions.enable(name);
+			}
+			else {
+				subscription = this.subscriptions.add(name);
+			}
+			return new WebEndpointResponse<>(SubscriptionDescriptor.of(subscription));
+		}
+		catch (RuntimeException ex) {
+			return failure(ex);
+		}
+	}
+
+	/**
+	 * Remove a table from the subscription and the publication.
+	 * @param table a table name
+	 * @return 204, or 404 for a table that is not subscribed, 503 when the stream is not running
+	 */
+	@DeleteOperation
+	public WebEndpointResponse<?> remove(@Selector String table) {
+		TableName name = parse(table);
+		try {
+			this.subscriptions.remove(name);
+			return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NO_CONTENT);
+		}
+		catch (RuntimeException ex) {
+			return failure(ex);
+		}
+	}
+
+	private static TableName parse(String table) {
+		try {
+			return TableName.parse(table);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidEndpointRequestException(ex.getMessage(), "Invalid table name");
+		}
+	}
+
+	private static WebEndpointResponse<?> failure(RuntimeException ex) {
+		int status;
+		if (ex instanceof CdcTableNotFoundException) {
+			status = WebEndpointResponse.STATUS_NOT_FOUND;
+		}
+		else if (ex instanceof CdcConfigurationException) {
+			status = WebEndpointResponse.STATUS_BAD_REQUEST;
+		}
+		else if (ex instanceof IllegalStateException) {
+			status = WebEndpointResponse.STATUS_SERVICE_UNAVAILABLE;
+		}
+		else {
+			throw ex;
+		}
+		return new WebEndpointResponse<>(new MessageDescriptor(String.valueOf(ex.getMessage())), status);
+	}
+
+	/**
+	 * The stream, its subscriptions and handlers.
+	 *
+	 * @param state the stream's state
+	 * @param slot the replication slot
+	 * @param durable whether the slot is permanent
+	 * @param publication the publication
+	 * @param serverVersion the server's version, once connected
+	 * @param receivedLsn the last position received from the server
+	 * @param flushedLsn the last position handled and acknowledged
+	 * @param lag how far behind the server the stream is
+	 * @param transactions transactions handled since start
+	 * @param events events handled since start
+	 * @param reconnects reconnects since start
+	 * @param lastError the stream's last error, if any
+	 * @param subscriptions each subscribed table, by name
+	 * @param handlers each handler, by id
+	 */
+	public record CdcDescriptor(StreamState state, @Nullable String slot, boolean durable, @Nullable String publication,
+			@Nullable String serverVersion, @Nullable String receivedLsn, @Nullable String flushedLsn,
+			LagDescriptor lag, long transactions, long events, long reconnects, @Nullable ErrorDescriptor lastError,
+			Map<String, SubscriptionDescriptor> subscriptions, Map<String, HandlerDescriptor> handlers) {
+	}
+
+	/**
+	 * How far behind the server the stream is.
+	 *
+	 * @param bytes WAL written beyond the flushed position, {@code null} when unknown
+	 * @param millis {@code 0} when everything received is handled, else milliseconds since
+	 * the commit of the last handled transaction; {@code null} when unknown
+	 */
+	public record LagDescriptor(@Nullable Long bytes, @Nullable Long millis) {
+
+		static LagDescriptor of(StreamLag lag) {
+			return new LagDescriptor(lag.bytes(), (lag.time() != null) ? lag.time().toMillis() : null);
+		}
+
+	}
+
+	/**
+	 * An error and when it happened.
+	 *
+	 * @param message the error
+	 * @param time when it happened
+	 */
+	public record ErrorDescriptor(String message, @Nullable Instant time) {
+
+		static @Nullable ErrorDescriptor of(@Nullable String message, @Nullable Instant time) {
+			return (message != null) ? new ErrorDescriptor(message, time) : null;
+		}
+
+	}
+
+	/**
+	 * One subscribed table.
+	 *
+	 * @param table the table, {@code schema.name}
+	 * @param enabled whether its events are dispatched
+	 * @param events events dispatched since start (while enabled)
+	 * @param ignored events acknowledged without dispatch while disabled
+	 * @param filtered events skipped by the table's own filters
+	 * @param lastEventTime commit time of the last event dispatched
+	 * @param handlers ids of the handlers watching it
+	 */
+	public record SubscriptionDescriptor(String table, boolean enabled, long events, long ignored, long filtered,
+			@Nullable Instant lastEventTime, List<String> handlers) {
+
+		static SubscriptionDescriptor of(CdcSubscription subscription) {
+			return new SubscriptionDescriptor(subscription.table(), subscription.enabled(), subscription.events(),
+					subscription.ignored(), subscription.filtered(), subscription.lastEventTime(),
+					subscription.handlers());
+		}
+
+	}
+
+	/**
+	 * One handler method.
+	 *
+	 * @param method the bean and method
+	 * @param tables the tables it names; empty for every subscribed table
+	 * @param messagePrefix for a message handler, its prefix ({@code ""} for all)
+	 * @param invocations calls, retries included
+	 * @param failures calls that threw, retries included
+	 * @param skipped events given up on under the SKIP error policy
+	 * @param filtered events its filters skipped
+	 * @param lastError its last error, if any
+	 */
+	public record HandlerDescriptor(String method, List<String> tables, @Nullable String messagePrefix,
+			long invocations, long failures, long skipped, long filtered, @Nullable ErrorDescriptor lastError) {
+
+		static HandlerDescriptor of(HandlerMethod handler) {
+			HandlerDefinition definition = handler.definition();
+			HandlerStats stats = handler.stats();
+			List<String> tables = new ArrayList<>();
+			definition.tables().stream().sorted().forEach((table) -> tables.add(table.toString()));
+			return new HandlerDescriptor(definition.description(), tables, definition.messagePrefix(),
+					stats.invocations(), stats.failures(), stats.skipped(), stats.filtered(),
+					ErrorDescriptor.of(stats.lastError(), stats.lastErrorTime()));
+		}
+
+	}
+
+	/**
+	 * Why a request could not be served.
+	 *
+	 * @param message what is wrong and what to do
+	 */
+	public record MessageDescriptor(String message) {
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * The {@code cdc} Actuator endpoint: status, subscriptions and handlers, runtime control.
+ */
+@NullMarked
+package dev.pgcdc.autoconfigure.endpoint;
+
+import org.jspecify.annotations.NullMarked;

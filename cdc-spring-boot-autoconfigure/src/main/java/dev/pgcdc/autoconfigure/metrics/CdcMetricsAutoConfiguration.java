@@ -1,0 +1,32 @@
+package dev.pgcdc.autoconfigure.metrics;
+
+import dev.pgcdc.autoconfigure.CdcAutoConfiguration;
+import dev.pgcdc.autoconfigure.CdcStreamLifecycle;
+import dev.pgcdc.dispatch.Dispatcher;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Auto-configuration of the {@code cdc.*} Micrometer meters, when Micrometer is on the class
+ * path and the application has a {@link MeterRegistry}.
+ */
+@AutoConfiguration(after = { CdcAutoConfiguration.class, MetricsAutoConfiguration.class,
+		CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class })
+@ConditionalOnClass(MeterRegistry.class)
+@ConditionalOnBean({ MeterRegistry.class, Dispatcher.class, CdcStreamLifecycle.class })
+public final class CdcMetricsAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	CdcMeterBinder cdcMeterBinder(Dispatcher dispatcher, CdcStreamLifecycle lifecycle) {
+		return new CdcMeterBinder(dispatcher, lifecycle::getStream);
+	}
+
+}

@@ -1,0 +1,59 @@
+package dev.pgcdc.autoconfigure;
+
+import java.time.Duration;
+
+import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.replication.ChangeStream;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.util.ReflectionTestUtils;
+import org.springframework.util.ReflectionUtils;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The property defaults are the core's defaults, so leaving a property out and setting it to
+ * its documented default behave the same.
+ */
+class CdcPropertiesTests {
+
+	private final CdcProperties properties = new CdcProperties();
+
+	@Test
+	void streamDefaultsEqualTheBuilderDefaults() {
+		ChangeStream.Builder builder = ChangeStream.builder();
+		assertThat(this.properties.getBatchSize()).isEqualTo(ReflectionTestUtils.getField(builder, "batchSize"));
+		assertThat(this.properties.getQueueCapacity()).isEqualTo(ReflectionTestUtils.getField(builder, "queueCapacity"));
+		assertThat(this.properties.getStatusInterval())
+			.isEqualTo(ReflectionTestUtils.getField(builder, "statusInterval"));
+		assertThat(this.properties.getReplicaIdentity())
+			.isEqualTo(ReflectionTestUtils.getField(builder, "replicaIdentity"));
+		assertThat(this.properties.getPublication().getMode())
+			.isEqualTo(ReflectionTestUtils.getField(builder, "publicationMode"));
+		assertThat(this.properties.getSlot().isDurable()).isEqualTo(ReflectionTestUtils.getField(builder, "durable"));
+	}
+
+	@Test
+	void reconnectDefaultsEqualTheBuilderBackOff() {
+		var method = ReflectionUtils.findMethod(ChangeStream.Builder.class, "defaultBackOff");
+		ReflectionUtils.makeAccessible(method);
+		ExponentialBackOff backOff = (ExponentialBackOff) ReflectionUtils.invokeMethod(method, null);
+		CdcProperties.Reconnect reconnect = this.properties.getReconnect();
+		assertThat(reconnect.getInitialInterval()).isEqualTo(Duration.ofMillis(backOff.getInitialInterval()));
+		assertThat(reconnect.getMultiplier()).isEqualTo(backOff.getMultiplier());
+		assertThat(reconnect.getMaxInterval()).isEqualTo(Duration.ofMillis(backOff.getMaxInterval()));
+	}
+
+	@Test
+	void retryDefaultsEqualTheDispatcherDefaults() {
+		CdcProperties.Retry retry = this.properties.getRetry();
+		assertThat(retry.getMaxRetries()).isEqualTo(Dispatcher.DEFAULT_MAX_RETRIES);
+		assertThat(retry.getDelay()).isEqualTo(Dispatcher.DEFAULT_RETRY_DELAY);
+		assertThat(retry.getMultiplier()).isEqualTo(Dispatcher.DEFAULT_RETRY_MULTIPLIER);
+		assertThat(retry.getMaxDelay()).isEqualTo(Dispatcher.DEFAULT_RETRY_MAX_DELAY);
+		assertThat(this.properties.isEnabled()).isTrue();
+		assertThat(this.properties.isAutoStartup()).isTrue();
+		assertThat(this.properties.getErrorPolicy()).as("derived from the slot kind").isNull();
+	}
+
+}

@@ -9,9 +9,12 @@
 # every run, shape and engine starts a fresh JVM running CompareDrain: new database, table,
 # publication and slot; rows inserted (not timed); consumer started; clock stops at the last event.
 # Each is measured on a cold JVM (first drain after start) and on a warm one (after an unmeasured
-# drain of the same size from another slot). Prints the medians. Environment: JAVA_OPTS (default
-# -Xms1g -Xmx1g), ENGINES (default "pgcdc debezium pg_recvlogical sql_get_changes"), SHAPES (default
-# "one-tx small-tx"), JVMS (default "cold warm"), PGCDC_TEST_URL.
+# drain of the same size from another slot). Prints the medians. Environment:
+#   JAVA_OPTS  default "-Xms1g -Xmx1g"
+#   ENGINES    default "pgcdc debezium pg_recvlogical sql_get_changes" (pgcdc_binary also exists)
+#   SHAPES     default "one-tx small-tx"
+#   JVMS       default "cold warm"
+#   PGCDC_TEST_URL  an external server (wal_level=logical) instead of the embedded one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -13,8 +13,8 @@ import dev.pgcdc.test.TestPostgres;
  * start one consumer on the slot and time until the last event arrived. {@code compare.sh}
  * runs this for every engine and shape and prints the medians.
  * <p>
- * Arguments: {@code <pgcdc|debezium|pg_recvlogical|sql_get_changes> <one-tx|small-tx> [rows (default 200000)]
- * [rows per small transaction (default 1000)]}. The server is the one {@link TestPostgres}
+ * Arguments: {@code <pgcdc|pgcdc_binary|debezium|pg_recvlogical|sql_get_changes> <one-tx|small-tx>
+ * [rows (default 200000)] [rows per small transaction (default 1000)]}. The server is the one {@link TestPostgres}
  * picks: {@code -Dpgcdc.test.url=...} (what {@code compare.sh} passes) or an embedded one.
  * <p>
  * With {@code -Dwarmup.rows=N} the same engine first drains N rows of the same shape from a
@@ -33,7 +33,7 @@ public final class CompareDrain {
 
 	public static void main(String[] args) throws Exception {
 		if (args.length < 2) {
-			System.err.println("Usage: CompareDrain <pgcdc|debezium|pg_recvlogical|sql_get_changes>"
+			System.err.println("Usage: CompareDrain <pgcdc|pgcdc_binary|debezium|pg_recvlogical|sql_get_changes>"
 					+ " <one-tx|small-tx> [rows] [rows per tx]");
 			System.exit(2);
 		}
@@ -100,7 +100,9 @@ public final class CompareDrain {
 	private static DrainEngine engine(String name) {
 		switch (name) {
 			case "pgcdc":
-				return new PgcdcDrain();
+				return new PgcdcDrain(false);
+			case "pgcdc_binary":
+				return new PgcdcDrain(true);
 			case "debezium":
 				return new DebeziumDrain();
 			case "pg_recvlogical":
@@ -109,7 +111,7 @@ public final class CompareDrain {
 				return new SqlFunctionDrain();
 			default:
 				throw new IllegalArgumentException(
-						"Unknown engine '" + name + "': use pgcdc, debezium, pg_recvlogical or sql_get_changes");
+						"Unknown engine '" + name + "': use pgcdc, pgcdc_binary, debezium, pg_recvlogical or sql_get_changes");
 		}
 	}
 

@@ -9,13 +9,21 @@ import dev.pgcdc.replication.ReplicaIdentity;
 
 /**
  * pgcdc's {@link ChangeStream} on the existing slot and publication, with its default batch
- * size and queue, and a handler that only counts the events of each batch.
+ * size and queue, and a handler that only counts the events of each batch. Text values (the
+ * default, as Debezium receives them) unless built for binary values.
  */
 final class PgcdcDrain implements DrainEngine {
 
+	private final boolean binary;
+
+	/** @param binary whether to request binary values ({@code pgoutput} {@code binary 'true'}) */
+	PgcdcDrain(boolean binary) {
+		this.binary = binary;
+	}
+
 	@Override
 	public String name() {
-		return "pgcdc";
+		return this.binary ? "pgcdc_binary" : "pgcdc";
 	}
 
 	@Override
@@ -32,6 +40,7 @@ final class PgcdcDrain implements DrainEngine {
 			.replicaIdentity(ReplicaIdentity.UNCHANGED)
 			.slot(target.slot())
 			.durable(true)
+			.binary(this.binary)
 			.handler((TransactionBatch batch) -> counter.add(batch.events().size()))
 			.start()) {
 			return counter.await(started, Duration.ofMinutes(30));

@@ -15,9 +15,10 @@ import org.springframework.core.annotation.AliasFor;
  * operation. {@link OnInsert}, {@link OnUpdate}, {@link OnDelete} and {@link OnTruncate} are
  * this annotation with a fixed operation.
  * <p>
- * Parameters are resolved by type: {@code ChangeEvent}, {@code List<ChangeEvent>} (every
- * matching event of one transaction), {@code Map<String, Object>} (the row) or any other
- * class or record (the row bound with Jackson, {@code snake_case} to camelCase).
+ * Parameters are resolved by type: {@code ChangeEvent}, {@code List<ChangeEvent>} (the
+ * matching events of one transaction chunk, called once per chunk after every per-event
+ * handler of it, whatever the {@code @Order}), {@code Map<String, Object>} (the row) or any
+ * other class or record (the row bound with Jackson, {@code snake_case} to camelCase).
  */
 @Target({ ElementType.METHOD, ElementType.ANNOTATION_TYPE })
 @Retention(RetentionPolicy.RUNTIME)

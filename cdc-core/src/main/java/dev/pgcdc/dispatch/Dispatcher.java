@@ -27,10 +27,12 @@ import org.springframework.core.retry.RetryTemplate;
  * <p>
  * Order: events in WAL order; for each event, its matching per-event handlers (parameters
  * {@code ChangeEvent}, a row, {@code LogicalMessage}...) in handler order ({@code @Order},
- * then registration order). Handlers taking {@code List<ChangeEvent>} run once per batch,
- * <em>after</em> the per-event handlers of that batch, in handler order, with their matching
- * events of the batch in WAL order; a transaction larger than the stream's batch size reaches
- * them in several bounded chunks.
+ * then registration order). Handlers taking {@code List<ChangeEvent>} run once per chunk
+ * (one {@link TransactionBatch}: a whole transaction, or a bounded part of one larger than the
+ * stream's batch size), <em>after</em> all the per-event handlers of that chunk, whatever their
+ * {@code @Order} relative to the per-event handlers; among themselves they run in handler
+ * order. Each gets an unmodifiable list of its matching events of the chunk, in WAL order, and
+ * is not called for a chunk without any.
  * <p>
  * Errors: a handler that throws is retried with the {@link RetryPolicy}'s back-off; after the
  * last retry the {@link ErrorPolicy} decides. {@code STOP} throws out of
@@ -69,6 +71,10 @@ public final class Dispatcher implements BatchHandler {
 	private Set<TableName> disabledTables = Set.of();
 
 	private final List<DispatchObserver> observers = new CopyOnWriteArrayList<>();
+
+	// the table of the previous event: the decoder gives the events of one relation the same
+	// name strings, so a run of events of one table shares one TableName (dispatcher thread only)
+	private @Nullable TableName lastTable;
 
 	/**
 	 * Create a dispatcher.
@@ -140,13 +146,15 @@ public final class Dispatcher implements BatchHandler {
 		for (HandlerMethod handler : handlers) {
 			List<ChangeEvent> chunk = chunks.get(handler);
 			if (chunk != null) {
-				deliver(handler, chunk.get(0), chunk, List.copyOf(chunk));
+				// one unmodifiable copy: the handler cannot change what retries and the error handler see
+				List<ChangeEvent> events = List.copyOf(chunk);
+				deliver(handler, events.get(0), events, List.copyOf(events));
 			}
 		}
 	}
 
 	private void dispatch(ChangeEvent event, List<HandlerMethod> handlers, Map<HandlerMethod, List<ChangeEvent>> chunks) {
-		TableName table = new TableName(event.schema(), event.table());
+		TableName table = tableOf(event);
 		TableStats stats = this.registry.table(table);
 		if (this.disabledTables.contains(table)) {
 			stats.countIgnored();
@@ -186,6 +194,16 @@ public final class Dispatcher implements BatchHandler {
 		}
 	}
 
+	private TableName tableOf(ChangeEvent event) {
+		TableName last = this.lastTable;
+		if (last != null && last.schema() == event.schema() && last.name() == event.table()) {
+			return last;
+		}
+		TableName table = new TableName(event.schema(), event.table());
+		this.lastTable = table;
+		return table;
+	}
+
 	private void dispatch(LogicalMessage message, List<HandlerMethod> handlers) {
 		for (HandlerMethod handler : handlers) {
 			if (handler.handles(message)) {
@@ -215,7 +233,7 @@ public final class Dispatcher implements BatchHandler {
 					observeInvocation(handler, start, ex);
 					handler.stats().countFailure(ex);
 					if (logger.isDebugEnabled()) {
-						logger.debug("CDC handler {} failed on {}", handler.id(), events, ex);
+						logger.debug("CDC handler {} failed on {}", handler.id(), describe(events), ex);
 					}
 					throw ex;
 				}
@@ -266,7 +284,8 @@ public final class Dispatcher implements BatchHandler {
 		}
 	}
 
-	private static String describe(List<CdcEvent> events) {
+	/** The events by operation, table (or message prefix), xid and LSN: never row values. */
+	static String describe(List<CdcEvent> events) {
 		CdcEvent first = events.get(0);
 		String event = (first instanceof ChangeEvent change)
 				? change.operation() + " on " + change.qualifiedTable() : "message '" + ((LogicalMessage) first).prefix() + "'";

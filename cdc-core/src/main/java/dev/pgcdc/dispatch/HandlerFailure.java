@@ -19,4 +19,14 @@ public record HandlerFailure(String handlerId, List<CdcEvent> events, Throwable 
 		events = List.copyOf(events);
 	}
 
+	/**
+	 * Describes the events by operation, table, xid and LSN, without their rows, so logging a
+	 * failure does not log row data.
+	 */
+	@Override
+	public String toString() {
+		return "HandlerFailure[handlerId=" + this.handlerId + ", events=" + Dispatcher.describe(this.events) + ", attempts="
+				+ this.attempts + ", error=" + this.error + "]";
+	}
+
 }

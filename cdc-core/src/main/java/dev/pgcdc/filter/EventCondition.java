@@ -6,6 +6,8 @@ import org.springframework.expression.EvaluationException;
 import org.springframework.expression.Expression;
 import org.springframework.expression.ExpressionParser;
 import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.SpelEvaluationException;
+import org.springframework.expression.spel.SpelMessage;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
 import org.springframework.expression.spel.support.DataBindingPropertyAccessor;
 import org.springframework.expression.spel.support.MapAccessor;
@@ -24,7 +26,7 @@ import org.springframework.expression.spel.support.SimpleEvaluationContext;
  * <li>{@code #op}: the operation name, {@code 'INSERT'}, {@code 'UPDATE'}, {@code 'DELETE'}
  * or {@code 'TRUNCATE'}</li>
  * </ul>
- * A {@code null} result counts as false.
+ * A {@code null} result counts as false. Assignments are rejected too.
  */
 public final class EventCondition {
 
@@ -39,9 +41,16 @@ public final class EventCondition {
 
 	private final Expression expression;
 
+	// one context per condition, its variables reset for each event: conditions are evaluated on
+	// the dispatcher thread, and the lock only guards against other callers
+	private final SimpleEvaluationContext context;
+
 	private EventCondition(String text, Expression expression) {
 		this.text = text;
 		this.expression = expression;
+		this.context = SimpleEvaluationContext.forPropertyAccessors(MAP_ACCESSOR, PROPERTY_ACCESSOR)
+			.withAssignmentDisabled()
+			.build();
 	}
 
 	/**
@@ -66,36 +75,63 @@ public final class EventCondition {
 	 * @throws IllegalStateException if evaluation fails or does not give a boolean
 	 */
 	public boolean matches(ChangeEvent event) {
-		SimpleEvaluationContext context = SimpleEvaluationContext
-			.forPropertyAccessors(MAP_ACCESSOR, PROPERTY_ACCESSOR)
-			.build();
-		context.setVariable("event", event);
-		context.setVariable("new", event.newRecord());
-		context.setVariable("old", event.oldRecord());
-		context.setVariable("table", event.table());
-		context.setVariable("schema", event.schema());
-		context.setVariable("op", event.operation().name());
 		Object result;
-		try {
-			result = this.expression.getValue(context);
+		synchronized (this.context) {
+			SimpleEvaluationContext context = this.context;
+			context.setVariable("event", event);
+			context.setVariable("new", event.newRecord());
+			context.setVariable("old", event.oldRecord());
+			context.setVariable("table", event.table());
+			context.setVariable("schema", event.schema());
+			context.setVariable("op", event.operation().name());
+			try {
+				result = this.expression.getValue(context);
+			}
+			catch (SpelEvaluationException ex) {
+				if (readsAnAbsentRow(ex)) {
+					// #new['done'] on a DELETE (or #old.x on an INSERT): the row is not there, so the
+					// condition does not hold, as WalEx users expect; it is not a handler failure
+					return false;
+				}
+				throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + describe(event)
+						+ ": " + ex.getMessage(), ex);
+			}
+			catch (EvaluationException | UnsupportedOperationException ex) {
+				// the event by table, operation, xid and LSN only: row values must not reach logs or the endpoint
+				throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + describe(event)
+						+ ": " + ex.getMessage(), ex);
+			}
+			finally {
+				// do not keep the last rows reachable
+				context.setVariable("event", null);
+				context.setVariable("new", null);
+				context.setVariable("old", null);
+			}
 		}
-		catch (EvaluationException | UnsupportedOperationException ex) {
-			// rows are unmodifiable: an assignment through an indexer ends here
-			throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + event + ": "
-					+ ex.getMessage(), ex);
-		}
-		return toBoolean(result);
+		return toBoolean(result, event);
 	}
 
-	private boolean toBoolean(@Nullable Object result) {
+	private static boolean readsAnAbsentRow(SpelEvaluationException ex) {
+		SpelMessage message = ex.getMessageCode();
+		return message == SpelMessage.CANNOT_INDEX_INTO_NULL_VALUE
+				|| message == SpelMessage.PROPERTY_OR_FIELD_NOT_READABLE_ON_NULL;
+	}
+
+	private boolean toBoolean(@Nullable Object result, ChangeEvent event) {
 		if (result == null) {
 			return false;
 		}
 		if (result instanceof Boolean bool) {
 			return bool;
 		}
-		throw new IllegalStateException("SpEL condition \"" + this.text + "\" must give a boolean, but gave "
-				+ result.getClass().getName() + " " + result);
+		// the type only: the result may be a column value
+		throw new IllegalStateException("SpEL condition \"" + this.text + "\" must give a boolean, but gave a "
+				+ result.getClass().getName() + " on " + describe(event));
+	}
+
+	// for example UPDATE on public.users (xid 7, lsn 0/16B3748): no row values
+	private static String describe(ChangeEvent event) {
+		return event.operation() + " on " + event.qualifiedTable() + " (xid " + event.xid() + ", lsn " + event.lsn() + ")";
 	}
 
 	/** @return the SpEL text */

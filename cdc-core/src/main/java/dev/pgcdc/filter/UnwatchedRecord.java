@@ -120,6 +120,10 @@ public record UnwatchedRecord(String column, Operator operator, @Nullable Object
 	private boolean equalsLiteral(Object value) {
 		Object literal = Objects.requireNonNull(this.literal);
 		if (literal instanceof BigDecimal number) {
+			if (isIntegral(value) && number.scale() == 0 && number.precision() <= 18) {
+				// the common case (an id, a flag column): compare as longs, no BigDecimal per row
+				return ((Number) value).longValue() == number.longValue();
+			}
 			BigDecimal decimal = decimal(value);
 			return decimal != null && decimal.compareTo(number) == 0;
 		}
@@ -135,6 +139,10 @@ public record UnwatchedRecord(String column, Operator operator, @Nullable Object
 			return decimal != null && other != null && decimal.compareTo(other) == 0;
 		}
 		return literal.equals(String.valueOf(value));
+	}
+
+	private static boolean isIntegral(Object value) {
+		return value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte;
 	}
 
 	private static @Nullable BigDecimal decimal(Object value) {

@@ -443,7 +443,12 @@ public final class ChangeStream implements AutoCloseable {
 			return this;
 		}
 
-		/** @param interval how often standby status updates are sent (default 10s) @return this */
+		/**
+		 * @param interval how often standby status updates (the acknowledged position) are sent
+		 * while messages arrive, and while a slow handler holds the queue full (default 10s); the
+		 * server's keepalives are answered at once either way
+		 * @return this
+		 */
 		public Builder statusInterval(Duration interval) {
 			this.statusInterval = interval;
 			return this;

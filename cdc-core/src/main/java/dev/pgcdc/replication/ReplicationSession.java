@@ -2,19 +2,21 @@ package dev.pgcdc.replication;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.concurrent.TimeUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import dev.pgcdc.event.TableName;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyDual;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
-import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One replication connection and the pgoutput stream started on it. A temporary slot is
- * created on this connection, so it disappears with it.
+ * One replication connection and the pgoutput stream started on it (a
+ * {@link ReplicationCopyStream}). A temporary slot is created on this connection, so it
+ * disappears with it.
  */
 final class ReplicationSession implements AutoCloseable {
 
@@ -58,36 +60,31 @@ final class ReplicationSession implements AutoCloseable {
 	 * @throws SQLException if connecting or starting fails (SQLState 55006: the slot is in use)
 	 */
 	static ReplicationSession open(ConnectionFactory connections, SlotManager slots, StreamSettings settings,
-			ServerInfo server, LogSequenceNumber resumeFrom, boolean binary) throws SQLException {
+			ServerInfo server, LogSequenceNumber resumeFrom, boolean binary, AckTracker ack) throws SQLException {
 		Connection connection = connections.replication();
 		try {
 			LogSequenceNumber start = settings.durable() ? resumeFrom : slots.createTemporary(connection);
 			int protocol = server.protocolVersion();
-			ChainedLogicalStreamBuilder builder = connection.unwrap(PGConnection.class)
-				.getReplicationAPI()
-				.replicationStream()
-				.logical()
-				.withSlotName(slots.name())
-				.withStartPosition(start)
-				.withSlotOption("proto_version", protocol)
-				.withSlotOption("publication_names", TableName.quote(settings.publication()))
-				.withStatusInterval((int) Math.max(1, settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS)
-				// only the AckTracker may move the flushed position: pgjdbc's automatic flush would confirm
-				// a keepalive position past a message still waiting for its handler
-				.withAutomaticFlush(false);
+			Map<String, String> options = new LinkedHashMap<>();
+			options.put("proto_version", Integer.toString(protocol));
+			options.put("publication_names", TableName.quote(settings.publication()));
 			if (server.supportsMessages()) {
-				builder.withSlotOption("messages", true);
+				options.put("messages", "true");
 			}
 			if (binary) {
-				builder.withSlotOption("binary", true);
+				options.put("binary", "true");
 			}
 			boolean streaming = settings.streaming() && server.supportsStreaming();
 			if (streaming) {
-				builder.withSlotOption("streaming", true);
+				options.put("streaming", "true");
 			}
-			PGReplicationStream stream = builder.start();
-			logger.debug("Streaming slot {} from {} with pgoutput protocol {}", slots.name(), start.asString(), protocol);
-			logger.debug("Values in {} format", binary ? "binary" : "text");
+			String command = ReplicationCopyStream.command(slots.name(), start, options);
+			logger.debug("{}", command);
+			CopyDual copy = connection.unwrap(PGConnection.class).getCopyAPI().copyDual(command);
+			PGReplicationStream stream = ReplicationCopyStream.start(copy, start,
+					Math.max(1, settings.statusInterval().toMillis()), ack);
+			logger.debug("Streaming slot {} from {} with pgoutput protocol {}, values in {} format", slots.name(),
+					start.asString(), protocol, binary ? "binary" : "text");
 			return new ReplicationSession(connection, stream, protocol, streaming, binary,
 					connection.unwrap(PGConnection.class).getBackendPID());
 		}

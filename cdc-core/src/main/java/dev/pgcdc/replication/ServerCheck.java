@@ -31,9 +31,7 @@ final class ServerCheck {
 			       (SELECT count(*) FROM pg_replication_slots),
 			       current_setting('max_wal_senders')::int,
 			       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walsender'),
-			       EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ?),
-			       (SELECT setting::bigint * CASE unit WHEN 's' THEN 1000 WHEN 'min' THEN 60000 ELSE 1 END
-			        FROM pg_settings WHERE name = 'wal_sender_timeout')
+			       EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ?)
 			FROM pg_roles r WHERE r.rolname = current_user""";
 
 	private ServerCheck() {
@@ -56,7 +54,7 @@ final class ServerCheck {
 				}
 				String walLevel = row.getString(1);
 				ServerInfo info = new ServerInfo(row.getString(3).split(" ")[0], row.getInt(2), row.getString(4),
-						row.getString(5), row.getLong(14));
+						row.getString(5));
 				checkWalLevel(walLevel);
 				checkVersion(info);
 				checkPrivilege(info.user(), row.getBoolean(6), row.getBoolean(7), row.getBoolean(8));

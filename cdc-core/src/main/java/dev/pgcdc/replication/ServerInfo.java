@@ -7,9 +7,8 @@ package dev.pgcdc.replication;
  * @param versionNumber {@code server_version_num} ({@code 170006})
  * @param database the database name
  * @param user the user the stream runs as
- * @param walSenderTimeoutMillis {@code wal_sender_timeout} in milliseconds ({@code 0}: none)
  */
-record ServerInfo(String version, int versionNumber, String database, String user, long walSenderTimeoutMillis) {
+record ServerInfo(String version, int versionNumber, String database, String user) {
 
 	/**
 	 * The pgoutput protocol version to request: 1 before PostgreSQL 14, 2 on 14 and 15, 4 from 16.

@@ -261,7 +261,7 @@ final class StreamRunner implements Runnable {
 		}
 		try {
 			ReplicationSession opened = ReplicationSession.open(this.connections, this.slots, this.settings, info,
-					this.ack.flushed(), binary(info));
+					this.ack.flushed(), binary(info), this.ack);
 			this.backOff = null;
 			return opened;
 		}
@@ -287,13 +287,6 @@ final class StreamRunner implements Runnable {
 	private ServerInfo prepare() throws SQLException {
 		ServerInfo info = this.startup.prepare(this.tables.get());
 		this.statistics.serverVersion(info.version());
-		long timeout = info.walSenderTimeoutMillis();
-		if (timeout > 0 && this.settings.statusInterval().toMillis() * 2 >= timeout) {
-			// pgjdbc answers the server's keepalive only when a status update is due
-			logger.warn("The status interval ({}) is not below half of the server's wal_sender_timeout ({} ms): the"
-					+ " server may drop an idle stream. Lower the status interval.", this.settings.statusInterval(),
-					timeout);
-		}
 		return info;
 	}
 
@@ -315,7 +308,7 @@ final class StreamRunner implements Runnable {
 		}
 		ServerInfo info = this.server;
 		try {
-			new StreamReader(current, (info != null) ? info : new ServerInfo("", 0, "", "", 0), this.settings,
+			new StreamReader(current, (info != null) ? info : new ServerInfo("", 0, "", ""), this.settings,
 					this.types, current0, this.ack, this.statistics, () -> this.stopRequested).run();
 		}
 		finally {

@@ -94,6 +94,19 @@ class DispatcherTests {
 		this.calls.add("list:" + events.size());
 	}
 
+	void onListMutating(List<ChangeEvent> events) {
+		try {
+			events.clear();
+			this.calls.add("mutated");
+		}
+		catch (UnsupportedOperationException ex) {
+			this.calls.add("unmodifiable:" + events.size());
+		}
+		if (this.failuresLeft.getAndDecrement() > 0) {
+			throw new IllegalStateException("boom");
+		}
+	}
+
 	void onMap(Map<String, Object> row) {
 		this.calls.add("map:" + row);
 	}
@@ -169,6 +182,15 @@ class DispatcherTests {
 		assertThat(this.calls).containsExactly("list:2", "list:1");
 		assertThat(this.registry.handler("list").orElseThrow().stats().filtered()).as("other operations are not filtered")
 			.isZero();
+	}
+
+	@Test
+	void listHandlersGetAnUnmodifiableChunkThatRetriesSeeUnchanged() {
+		register("list", "onListMutating", 0, Set.of(USERS), EventFilter.acceptAll());
+		this.failuresLeft.set(1);
+		dispatcher(ErrorPolicy.STOP, null).handle(batch(8, true, true, event("users", Operation.INSERT, row("id", 1), null, 8),
+				event("users", Operation.INSERT, row("id", 2), null, 8)));
+		assertThat(this.calls).containsExactly("unmodifiable:2", "unmodifiable:2");
 	}
 
 	@Test
@@ -291,6 +313,38 @@ class DispatcherTests {
 				event("users", Operation.INSERT, row("id", 1), null, 3)));
 		assertThat(failures).singleElement().satisfies((failure) -> assertThat(failure.attempts()).isZero());
 		assertThat(handler.stats().invocations()).isZero();
+	}
+
+	@Test
+	void conditionErrorsDoNotCarryRowValues() {
+		HandlerMethod notBoolean = register("notBoolean", "onEvent", 0, Set.of(),
+				EventFilter.of(List.of(), List.of(), List.of(), "#new['secret']"));
+		HandlerMethod notComparable = register("notComparable", "onEventAgain", 1, Set.of(),
+				EventFilter.of(List.of(), List.of(), List.of(), "#new['secret'] > 5"));
+		List<HandlerFailure> failures = new ArrayList<>();
+		dispatcher(ErrorPolicy.SKIP, failures::add).handle(batch(3, true, true,
+				event("users", Operation.INSERT, row("id", 1, "secret", "s3cr3t-value"), null, 3)));
+		assertThat(failures).hasSize(2);
+		for (HandlerMethod handler : List.of(notBoolean, notComparable)) {
+			assertThat(handler.stats().lastError()).contains("INSERT on public.users (xid 3, lsn 0/3)")
+				.doesNotContain("s3cr3t-value");
+		}
+		assertThat(failures).allSatisfy((failure) -> {
+			assertThat(failure.error()).message().doesNotContain("s3cr3t-value");
+			assertThat(failure.toString()).contains("INSERT on public.users (xid 3, lsn 0/3)").doesNotContain("s3cr3t-value");
+		});
+	}
+
+	@Test
+	void bindingErrorsDoNotCarryRowValues() {
+		HandlerMethod handler = register("user", "onUser", 0, Set.of(USERS), EventFilter.acceptAll());
+		List<HandlerFailure> failures = new ArrayList<>();
+		dispatcher(ErrorPolicy.SKIP, failures::add).handle(batch(3, true, true,
+				event("users", Operation.INSERT, row("id", "s3cr3t-value"), null, 3)));
+		assertThat(failures).singleElement().satisfies((failure) -> assertThat(failure.error()).message()
+			.contains("at 'id'")
+			.doesNotContain("s3cr3t-value"));
+		assertThat(handler.stats().lastError()).doesNotContain("s3cr3t-value");
 	}
 
 	@Test

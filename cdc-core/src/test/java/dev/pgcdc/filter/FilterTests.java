@@ -124,6 +124,23 @@ class FilterTests {
 	}
 
 	@Test
+	void integralValuesCompareWithNumericLiteralsByValue() {
+		UnwatchedRecord five = UnwatchedRecord.parse("n = 5");
+		assertThat(five.matches(row("n", 5))).isTrue();
+		assertThat(five.matches(row("n", 5L))).isTrue();
+		assertThat(five.matches(row("n", (short) 5))).isTrue();
+		assertThat(five.matches(row("n", 6))).isFalse();
+		assertThat(five.matches(row("n", 5.0))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 5.0").matches(row("n", 5))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 5.5").matches(row("n", 5))).isFalse();
+		assertThat(UnwatchedRecord.parse("n = -9223372036854775808").matches(row("n", Long.MIN_VALUE))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 18446744073709551616").matches(row("n", 0L))).isFalse();
+		assertThat(UnwatchedRecord.parse("n = 5e1").matches(row("n", 50))).isTrue();
+		assertThat(UnwatchedRecord.parse("n != 5").matches(row("n", 5))).isFalse();
+		assertThat(UnwatchedRecord.parse("n != 5").matches(row("n", 7))).isTrue();
+	}
+
+	@Test
 	void conditionsSeeNewAndOldRowsAndVariables() {
 		ChangeEvent update = event(Operation.UPDATE, row("id", 1, "done", true), row("id", 1, "done", false));
 		assertThat(EventCondition.parse("#new['done'] == true").matches(update)).isTrue();
@@ -137,6 +154,16 @@ class FilterTests {
 	}
 
 	@Test
+	void conditionsReadingARowThatIsNotThereAreFalseNotErrors() {
+		ChangeEvent delete = event(Operation.DELETE, null, row("id", 1, "done", true));
+		assertThat(EventCondition.parse("#new['done'] == true").matches(delete)).isFalse();
+		assertThat(EventCondition.parse("#new.done == true").matches(delete)).isFalse();
+		assertThat(EventCondition.parse("#old['done'] == true").matches(delete)).isTrue();
+		assertThat(EventCondition.parse("#old['done'] == true").matches(event(Operation.INSERT, row("id", 1), null)))
+			.isFalse();
+	}
+
+	@Test
 	void conditionsAreReadOnlyAndSandboxed() {
 		ChangeEvent update = event(Operation.UPDATE, row("id", 1, "done", true), row("id", 1, "done", false));
 		assertThatIllegalStateException()
@@ -146,6 +173,18 @@ class FilterTests {
 		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("@someBean != null").matches(update));
 		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("#new['id']").matches(update))
 			.withMessageContaining("must give a boolean");
+	}
+
+	@Test
+	void aConditionEvaluatedAgainSeesOnlyTheCurrentEvent() {
+		EventCondition condition = EventCondition.parse("#old == null and #new['done'] == true");
+		assertThat(condition.matches(event(Operation.UPDATE, row("id", 1, "done", true), row("id", 1, "done", false))))
+			.isFalse();
+		assertThat(condition.matches(event(Operation.INSERT, row("id", 2, "done", true), null))).isTrue();
+		assertThat(condition.matches(event(Operation.INSERT, row("id", 3, "done", false), null))).isFalse();
+		// no state carried from one event to the next through variables
+		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("(#seen = true) == true")
+			.matches(event(Operation.INSERT, row("id", 1), null)));
 	}
 
 	@Test

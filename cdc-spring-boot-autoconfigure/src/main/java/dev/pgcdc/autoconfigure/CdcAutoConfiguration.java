@@ -14,6 +14,7 @@ import dev.pgcdc.filter.EventFilter;
 import dev.pgcdc.replication.ChangeStream;
 import org.postgresql.PGConnection;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -31,7 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Auto-configuration of pgcdc: finds the annotated handlers, dispatches to them and runs the
  * change stream with the application. Connects with {@code cdc.url} or, by default, the
- * application's {@code spring.datasource.url}. Every bean backs off when the application
+ * application's database: its {@code JdbcConnectionDetails} bean ({@code @ServiceConnection},
+ * Docker Compose) if any, else {@code spring.datasource.url}. Every bean backs off when the application
  * defines its own.
  */
 @AutoConfiguration(after = { DataSourceAutoConfiguration.class, JacksonAutoConfiguration.class })
@@ -104,8 +106,9 @@ public final class CdcAutoConfiguration {
 	@ConditionalOnMissingBean
 	CdcStreamLifecycle cdcStreamLifecycle(CdcProperties properties, Environment environment, HandlerRegistry registry,
 			Dispatcher dispatcher, ObjectProvider<CdcStreamCustomizer> customizers,
-			ApplicationEventPublisher publisher) {
-		CdcStreamFactory factory = new CdcStreamFactory(properties, environment, registry, dispatcher,
+			ApplicationEventPublisher publisher, ConfigurableListableBeanFactory beanFactory) {
+		CdcStreamFactory factory = new CdcStreamFactory(properties, environment,
+				JdbcConnectionDetailsLookup.find(beanFactory, beanFactory.getBeanClassLoader()), registry, dispatcher,
 				customizers.orderedStream().toList());
 		return new CdcStreamLifecycle(factory, publisher, properties.isAutoStartup());
 	}

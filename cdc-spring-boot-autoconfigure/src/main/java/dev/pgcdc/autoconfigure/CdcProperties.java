@@ -32,17 +32,20 @@ public class CdcProperties {
 
 	/**
 	 * JDBC URL of the database to stream from, used for replication and admin SQL. Defaults
-	 * to spring.datasource.url.
+	 * to the application's JdbcConnectionDetails (@ServiceConnection, Docker Compose), else
+	 * spring.datasource.url.
 	 */
 	private @Nullable String url;
 
 	/**
-	 * Login user (needs the REPLICATION attribute). Defaults to spring.datasource.username.
+	 * Login user (needs the REPLICATION attribute). Defaults as the URL
+	 * (JdbcConnectionDetails, else spring.datasource.username).
 	 */
 	private @Nullable String username;
 
 	/**
-	 * Login password. Defaults to spring.datasource.password.
+	 * Login password. Defaults as the URL (JdbcConnectionDetails, else
+	 * spring.datasource.password).
 	 */
 	private @Nullable String password;
 
@@ -213,8 +216,9 @@ public class CdcProperties {
 	public static class Publication {
 
 		/**
-		 * Publication name. Derived from spring.application.name ("cdc_publication" without
-		 * one), so two applications on one database never share one.
+		 * Publication name: letters, digits and underscores, at most 63, not starting with a
+		 * digit. Derived from spring.application.name ("cdc_publication" without one), so two
+		 * applications on one database never share one.
 		 */
 		private @Nullable String name;
 

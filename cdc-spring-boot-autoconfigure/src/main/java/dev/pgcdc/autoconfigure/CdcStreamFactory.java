@@ -30,6 +30,9 @@ final class CdcStreamFactory {
 
 	private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
 
+	// a plain identifier: the name is passed quoted in publication_names, inside a single-quoted option value
+	private static final Pattern PUBLICATION_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+
 	private static final int MAX_IDENTIFIER = 63;
 
 	private final CdcProperties properties;
@@ -52,13 +55,13 @@ final class CdcStreamFactory {
 
 	private final Map<TableName, ReplicaIdentity> replicaIdentities;
 
-	CdcStreamFactory(CdcProperties properties, Environment environment, HandlerRegistry registry, Dispatcher dispatcher,
-			List<CdcStreamCustomizer> customizers) {
+	CdcStreamFactory(CdcProperties properties, Environment environment, @Nullable Details connectionDetails,
+			HandlerRegistry registry, Dispatcher dispatcher, List<CdcStreamCustomizer> customizers) {
 		this.properties = properties;
 		this.registry = registry;
 		this.dispatcher = dispatcher;
 		this.customizers = customizers;
-		this.connection = connection(properties, environment);
+		this.connection = connection(properties, environment, connectionDetails);
 		this.applicationName = environment.getProperty("spring.application.name");
 		this.publication = publicationName(properties.getPublication().getName(), this.applicationName);
 		this.slot = slotName(properties.getSlot().getName());
@@ -83,26 +86,53 @@ final class CdcStreamFactory {
 
 	}
 
-	static Connection connection(CdcProperties properties, Environment environment) {
+	/**
+	 * The database of the application's {@code JdbcConnectionDetails} bean
+	 * ({@code @ServiceConnection}, Docker Compose...).
+	 */
+	record Details(String url, @Nullable String username, @Nullable String password) {
+
+		@Override
+		public String toString() {
+			return "Details[url=" + this.url + ", username=" + this.username + "]";
+		}
+
+	}
+
+	/**
+	 * The connection settings, each from the first that has it: {@code cdc.*}, the
+	 * application's {@code JdbcConnectionDetails}, {@code spring.datasource.*}.
+	 */
+	static Connection connection(CdcProperties properties, Environment environment, @Nullable Details details) {
 		String url = properties.getUrl();
 		String urlProperty = "cdc.url";
-		if (!StringUtils.hasText(url)) {
+		String urlSource = "cdc.url";
+		if (!StringUtils.hasText(url) && details != null) {
+			url = details.url();
+			urlSource = "the application's JdbcConnectionDetails (@ServiceConnection, Docker Compose...)";
+		}
+		else if (!StringUtils.hasText(url)) {
 			url = environment.getProperty("spring.datasource.url");
 			urlProperty = "spring.datasource.url";
+			urlSource = urlProperty;
 		}
 		if (!StringUtils.hasText(url)) {
 			throw new InvalidConfigurationPropertyValueException("cdc.url", null,
 					"pgcdc needs a database: set spring.datasource.url (shared with the application) or cdc.url to a"
-							+ " jdbc:postgresql:// URL");
+							+ " jdbc:postgresql:// URL, or define a JdbcConnectionDetails bean (@ServiceConnection)");
 		}
 		if (!url.startsWith("jdbc:postgresql:")) {
-			throw new InvalidConfigurationPropertyValueException(urlProperty, url,
-					"pgcdc streams from PostgreSQL only: use a jdbc:postgresql:// URL, or set cdc.url to one");
+			throw new InvalidConfigurationPropertyValueException(urlProperty, url, "pgcdc streams from PostgreSQL only, but "
+					+ urlSource + " is not a jdbc:postgresql:// URL: set cdc.url to one");
 		}
-		String username = StringUtils.hasText(properties.getUsername()) ? properties.getUsername()
-				: environment.getProperty("spring.datasource.username");
-		String password = (properties.getPassword() != null) ? properties.getPassword()
-				: environment.getProperty("spring.datasource.password");
+		String username = properties.getUsername();
+		if (!StringUtils.hasText(username)) {
+			username = (details != null) ? details.username() : environment.getProperty("spring.datasource.username");
+		}
+		String password = properties.getPassword();
+		if (password == null) {
+			password = (details != null) ? details.password() : environment.getProperty("spring.datasource.password");
+		}
 		return new Connection(url, username, password, urlProperty);
 	}
 
@@ -111,9 +141,10 @@ final class CdcStreamFactory {
 	 */
 	static String publicationName(@Nullable String configured, @Nullable String applicationName) {
 		if (configured != null) {
-			if (configured.isBlank() || configured.length() > MAX_IDENTIFIER) {
+			if (!PUBLICATION_NAME.matcher(configured).matches()) {
 				throw new InvalidConfigurationPropertyValueException("cdc.publication.name", configured,
-						"a publication name needs 1 to 63 characters");
+						"use 1 to 63 letters, digits and underscores, starting with a letter or underscore"
+								+ " (for example orders_publication)");
 			}
 			return configured;
 		}

@@ -1,12 +1,17 @@
 package dev.pgcdc.autoconfigure;
 
+import java.time.Clock;
+import java.time.Duration;
+
 import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.replication.StreamLag;
 import dev.pgcdc.replication.StreamState;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
 /**
  * Runs the {@link ChangeStream} with the application context: built and started in a late
@@ -32,6 +37,8 @@ public class CdcStreamLifecycle implements SmartLifecycle {
 
 	private final boolean autoStartup;
 
+	private final LagCache lag = new LagCache(lagExecutor(), Duration.ofSeconds(1), Clock.systemUTC());
+
 	private volatile boolean running;
 
 	CdcStreamLifecycle(CdcStreamFactory streamFactory, ApplicationEventPublisher publisher, boolean autoStartup) {
@@ -43,6 +50,12 @@ public class CdcStreamLifecycle implements SmartLifecycle {
 	@Override
 	public boolean isAutoStartup() {
 		return this.autoStartup;
+	}
+
+	private static SimpleAsyncTaskExecutor lagExecutor() {
+		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("cdc-lag-");
+		executor.setDaemon(true);
+		return executor;
 	}
 
 	CdcStreamFactory streamFactory() {
@@ -112,6 +125,18 @@ public class CdcStreamLifecycle implements SmartLifecycle {
 	/** @return the stream, once started */
 	public @Nullable ChangeStream getStream() {
 		return this.stream;
+	}
+
+	/**
+	 * The stream's lag as last measured in the background, for health checks and meters that
+	 * must not wait: measuring the byte lag asks the server. A value older than a second
+	 * starts a new measurement, one at a time; {@link ChangeStream#lag()} measures now.
+	 * @return the last lag measured, {@link StreamLag#UNKNOWN} before the first measurement
+	 * ends or without a stream
+	 */
+	public StreamLag getLag() {
+		ChangeStream stream = this.stream;
+		return (stream != null) ? this.lag.get(stream, stream::lag) : StreamLag.UNKNOWN;
 	}
 
 }

@@ -24,6 +24,7 @@ import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -114,6 +115,64 @@ class CdcAutoConfigurationTests {
 	}
 
 	@Test
+	void connectsToTheApplicationsJdbcConnectionDetails() {
+		JdbcConnectionDetails details = new JdbcConnectionDetails() {
+
+			@Override
+			public String getJdbcUrl() {
+				return "jdbc:postgresql://container:5432/test";
+			}
+
+			@Override
+			public String getUsername() {
+				return "test";
+			}
+
+			@Override
+			public String getPassword() {
+				return "container-secret";
+			}
+
+		};
+		// @ServiceConnection: no spring.datasource.url at all
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(CdcAutoConfiguration.class, JacksonAutoConfiguration.class))
+			.withPropertyValues("cdc.auto-startup=false")
+			.withBean(JdbcConnectionDetails.class, () -> details)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				CdcStreamFactory.Connection connection = context.getBean(CdcStreamLifecycle.class)
+					.streamFactory()
+					.connection();
+				assertThat(connection.url()).isEqualTo("jdbc:postgresql://container:5432/test");
+				assertThat(connection.username()).isEqualTo("test");
+				assertThat(connection.password()).isEqualTo("container-secret");
+			});
+		// the details win over spring.datasource.*, cdc.* over both
+		this.contextRunner.withBean(JdbcConnectionDetails.class, () -> details)
+			.withPropertyValues("spring.datasource.username=app", "cdc.username=replicator")
+			.run((context) -> {
+				CdcStreamFactory.Connection connection = context.getBean(CdcStreamLifecycle.class)
+					.streamFactory()
+					.connection();
+				assertThat(connection.url()).isEqualTo("jdbc:postgresql://container:5432/test");
+				assertThat(connection.username()).isEqualTo("replicator");
+				assertThat(connection.password()).isEqualTo("container-secret");
+			});
+		this.contextRunner.withBean(JdbcConnectionDetails.class, () -> details)
+			.withPropertyValues("cdc.url=jdbc:postgresql://other/db")
+			.run((context) -> assertThat(
+					context.getBean(CdcStreamLifecycle.class).streamFactory().connection().url())
+				.isEqualTo("jdbc:postgresql://other/db"));
+	}
+
+	@Test
+	void worksWithoutBootsJdbcSupport() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("org.springframework.boot.jdbc"))
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(CdcStreamLifecycle.class));
+	}
+
+	@Test
 	void rejectsInvalidValuesNamingTheProperty() {
 		assertInvalid("cdc.batch-size=0", "cdc.batch-size");
 		assertInvalid("cdc.queue-capacity=-1", "cdc.queue-capacity");
@@ -124,6 +183,12 @@ class CdcAutoConfigurationTests {
 		assertInvalid("cdc.reconnect.max-interval=10ms", "cdc.reconnect.max-interval");
 		assertInvalid("cdc.reconnect.initial-interval=0s", "cdc.reconnect.initial-interval");
 		assertInvalid("cdc.slot.name=Bad-Name", "cdc.slot.name");
+		assertInvalid("cdc.slot.name=it's", "cdc.slot.name");
+		assertInvalid("cdc.publication.name=it's", "cdc.publication.name");
+		assertInvalid("cdc.publication.name=\"quoted\"", "cdc.publication.name");
+		assertInvalid("cdc.publication.name=a,b", "cdc.publication.name");
+		assertInvalid("cdc.publication.name=1pub", "cdc.publication.name");
+		assertInvalid("cdc.publication.name=" + "p".repeat(64), "cdc.publication.name");
 		assertInvalid("cdc.tables=not a table", "cdc.tables[0]");
 		assertInvalid("cdc.table.users.unwatched-records=nonsense", "cdc.table.users.unwatched-records");
 	}

@@ -12,28 +12,40 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
 /**
- * Health of the change stream: {@code UP} while streaming; {@code OUT_OF_SERVICE} when paused,
- * in standby (another instance holds the durable slot) or stopped; {@code DOWN} when failed or
+ * Health of the change stream: {@code UP} while streaming; {@code OUT_OF_SERVICE} when paused
+ * or in standby (another instance holds the durable slot); {@code DOWN} when failed or
  * reconnecting (no changes arrive while the connection is lost); {@code UNKNOWN} while
- * starting. Details: state, slot, publication, lag, reconnects and the last error.
+ * starting, when stopped and when never started (no handlers and no {@code cdc.tables}, or
+ * {@code cdc.auto-startup=false}): a stream that was not asked to run is not a fault, and
+ * {@code UNKNOWN} leaves the application's aggregate health to its other indicators. Details:
+ * state, slot, publication, lag, reconnects and the last error.
+ * <p>
+ * The lag shown is the last one measured in the background; a check finding it older than a
+ * second starts a new measurement for the next check. Measuring the byte lag asks the server,
+ * and a health check must not wait for it.
  */
 public class CdcHealthIndicator extends AbstractHealthIndicator {
 
 	private final Supplier<@Nullable ChangeStream> stream;
 
+	private final Supplier<StreamLag> lag;
+
 	/**
 	 * @param stream the stream, {@code null} while none is created
+	 * @param lag the stream's last measured lag, without waiting for the server (see
+	 * {@link dev.pgcdc.autoconfigure.CdcStreamLifecycle#getLag()})
 	 */
-	public CdcHealthIndicator(Supplier<@Nullable ChangeStream> stream) {
+	public CdcHealthIndicator(Supplier<@Nullable ChangeStream> stream, Supplier<StreamLag> lag) {
 		super("CDC health check failed");
 		this.stream = stream;
+		this.lag = lag;
 	}
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
 		ChangeStream current = this.stream.get();
 		if (current == null) {
-			builder.status(Status.OUT_OF_SERVICE).withDetail("state", StreamState.STOPPED);
+			builder.status(Status.UNKNOWN).withDetail("state", StreamState.STOPPED).withDetail("reason", "not started");
 			return;
 		}
 		StreamStatus status = current.status();
@@ -41,7 +53,7 @@ public class CdcHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("state", status.state())
 			.withDetail("slot", status.slot())
 			.withDetail("publication", status.publication());
-		StreamLag lag = current.lag();
+		StreamLag lag = this.lag.get();
 		if (lag.bytes() != null) {
 			builder.withDetail("lagBytes", lag.bytes());
 		}
@@ -66,10 +78,11 @@ public class CdcHealthIndicator extends AbstractHealthIndicator {
 			case STREAMING:
 				return Status.UP;
 			case STARTING:
+			case STOPPED:
+				// stopped on request (or with the application): not serving, but not a fault
 				return Status.UNKNOWN;
 			case PAUSED:
 			case STANDBY:
-			case STOPPED:
 				return Status.OUT_OF_SERVICE;
 			default:
 				// FAILED, RECONNECTING: changes are not arriving

@@ -12,7 +12,7 @@ import dev.pgcdc.dispatch.DispatchObserver;
 import dev.pgcdc.dispatch.Dispatcher;
 import dev.pgcdc.dispatch.HandlerMethod;
 import dev.pgcdc.event.ChangeEvent;
-import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.event.Operation;
 import dev.pgcdc.replication.StreamLag;
 import dev.pgcdc.replication.StreamState;
 import io.micrometer.core.instrument.Counter;
@@ -32,8 +32,8 @@ import org.springframework.context.ApplicationListener;
  * enabled tables reaching the dispatcher;</li>
  * <li>{@code cdc.handler.duration} (timer; tags {@code handler}, {@code outcome}
  * {@code success|error}): each handler call, retries included;</li>
- * <li>{@code cdc.lag.bytes}, {@code cdc.lag.time} (gauges): as the endpoint's lag; NaN when
- * unknown;</li>
+ * <li>{@code cdc.lag.bytes}, {@code cdc.lag.time} (gauges): as the endpoint's lag, as last
+ * measured in the background (a scrape never waits for the server); NaN when unknown;</li>
  * <li>{@code cdc.reconnects} (counter): times the stream lost its connection and started
  * reconnecting.</li>
  * </ul>
@@ -42,17 +42,18 @@ public class CdcMeterBinder implements MeterBinder, ApplicationListener<CdcStrea
 
 	private final Dispatcher dispatcher;
 
-	private final Supplier<@Nullable ChangeStream> stream;
+	private final Supplier<StreamLag> lag;
 
 	private final List<Counter> reconnects = new CopyOnWriteArrayList<>();
 
 	/**
 	 * @param dispatcher the dispatcher to observe
-	 * @param stream the stream, {@code null} while none is created
+	 * @param lag the stream's last measured lag, without waiting for the server (see
+	 * {@link dev.pgcdc.autoconfigure.CdcStreamLifecycle#getLag()})
 	 */
-	public CdcMeterBinder(Dispatcher dispatcher, Supplier<@Nullable ChangeStream> stream) {
+	public CdcMeterBinder(Dispatcher dispatcher, Supplier<StreamLag> lag) {
 		this.dispatcher = dispatcher;
-		this.stream = stream;
+		this.lag = lag;
 	}
 
 	@Override
@@ -78,28 +79,31 @@ public class CdcMeterBinder implements MeterBinder, ApplicationListener<CdcStrea
 	}
 
 	private double lagBytes() {
-		Long bytes = lag().bytes();
+		Long bytes = this.lag.get().bytes();
 		return (bytes != null) ? bytes : Double.NaN;
 	}
 
 	private double lagMillis() {
-		StreamLag lag = lag();
+		StreamLag lag = this.lag.get();
 		return (lag.time() != null) ? lag.time().toMillis() : Double.NaN;
 	}
 
-	private StreamLag lag() {
-		ChangeStream current = this.stream.get();
-		return (current != null) ? current.lag() : StreamLag.UNKNOWN;
-	}
-
-	/** Records events and handler calls in one registry, caching meters by their tags. */
+	/**
+	 * Records events and handler calls in one registry. Meters are cached by what the
+	 * dispatcher hands over (schema and table strings, operation, handler), so counting an
+	 * event or a call builds no key and no tag.
+	 */
 	private static final class RegistryObserver implements DispatchObserver {
+
+		private static final Operation[] OPERATIONS = Operation.values();
 
 		private final MeterRegistry registry;
 
-		private final Map<String, Counter> events = new ConcurrentHashMap<>();
+		// schema -> table -> counter per Operation ordinal, each registered on first use
+		private final Map<String, Map<String, Counter[]>> events = new ConcurrentHashMap<>();
 
-		private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+		// handler -> [success, error], each registered on first use
+		private final Map<HandlerMethod, Timer[]> durations = new ConcurrentHashMap<>();
 
 		RegistryObserver(MeterRegistry registry) {
 			this.registry = registry;
@@ -107,23 +111,45 @@ public class CdcMeterBinder implements MeterBinder, ApplicationListener<CdcStrea
 
 		@Override
 		public void eventReceived(ChangeEvent event) {
-			String table = event.schema() + "." + event.table();
-			String operation = event.operation().name();
-			this.events.computeIfAbsent(table + " " + operation, (key) -> Counter.builder("cdc.events")
-				.description("Row changes of enabled tables dispatched")
-				.tag("table", table)
-				.tag("operation", operation)
-				.register(this.registry)).increment();
+			Map<String, Counter[]> tables = this.events.get(event.schema());
+			if (tables == null) {
+				tables = this.events.computeIfAbsent(event.schema(), (schema) -> new ConcurrentHashMap<>());
+			}
+			Counter[] counters = tables.get(event.table());
+			if (counters == null) {
+				counters = tables.computeIfAbsent(event.table(), (table) -> new Counter[OPERATIONS.length]);
+			}
+			int operation = event.operation().ordinal();
+			Counter counter = counters[operation];
+			if (counter == null) {
+				// registered on first use, as before; registering twice gives the same meter
+				counter = Counter.builder("cdc.events")
+					.description("Row changes of enabled tables dispatched")
+					.tag("table", event.schema() + "." + event.table())
+					.tag("operation", event.operation().name())
+					.register(this.registry);
+				counters[operation] = counter;
+			}
+			counter.increment();
 		}
 
 		@Override
 		public void handlerInvoked(HandlerMethod handler, long nanos, @Nullable Throwable error) {
-			String outcome = (error != null) ? "error" : "success";
-			this.durations.computeIfAbsent(handler.id() + " " + outcome, (key) -> Timer.builder("cdc.handler.duration")
-				.description("Calls of CDC handler methods, retries included")
-				.tag("handler", handler.id())
-				.tag("outcome", outcome)
-				.register(this.registry)).record(nanos, TimeUnit.NANOSECONDS);
+			Timer[] timers = this.durations.get(handler);
+			if (timers == null) {
+				timers = this.durations.computeIfAbsent(handler, (key) -> new Timer[2]);
+			}
+			int outcome = (error != null) ? 1 : 0;
+			Timer timer = timers[outcome];
+			if (timer == null) {
+				timer = Timer.builder("cdc.handler.duration")
+					.description("Calls of CDC handler methods, retries included")
+					.tag("handler", handler.id())
+					.tag("outcome", (error != null) ? "error" : "success")
+					.register(this.registry);
+				timers[outcome] = timer;
+			}
+			timer.record(nanos, TimeUnit.NANOSECONDS);
 		}
 
 	}

@@ -26,7 +26,7 @@ public final class CdcMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	CdcMeterBinder cdcMeterBinder(Dispatcher dispatcher, CdcStreamLifecycle lifecycle) {
-		return new CdcMeterBinder(dispatcher, lifecycle::getStream);
+		return new CdcMeterBinder(dispatcher, lifecycle::getLag);
 	}
 
 }

@@ -22,12 +22,14 @@ class CdcHealthContributorAutoConfigurationTests {
 		.withPropertyValues("spring.datasource.url=jdbc:postgresql://localhost:1/app", "cdc.auto-startup=false");
 
 	@Test
-	void healthIndicator() {
+	void healthIndicatorIsUnknownWhenTheStreamWasNeverStarted() {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasSingleBean(CdcHealthIndicator.class).hasBean("cdcHealthIndicator");
 			Health health = context.getBean(CdcHealthIndicator.class).health();
-			assertThat(health.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
-			assertThat(health.getDetails()).containsEntry("state", StreamState.STOPPED);
+			// not OUT_OF_SERVICE: that would turn the application's whole /actuator/health into 503
+			assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
+			assertThat(health.getDetails()).containsEntry("state", StreamState.STOPPED)
+				.containsEntry("reason", "not started");
 		});
 	}
 
@@ -63,7 +65,7 @@ class CdcHealthContributorAutoConfigurationTests {
 		assertThat(CdcHealthIndicator.status(StreamState.STARTING)).isEqualTo(Status.UNKNOWN);
 		assertThat(CdcHealthIndicator.status(StreamState.PAUSED)).isEqualTo(Status.OUT_OF_SERVICE);
 		assertThat(CdcHealthIndicator.status(StreamState.STANDBY)).isEqualTo(Status.OUT_OF_SERVICE);
-		assertThat(CdcHealthIndicator.status(StreamState.STOPPED)).isEqualTo(Status.OUT_OF_SERVICE);
+		assertThat(CdcHealthIndicator.status(StreamState.STOPPED)).isEqualTo(Status.UNKNOWN);
 		assertThat(CdcHealthIndicator.status(StreamState.RECONNECTING)).isEqualTo(Status.DOWN);
 		assertThat(CdcHealthIndicator.status(StreamState.FAILED)).isEqualTo(Status.DOWN);
 	}

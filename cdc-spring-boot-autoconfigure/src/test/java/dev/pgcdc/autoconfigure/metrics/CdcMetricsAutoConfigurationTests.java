@@ -1,9 +1,20 @@
 package dev.pgcdc.autoconfigure.metrics;
 
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
 import dev.pgcdc.CdcSubscriptions;
+import dev.pgcdc.annotation.OnInsert;
 import dev.pgcdc.autoconfigure.CdcAutoConfiguration;
 import dev.pgcdc.autoconfigure.CdcStreamLifecycle;
 import dev.pgcdc.autoconfigure.CdcStreamStateChangedEvent;
+import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.Operation;
+import dev.pgcdc.event.Source;
+import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.replication.StreamState;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -43,6 +54,53 @@ class CdcMetricsAutoConfigurationTests {
 						StreamState.STREAMING, null));
 				assertThat(registry.get("cdc.reconnects").counter().count()).isEqualTo(1);
 			});
+	}
+
+	@Test
+	void countsEventsPerTableAndOperationAndTimesHandlerCallsPerOutcome() {
+		this.contextRunner
+			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+			.withUserConfiguration(Handlers.class)
+			.withPropertyValues("cdc.retry.max-retries=0", "cdc.error-policy=skip")
+			.run((context) -> {
+				Dispatcher dispatcher = context.getBean(Dispatcher.class);
+				dispatcher.handle(new TransactionBatch(1, "0/1", Instant.EPOCH, List.of(event("users", Operation.INSERT, 1),
+						event("users", Operation.INSERT, 2), event("todos", Operation.INSERT, 3),
+						event("users", Operation.DELETE, 1)), true, true));
+				dispatcher.handle(new TransactionBatch(2, "0/2", Instant.EPOCH,
+						List.of(event("users", Operation.INSERT, 4)), true, true));
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.get("cdc.events").tags("table", "public.users", "operation", "INSERT").counter().count())
+					.isEqualTo(3);
+				assertThat(registry.get("cdc.events").tags("table", "public.users", "operation", "DELETE").counter().count())
+					.isEqualTo(1);
+				assertThat(registry.get("cdc.events").tags("table", "public.todos", "operation", "INSERT").counter().count())
+					.isEqualTo(1);
+				assertThat(registry.find("cdc.events").tags("operation", "UPDATE").counter()).isNull();
+				assertThat(registry.get("cdc.handler.duration").tags("handler", "inserted", "outcome", "success").timer()
+					.count()).isEqualTo(2);
+				assertThat(registry.get("cdc.handler.duration").tags("handler", "inserted", "outcome", "error").timer()
+					.count()).isEqualTo(1);
+			});
+	}
+
+	static ChangeEvent event(String table, Operation operation, int id) {
+		Source source = new Source(Source.NAME, "17", "db", "public", table, Map.of("id", "int4"));
+		Map<String, Object> row = Map.of("id", id);
+		return ChangeEvent.of(operation, source, (operation != Operation.DELETE) ? row : null,
+				(operation == Operation.DELETE) ? row : null, Set.of(), Instant.EPOCH, "0/1", 1);
+	}
+
+	static class Handlers {
+
+		@OnInsert(table = "users", id = "inserted")
+		void inserted(ChangeEvent event) {
+			if (event.newRecord().get("id").equals(2)) {
+				throw new IllegalStateException("two");
+			}
+		}
+
 	}
 
 	@Test

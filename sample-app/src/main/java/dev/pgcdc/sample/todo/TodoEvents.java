@@ -28,12 +28,12 @@ class TodoEvents {
 	}
 
 	/**
-	 * Runs only for rows whose new {@code done} is true: the condition filters the rest.
-	 * {@code #new} is null for a DELETE, hence the check before indexing into it.
+	 * Runs only for rows whose new {@code done} is true: the condition filters the rest (on a
+	 * DELETE there is no new row, so the condition is false).
 	 */
-	@OnEvent(table = "todos", condition = "#new != null and #new['done'] == true")
+	@OnEvent(table = "todos", condition = "#new['done'] == true")
 	void done(ChangeEvent event) {
-		Map<String, @Nullable Object> todo = Objects.requireNonNull(event.newRecord(), "the condition checked it");
+		Map<String, @Nullable Object> todo = Objects.requireNonNull(event.newRecord(), "the condition needs a new row");
 		this.activity.record("done", "Todo #" + todo.get("id") + " \"" + todo.get("title") + "\" is done");
 	}
 

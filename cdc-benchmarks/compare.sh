@@ -90,6 +90,12 @@ echo
 
 # medians per engine and shape
 awk -v per_tx="$PER_TX" -v rows="$ROWS" '
+function range(list,    n, values, i, low, high) {
+	n = split(list, values, " ")
+	low = values[1] + 0; high = values[1] + 0
+	for (i = 2; i <= n; i++) { if (values[i] + 0 < low) low = values[i] + 0; if (values[i] + 0 > high) high = values[i] + 0 }
+	return low "-" high
+}
 function median(list,    n, values, i, j, t) {
 	n = split(list, values, " ")
 	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (values[j] + 0 < values[i] + 0) { t = values[i]; values[i] = values[j]; values[j] = t }
@@ -111,12 +117,13 @@ function median(list,    n, values, i, j, t) {
 	runs[key]++
 }
 END {
-	printf "| JVM | shape | engine | events/s (median) | drain s | first event s | heap used MB | heap after GC MB | allocated MB | load avg (1 min) | runs |\n"
-	printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
+	printf "| JVM | shape | engine | events/s (median) | events/s (range) | drain s | first event s | heap used MB | heap after GC MB | allocated MB | load avg (1 min) | runs |\n"
+	printf "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 	for (i = 1; i <= count; i++) {
 		key = order[i]; split(key, part, SUBSEP)
 		shape = (part[2] == "one-tx") ? "1 tx of " rows : "tx of " per_tx
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", part[1], shape, part[3], median(rate[key]), median(drain[key]),
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", part[1], shape, part[3], median(rate[key]),
+			range(rate[key]), median(drain[key]),
 			median(first[key]), median(heap[key]), median(retained[key]), median(allocated[key]), median(load[key]), runs[key]
 	}
 }' "$WORK/results"

@@ -13,7 +13,8 @@ import dev.pgcdc.test.TestPostgres;
 /**
  * End-to-end drain measurement: rows inserted on a real PostgreSQL (embedded unless
  * {@code pgcdc.test.url} names one) travel through the whole stream (walsender, pgjdbc,
- * decoder, assembler, queue, dispatcher) to a consumer that only counts them.
+ * decoder, assembler, queue, dispatcher) to a consumer that only counts them. The rows are
+ * those of {@link Workload} (10 columns), as in {@link CompareDrain}.
  * <p>
  * Two shapes: one transaction of N rows (the server sends it after the commit, so the
  * drain time is measured from the commit) and N rows in transactions of 10 (events flow
@@ -35,16 +36,7 @@ public final class DrainBenchmark {
 				Runtime.getRuntime().availableProcessors());
 		try (TestDatabase database = TestPostgres.createDatabase("drain")) {
 			System.out.println("server: " + database);
-			database.execute("CREATE TABLE bench (id int PRIMARY KEY, name text, amount numeric(12,2),"
-					+ " created timestamptz DEFAULT now())");
-			database.execute("""
-					CREATE PROCEDURE insert_small(total int, per_tx int) LANGUAGE plpgsql AS $$
-					BEGIN
-					  FOR i IN 1..total LOOP
-					    INSERT INTO bench (id, name, amount) VALUES (i, 'name ' || i, i * 1.5);
-					    IF i % per_tx = 0 THEN COMMIT; END IF;
-					  END LOOP;
-					END $$""");
+			Workload workload = Workload.create(database);
 			AtomicLong events = new AtomicLong();
 			AtomicLong lastEventNanos = new AtomicLong();
 			try (ChangeStream stream = ChangeStream.builder()
@@ -65,26 +57,25 @@ public final class DrainBenchmark {
 				})
 				.start()) {
 				// warm up the path (JIT, Relation message) with a small transaction
-				database.execute("INSERT INTO bench SELECT g, 'warm', 0 FROM generate_series(-1000, -1) g",
-						"DELETE FROM bench");
+				workload.insertOneTransaction(-1000, 1000);
+				database.execute("DELETE FROM " + Workload.TABLE.quoted());
 				awaitCount(events, 2000);
 
 				events.set(0);
 				long start = System.nanoTime();
-				database.execute("INSERT INTO bench (id, name, amount) SELECT g, 'name ' || g, g * 1.5"
-						+ " FROM generate_series(1, " + rows + ") g");
+				workload.insertOneTransaction(1, rows);
 				long committed = System.nanoTime();
 				long cpu = processCpuNanos();
 				awaitCount(events, rows);
 				report("one transaction of " + rows + " rows", rows, start, committed, lastEventNanos.get(), true);
 				printCpu(cpu, committed, lastEventNanos.get());
 
-				database.execute("TRUNCATE bench");
+				workload.truncate();
 				awaitCount(events, rows + 1);
 				events.set(0);
 				cpu = processCpuNanos();
 				start = System.nanoTime();
-				database.execute("CALL insert_small(" + rows + ", " + perTransaction + ")");
+				workload.insertInTransactionsOf(1, rows, perTransaction);
 				committed = System.nanoTime();
 				awaitCount(events, rows);
 				report((rows / perTransaction) + " transactions of " + perTransaction + " rows", rows, start, committed,

@@ -85,6 +85,13 @@ public class CdcProperties {
 	 */
 	private Duration statusInterval = Duration.ofSeconds(10);
 
+	/**
+	 * How long start-up waits for the replication slot and the first session before it goes
+	 * on in the background. Creating a slot waits for the transactions open at that moment to
+	 * end, so a session left idle in transaction cannot hold the application's start-up.
+	 */
+	private Duration startupWait = Duration.ofSeconds(30);
+
 	private final Publication publication = new Publication();
 
 	private final Slot slot = new Slot();
@@ -184,6 +191,14 @@ public class CdcProperties {
 
 	public void setStatusInterval(Duration statusInterval) {
 		this.statusInterval = statusInterval;
+	}
+
+	public Duration getStartupWait() {
+		return this.startupWait;
+	}
+
+	public void setStartupWait(Duration startupWait) {
+		this.startupWait = startupWait;
 	}
 
 	public Publication getPublication() {

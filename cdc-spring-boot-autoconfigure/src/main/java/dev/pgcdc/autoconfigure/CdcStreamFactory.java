@@ -70,6 +70,10 @@ final class CdcStreamFactory {
 		checkPositive("cdc.batch-size", properties.getBatchSize());
 		checkPositive("cdc.queue-capacity", properties.getQueueCapacity());
 		checkPositive("cdc.status-interval", properties.getStatusInterval());
+		if (properties.getStartupWait().isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("cdc.startup-wait", properties.getStartupWait(),
+					"must not be negative; 0 returns at once and lets the slot be created in the background");
+		}
 		checkPositive("cdc.reconnect.initial-interval", properties.getReconnect().getInitialInterval());
 		checkMultiplier("cdc.reconnect.multiplier", properties.getReconnect().getMultiplier());
 		checkNotBelow("cdc.reconnect.max-interval", properties.getReconnect().getMaxInterval(),
@@ -281,6 +285,7 @@ final class CdcStreamFactory {
 			.batchSize(this.properties.getBatchSize())
 			.queueCapacity(this.properties.getQueueCapacity())
 			.statusInterval(this.properties.getStatusInterval())
+			.startupWait(this.properties.getStartupWait())
 			.backOff(backOff)
 			.listener(listener)
 			.startupCheck(this.registry::validate)

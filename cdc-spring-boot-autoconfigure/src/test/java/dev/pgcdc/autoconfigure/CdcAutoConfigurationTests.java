@@ -177,6 +177,7 @@ class CdcAutoConfigurationTests {
 		assertInvalid("cdc.batch-size=0", "cdc.batch-size");
 		assertInvalid("cdc.queue-capacity=-1", "cdc.queue-capacity");
 		assertInvalid("cdc.status-interval=0s", "cdc.status-interval");
+		assertInvalid("cdc.startup-wait=-1s", "cdc.startup-wait");
 		assertInvalid("cdc.retry.max-retries=-1", "cdc.retry.max-retries");
 		assertInvalid("cdc.retry.multiplier=0.5", "cdc.retry.multiplier");
 		assertInvalid("cdc.retry.max-delay=10ms", "cdc.retry.max-delay");

@@ -26,6 +26,7 @@ class CdcPropertiesTests {
 		assertThat(this.properties.getQueueCapacity()).isEqualTo(ReflectionTestUtils.getField(builder, "queueCapacity"));
 		assertThat(this.properties.getStatusInterval())
 			.isEqualTo(ReflectionTestUtils.getField(builder, "statusInterval"));
+		assertThat(this.properties.getStartupWait()).isEqualTo(ChangeStream.DEFAULT_STARTUP_WAIT);
 		assertThat(this.properties.getReplicaIdentity())
 			.isEqualTo(ReflectionTestUtils.getField(builder, "replicaIdentity"));
 		assertThat(this.properties.getPublication().getMode())

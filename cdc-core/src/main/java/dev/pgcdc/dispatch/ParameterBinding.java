@@ -12,79 +12,60 @@ import tools.jackson.databind.JavaType;
 /**
  * How one handler parameter gets its value, decided once when the handler is registered.
  */
-abstract class ParameterBinding {
+@FunctionalInterface
+interface ParameterBinding {
 
-	abstract @Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch);
+	/**
+	 * @param event the event the handler is called for
+	 * @param batch the handler's matching events of the current chunk
+	 * @return the argument
+	 */
+	@Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch);
 
-	/** The event itself. */
+	/** @return the event itself */
 	static ParameterBinding event() {
-		return new ParameterBinding() {
-			@Override
-			@Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch) {
-				return event;
-			}
-		};
+		return (event, batch) -> event;
 	}
 
-	/** The handler's matching events of one transaction chunk. */
+	/** @return the handler's matching events of one transaction chunk */
 	static ParameterBinding batch() {
-		return new ParameterBinding() {
-			@Override
-			@Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch) {
-				return batch;
-			}
-		};
+		return (event, batch) -> batch;
 	}
 
-	/** The row as a map (new row, old row for DELETE). */
+	/** @return the row as a map (new row, old row for DELETE) */
 	static ParameterBinding rowMap() {
-		return new ParameterBinding() {
-			@Override
-			@Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch) {
-				return ((ChangeEvent) event).record();
-			}
-		};
+		return (event, batch) -> ((ChangeEvent) event).record();
 	}
 
-	/** The row bound to a class. */
+	/**
+	 * @param binder binds rows
+	 * @param type the parameter type
+	 * @return the row bound to a class
+	 */
 	static ParameterBinding row(RowBinder binder, JavaType type) {
-		return new ParameterBinding() {
-			@Override
-			@Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch) {
-				Map<String, @Nullable Object> row = ((ChangeEvent) event).record();
-				return (row != null) ? binder.bindRow(row, type) : null;
-			}
+		return (event, batch) -> {
+			Map<String, @Nullable Object> row = ((ChangeEvent) event).record();
+			return (row != null) ? binder.bindRow(row, type) : null;
 		};
 	}
 
-	/** A logical message's content as UTF-8 text. */
+	/** @return a logical message's content as UTF-8 text */
 	static ParameterBinding contentText() {
-		return new ParameterBinding() {
-			@Override
-			@Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch) {
-				return ((LogicalMessage) event).contentAsString();
-			}
-		};
+		return (event, batch) -> ((LogicalMessage) event).contentAsString();
 	}
 
-	/** A logical message's content bytes. */
+	/** @return a logical message's content bytes */
 	static ParameterBinding contentBytes() {
-		return new ParameterBinding() {
-			@Override
-			@Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch) {
-				return ((LogicalMessage) event).content();
-			}
-		};
+		return (event, batch) -> ((LogicalMessage) event).content();
 	}
 
-	/** A logical message's content read as JSON. */
+	/**
+	 * @param binder reads JSON
+	 * @param type the parameter type
+	 * @return a logical message's content read as JSON
+	 */
 	static ParameterBinding contentJson(RowBinder binder, JavaType type) {
-		return new ParameterBinding() {
-			@Override
-			@Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch) {
-				return binder.bindContent(((LogicalMessage) event).content(), type);
-			}
-		};
+		return (event, batch) -> binder.bindContent(((LogicalMessage) event).content(), type);
 	}
 
 }

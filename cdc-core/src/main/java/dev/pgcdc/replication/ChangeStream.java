@@ -328,6 +328,12 @@ public final class ChangeStream implements AutoCloseable {
 				+ this.state.get() + "]";
 	}
 
+	/** @return the number of batches waiting for the handler (for tests), 0 when not started */
+	int queuedBatches() {
+		Running current = this.running;
+		return (current != null) ? current.dispatcher().queued() : 0;
+	}
+
 	/** The parts of a started stream. */
 	private record Running(StreamRunner runner, Dispatcher dispatcher, Thread dispatcherThread, Thread readerThread) {
 	}

@@ -43,7 +43,8 @@ public record ChangeEvent(Operation operation, String schema, String table, @Nul
 		newRecord = (newRecord != null) ? Collections.unmodifiableMap(newRecord) : null;
 		oldRecord = (oldRecord != null) ? Collections.unmodifiableMap(oldRecord) : null;
 		changes = Collections.unmodifiableMap(changes);
-		unchangedToastColumns = Set.copyOf(unchangedToastColumns);
+		// most rows have none: skip the copy
+		unchangedToastColumns = unchangedToastColumns.isEmpty() ? Set.of() : Set.copyOf(unchangedToastColumns);
 	}
 
 	/**

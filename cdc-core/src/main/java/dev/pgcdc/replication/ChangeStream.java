@@ -177,6 +177,8 @@ public final class ChangeStream implements AutoCloseable {
 			join(current.readerThread(), 0);
 		}
 		this.state.change(StreamState.STOPPED, null, null);
+		// after STOPPED: lag() no longer measures, so nothing opens the probe's connection again
+		this.lag.close();
 	}
 
 	/**
@@ -326,6 +328,17 @@ public final class ChangeStream implements AutoCloseable {
 	public String toString() {
 		return "ChangeStream[slot=" + this.settings.slot() + ", publication=" + this.settings.publication() + ", state="
 				+ this.state.get() + "]";
+	}
+
+	/** @return the stream's settings */
+	StreamSettings settings() {
+		return this.settings;
+	}
+
+	/** @return the number of batches waiting for the handler (for tests), 0 when not started */
+	int queuedBatches() {
+		Running current = this.running;
+		return (current != null) ? current.dispatcher().queued() : 0;
 	}
 
 	/** The parts of a started stream. */

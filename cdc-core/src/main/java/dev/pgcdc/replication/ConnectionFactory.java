@@ -16,6 +16,9 @@ final class ConnectionFactory {
 	/** How long admin SQL waits for a table lock before it gives up. */
 	static final int ADMIN_LOCK_TIMEOUT_MILLIS = 10_000;
 
+	/** How long the lag probe waits for the server to connect or answer. */
+	static final int PROBE_TIMEOUT_SECONDS = 5;
+
 	private final StreamSettings settings;
 
 	ConnectionFactory(StreamSettings settings) {
@@ -45,6 +48,19 @@ final class ConnectionFactory {
 		catch (SQLException ex) {
 			throw new IllegalStateException("Cannot connect to read pg_type: " + ex.getMessage(), ex);
 		}
+	}
+
+	/**
+	 * @return a new plain connection that gives up soon on a server that does not answer, for
+	 * the lag probe (its callers must not hang on an unreachable server)
+	 * @throws SQLException if connecting fails
+	 */
+	Connection probe() throws SQLException {
+		Properties properties = baseProperties();
+		PGProperty.CONNECT_TIMEOUT.set(properties, PROBE_TIMEOUT_SECONDS);
+		PGProperty.LOGIN_TIMEOUT.set(properties, PROBE_TIMEOUT_SECONDS);
+		PGProperty.SOCKET_TIMEOUT.set(properties, PROBE_TIMEOUT_SECONDS);
+		return DriverManager.getConnection(this.settings.url(), properties);
 	}
 
 	/**

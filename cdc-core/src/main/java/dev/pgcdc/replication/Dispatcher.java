@@ -1,5 +1,7 @@
 package dev.pgcdc.replication;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +93,40 @@ final class Dispatcher implements Runnable {
 				this.drained.wait(this.idleCheckMillis);
 			}
 		}
+	}
+
+	/**
+	 * Drop the queued batches of a transaction whose remaining batches died with the connection:
+	 * those after the last queued batch that completes a unit. Complete units stay queued. Only
+	 * while nothing is being queued (the reader's session has ended); the dispatcher may keep
+	 * taking batches meanwhile, and finds them in the same order.
+	 * @return how many batches were dropped
+	 */
+	int discardUnfinished() {
+		List<QueuedBatch> queued = new ArrayList<>(this.queue.size());
+		this.queue.drainTo(queued);
+		int complete = queued.size();
+		while (complete > 0 && queued.get(complete - 1).ackLsn() == null
+				&& queued.get(complete - 1) != QueuedBatch.WAKE_UP) {
+			complete--;
+		}
+		for (int i = 0; i < complete; i++) {
+			// cannot fail: only the reader adds, and it is not running; these were in the queue
+			this.queue.add(queued.get(i));
+		}
+		int dropped = queued.size() - complete;
+		if (dropped > 0) {
+			synchronized (this.drained) {
+				this.enqueued -= dropped;
+				this.drained.notifyAll();
+			}
+		}
+		return dropped;
+	}
+
+	/** @return the number of batches waiting in the queue */
+	int queued() {
+		return this.queue.size();
 	}
 
 	/** Ask the dispatcher to end after the batch it is handling. */

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Measures a stream's lag. The byte lag asks the server ({@code pg_current_wal_lsn()} minus
- * the flushed LSN) on a short-lived plain connection; the answer is reused for a second, so
- * the endpoint, health and metrics asking together open one connection, not three.
+ * the flushed LSN) on a plain connection kept open for it, with short connect and socket
+ * timeouts. The answer is reused for a second, and while one caller asks the server the others
+ * get the last answer, so a hung server never blocks the endpoint, health and metrics.
  */
 final class LagProbe {
 
@@ -35,6 +36,13 @@ final class LagProbe {
 	private @Nullable String askedFor;
 
 	private @Nullable Long bytes;
+
+	/** Kept open between measurements; only the measuring caller uses it. */
+	private @Nullable Connection connection;
+
+	private boolean measuring;
+
+	private boolean closeRequested;
 
 	LagProbe(ConnectionFactory connections, Clock clock) {
 		this.connections = connections;
@@ -67,28 +75,83 @@ final class LagProbe {
 		return time.isNegative() ? Duration.ZERO : time;
 	}
 
-	private synchronized @Nullable Long bytes(String flushed) {
+	/** Close the kept connection; the next measurement opens a new one. */
+	void close() {
+		Connection idle;
+		synchronized (this) {
+			if (this.measuring) {
+				// the measuring caller closes it when done
+				this.closeRequested = true;
+				return;
+			}
+			idle = this.connection;
+			this.connection = null;
+		}
+		closeQuietly(idle);
+	}
+
+	private @Nullable Long bytes(String flushed) {
 		Instant now = this.clock.instant();
-		if (this.askedAt != null && flushed.equals(this.askedFor) && now.isBefore(this.askedAt.plus(REUSE))) {
-			return this.bytes;
+		Connection connection;
+		synchronized (this) {
+			boolean fresh = this.askedAt != null && flushed.equals(this.askedFor) && now.isBefore(this.askedAt.plus(REUSE));
+			if (fresh || this.measuring) {
+				// one caller asks the server; the others answer with the last value meanwhile
+				return this.bytes;
+			}
+			this.measuring = true;
+			connection = this.connection;
 		}
 		Long bytes = null;
-		try (Connection connection = this.connections.admin();
-				PreparedStatement statement = connection.prepareStatement(LAG_BYTES)) {
-			statement.setString(1, flushed);
-			try (ResultSet row = statement.executeQuery()) {
-				if (row.next()) {
-					bytes = Math.max(0, row.getLong(1));
-				}
+		try {
+			if (connection == null) {
+				connection = this.connections.probe();
 			}
+			bytes = query(connection, flushed);
 		}
 		catch (SQLException ex) {
 			logger.debug("Cannot ask the server for the WAL position", ex);
+			closeQuietly(connection);
+			connection = null;
 		}
-		this.askedAt = now;
-		this.askedFor = flushed;
-		this.bytes = bytes;
+		finally {
+			Connection toClose = null;
+			synchronized (this) {
+				this.measuring = false;
+				if (this.closeRequested) {
+					this.closeRequested = false;
+					toClose = connection;
+					connection = null;
+				}
+				this.connection = connection;
+				this.askedAt = now;
+				this.askedFor = flushed;
+				this.bytes = bytes;
+			}
+			closeQuietly(toClose);
+		}
 		return bytes;
+	}
+
+	private static @Nullable Long query(Connection connection, String flushed) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(LAG_BYTES)) {
+			statement.setString(1, flushed);
+			try (ResultSet row = statement.executeQuery()) {
+				return row.next() ? Math.max(0, row.getLong(1)) : null;
+			}
+		}
+	}
+
+	private static void closeQuietly(@Nullable Connection connection) {
+		if (connection == null) {
+			return;
+		}
+		try {
+			connection.close();
+		}
+		catch (SQLException ex) {
+			logger.debug("Cannot close the lag probe's connection", ex);
+		}
 	}
 
 }

@@ -453,14 +453,21 @@ final class StreamRunner implements Runnable {
 	}
 
 	/**
-	 * Wait before the next attempt. Before reconnecting, let the dispatcher finish what was
-	 * queued and forget the open transactions: the server sends them again from the flushed position.
+	 * Wait before the next attempt. Before reconnecting, drop the queued batches of the
+	 * transaction the connection cut off (a durable slot sends it again in full from the flushed
+	 * position; a temporary slot never sends its rest), let the dispatcher finish the complete
+	 * transactions still queued, and forget the open ones. A batch already being handled cannot
+	 * be recalled: from a durable slot it comes again (at-least-once).
 	 * @return whether to try again
 	 */
 	private boolean awaitBackOff() {
 		try {
 			Dispatcher current = this.dispatcher;
 			if (current != null) {
+				int dropped = current.discardUnfinished();
+				if (dropped > 0) {
+					logger.debug("Dropped {} queued batches of the transaction the lost connection cut off", dropped);
+				}
 				current.awaitDrained();
 			}
 			this.ack.reset();

@@ -116,7 +116,7 @@ final class TransactionAssembler {
 	void accept(PgOutputMessage message, LogSequenceNumber lsn) throws Exception {
 		if (message instanceof Insert insert) {
 			Relation relation = this.relations.get(insert.relationId());
-			Set<String> toast = new LinkedHashSet<>();
+			Set<String> toast = unchangedToastHolder(insert.newTuple());
 			Map<String, @Nullable Object> row = this.rows.newRow(relation, insert.newTuple(), null, toast);
 			add(event(Operation.INSERT, relation, row, null, toast), bytes(insert.newTuple()));
 		}
@@ -124,7 +124,7 @@ final class TransactionAssembler {
 			Relation relation = this.relations.get(update.relationId());
 			Map<String, @Nullable Object> old = (update.oldTuple() != null)
 					? this.rows.oldRow(relation, update.oldKind(), update.oldTuple()) : null;
-			Set<String> toast = new LinkedHashSet<>();
+			Set<String> toast = unchangedToastHolder(update.newTuple());
 			Map<String, @Nullable Object> row = this.rows.newRow(relation, update.newTuple(), old, toast);
 			add(event(Operation.UPDATE, relation, row, old, toast),
 					bytes(update.newTuple()) + ((update.oldTuple() != null) ? bytes(update.oldTuple()) : 0));
@@ -160,7 +160,9 @@ final class TransactionAssembler {
 		}
 		else {
 			// Origin, and streaming or two-phase messages, which this stream does not request
-			logger.debug("Ignoring {} at {}", message, lsn.asString());
+			if (logger.isDebugEnabled()) {
+				logger.debug("Ignoring {} at {}", message, lsn.asString());
+			}
 		}
 	}
 
@@ -259,6 +261,19 @@ final class TransactionAssembler {
 			throw new IllegalStateException("pgoutput sent a " + what + " outside of a transaction");
 		}
 		return started;
+	}
+
+	/**
+	 * A set for the unchanged TOASTed columns of a tuple: a fresh one only when the tuple has
+	 * such columns (rare), so the common row allocates nothing.
+	 */
+	private static Set<String> unchangedToastHolder(TupleData tuple) {
+		for (int i = 0; i < tuple.size(); i++) {
+			if (tuple.kind(i) == TupleData.UNCHANGED_TOAST) {
+				return new LinkedHashSet<>();
+			}
+		}
+		return Set.of();
 	}
 
 }

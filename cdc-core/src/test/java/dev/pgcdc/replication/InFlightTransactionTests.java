@@ -87,6 +87,40 @@ class InFlightTransactionTests {
 		}
 	}
 
+	@Test
+	void connectionLostWithChunksQueuedDeliversNoQueuedChunkTwice() throws Exception {
+		int rows = 50_000;
+		int batchSize = 100;
+		int capacity = 20;
+		database.execute("CREATE TABLE queued (id int PRIMARY KEY)");
+		Counter counter = new Counter().holdingAfter(0);
+		try (ChangeStream stream = durable("queued").batchSize(batchSize).queueCapacity(capacity).handler(counter).start()) {
+			try {
+				database.execute("INSERT INTO queued SELECT generate_series(1, " + rows + ")");
+				assertThat(counter.reached.await(5, TimeUnit.MINUTES)).isTrue();
+				// the handler holds the first chunk; the reader fills the queue with the next ones
+				await().atMost(TIMEOUT).until(() -> stream.queuedBatches() == capacity);
+				try (Connection connection = database.connect(); PreparedStatement statement = connection.prepareStatement(
+						"SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'queued_slot'")) {
+					statement.execute();
+				}
+				// the handler still holds the first chunk: only dropping the cut-off chunks empties the queue
+				await().atMost(Duration.ofMinutes(1)).until(() -> stream.queuedBatches() == 0);
+			}
+			finally {
+				// a held dispatcher would hold stop() for ever
+				counter.release.countDown();
+			}
+			await().atMost(TIMEOUT).until(() -> counter.transactions.get() == 1);
+			assertThat(stream.status().reconnects()).isEqualTo(1);
+			assertThat(counter.firsts.get()).isEqualTo(2);
+			assertThat(counter.ids).hasSize(rows);
+			// the chunk being handled when the connection dropped comes again; no queued one does
+			assertThat(counter.events.get()).isEqualTo(rows + batchSize);
+			assertThat(counter.chunks.get()).isEqualTo(rows / batchSize + 1);
+		}
+	}
+
 	private static ChangeStream.Builder durable(String table) {
 		return stream(database, table + "_pub").tables(table)
 			.slot(table + "_slot")
@@ -105,6 +139,8 @@ class InFlightTransactionTests {
 
 		final AtomicInteger firsts = new AtomicInteger();
 
+		final AtomicInteger chunks = new AtomicInteger();
+
 		final Set<Object> ids = ConcurrentHashMap.newKeySet();
 
 		final CountDownLatch reached = new CountDownLatch(1);
@@ -121,6 +157,7 @@ class InFlightTransactionTests {
 		@Override
 		public void handle(TransactionBatch batch) throws InterruptedException {
 			this.events.addAndGet(batch.events().size());
+			this.chunks.incrementAndGet();
 			batch.events().forEach((event) -> this.ids.add(String.valueOf(((dev.pgcdc.event.ChangeEvent) event).newRecord().get("id"))));
 			if (batch.first()) {
 				this.firsts.incrementAndGet();

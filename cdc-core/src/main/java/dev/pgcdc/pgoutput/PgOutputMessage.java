@@ -15,6 +15,17 @@ import org.postgresql.replication.LogSequenceNumber;
  */
 public sealed interface PgOutputMessage {
 
+	/**
+	 * A message that may be sent inside a streamed transaction (protocol 2+), where it carries
+	 * the xid of the (sub)transaction it belongs to.
+	 */
+	interface Streamable {
+
+		/** @return the (sub)transaction id inside a stream block, {@code 0} outside of one */
+		long streamXid();
+
+	}
+
 	/** {@code B}: a transaction starts; {@code finalLsn} is the LSN of its commit record. */
 	record Begin(LogSequenceNumber finalLsn, Instant commitTimestamp, long xid) implements PgOutputMessage {
 	}
@@ -30,7 +41,7 @@ public sealed interface PgOutputMessage {
 
 	/** {@code R}: describes a table; always sent before the first change of that table in a session. */
 	record Relation(long streamXid, int relationId, String namespace, String name, char replicaIdentity,
-			List<Column> columns) implements PgOutputMessage {
+			List<Column> columns) implements PgOutputMessage, Streamable {
 
 		public Relation {
 			columns = List.copyOf(columns);
@@ -53,11 +64,11 @@ public sealed interface PgOutputMessage {
 	}
 
 	/** {@code Y}: names a data type that is not built in, before its first use. */
-	record Type(long streamXid, int typeOid, String namespace, String name) implements PgOutputMessage {
+	record Type(long streamXid, int typeOid, String namespace, String name) implements PgOutputMessage, Streamable {
 	}
 
 	/** {@code I}: a row was inserted. */
-	record Insert(long streamXid, int relationId, TupleData newTuple) implements PgOutputMessage {
+	record Insert(long streamXid, int relationId, TupleData newTuple) implements PgOutputMessage, Streamable {
 	}
 
 	/**
@@ -65,15 +76,15 @@ public sealed interface PgOutputMessage {
 	 * {@code 'O'} (the whole old row) or {@code 0} when no old tuple was sent.
 	 */
 	record Update(long streamXid, int relationId, char oldKind, @Nullable TupleData oldTuple, TupleData newTuple)
-			implements PgOutputMessage {
+			implements PgOutputMessage, Streamable {
 	}
 
 	/** {@code D}: a row was deleted; {@code oldKind} is {@code 'K'} or {@code 'O'}. */
-	record Delete(long streamXid, int relationId, char oldKind, TupleData oldTuple) implements PgOutputMessage {
+	record Delete(long streamXid, int relationId, char oldKind, TupleData oldTuple) implements PgOutputMessage, Streamable {
 	}
 
 	/** {@code T}: tables were truncated. */
-	record Truncate(long streamXid, int options, int[] relationIds) implements PgOutputMessage {
+	record Truncate(long streamXid, int options, int[] relationIds) implements PgOutputMessage, Streamable {
 
 		/** Option bit: {@code TRUNCATE ... CASCADE}. */
 		public static final int CASCADE = 1;
@@ -112,7 +123,7 @@ public sealed interface PgOutputMessage {
 
 	/** {@code M}: a {@code pg_logical_emit_message}; flag bit 1 means transactional. */
 	record Message(long streamXid, int flags, LogSequenceNumber lsn, String prefix, byte[] content)
-			implements PgOutputMessage {
+			implements PgOutputMessage, Streamable {
 
 		/** @return whether the message was emitted inside a transaction */
 		public boolean transactional() {

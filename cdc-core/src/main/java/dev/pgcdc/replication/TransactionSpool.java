@@ -16,17 +16,10 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.pgcdc.pgoutput.PgOutputMessage;
-import dev.pgcdc.pgoutput.PgOutputMessage.Delete;
-import dev.pgcdc.pgoutput.PgOutputMessage.Insert;
-import dev.pgcdc.pgoutput.PgOutputMessage.Message;
-import dev.pgcdc.pgoutput.PgOutputMessage.Relation;
 import dev.pgcdc.pgoutput.PgOutputMessage.StreamAbort;
 import dev.pgcdc.pgoutput.PgOutputMessage.StreamCommit;
 import dev.pgcdc.pgoutput.PgOutputMessage.StreamStart;
 import dev.pgcdc.pgoutput.PgOutputMessage.StreamStop;
-import dev.pgcdc.pgoutput.PgOutputMessage.Truncate;
-import dev.pgcdc.pgoutput.PgOutputMessage.Type;
-import dev.pgcdc.pgoutput.PgOutputMessage.Update;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,28 +119,7 @@ final class TransactionSpool implements AutoCloseable {
 	}
 
 	private static long subTransaction(PgOutputMessage message) {
-		if (message instanceof Insert insert) {
-			return insert.streamXid();
-		}
-		if (message instanceof Update update) {
-			return update.streamXid();
-		}
-		if (message instanceof Delete delete) {
-			return delete.streamXid();
-		}
-		if (message instanceof Relation relation) {
-			return relation.streamXid();
-		}
-		if (message instanceof Truncate truncate) {
-			return truncate.streamXid();
-		}
-		if (message instanceof Message logical) {
-			return logical.streamXid();
-		}
-		if (message instanceof Type type) {
-			return type.streamXid();
-		}
-		return 0;
+		return (message instanceof PgOutputMessage.Streamable streamable) ? streamable.streamXid() : 0;
 	}
 
 	/** One transaction's messages in a temporary file: {@code Int64 subXid, Int32 length, bytes}. */

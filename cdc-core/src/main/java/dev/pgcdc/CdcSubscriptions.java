@@ -1,5 +1,7 @@
 package dev.pgcdc;
 
+import dev.pgcdc.stream.CdcConfigurationException;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +16,7 @@ import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.dispatch.TableStats;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.replication.ChangeStream;
-import dev.pgcdc.replication.TableNotFoundException;
+import dev.pgcdc.stream.CdcTableNotFoundException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -182,12 +184,7 @@ public final class CdcSubscriptions {
 			if (stream.tables().contains(name)) {
 				return describe(name);
 			}
-			try {
-				stream.addTable(name);
-			}
-			catch (TableNotFoundException ex) {
-				throw new CdcTableNotFoundException(name, ex.getMessage(), ex);
-			}
+			stream.addTable(name);
 			this.registry.table(name).setEnabled(true);
 			changed(name, Change.ADDED);
 			return describe(name);

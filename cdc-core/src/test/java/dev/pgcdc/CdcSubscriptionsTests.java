@@ -1,5 +1,7 @@
 package dev.pgcdc;
 
+import dev.pgcdc.stream.CdcTableNotFoundException;
+
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,7 +13,7 @@ import java.util.Set;
 
 import dev.pgcdc.CdcSubscriptionChangedEvent.Change;
 import dev.pgcdc.dispatch.DispatchObserver;
-import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.ErrorPolicy;
 import dev.pgcdc.dispatch.HandlerDefinition;
 import dev.pgcdc.dispatch.HandlerMethod;
@@ -116,7 +118,7 @@ class CdcSubscriptionsTests {
 	@Test
 	void dispatcherHonoursDisableFromTheNextTransactionAndTellsObservers() {
 		List<String> observed = new ArrayList<>();
-		Dispatcher dispatcher = new Dispatcher(this.registry, Dispatcher.retryPolicy(0, Duration.ZERO, 1.0,
+		HandlerMulticaster dispatcher = new HandlerMulticaster(this.registry, HandlerMulticaster.retryPolicy(0, Duration.ZERO, 1.0,
 				Duration.ofMillis(1)), ErrorPolicy.SKIP, null);
 		dispatcher.addObserver(new DispatchObserver() {
 

@@ -4,9 +4,9 @@ import dev.pgcdc.event.ChangeEvent;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Told what the {@link Dispatcher} does, on its thread, for metrics and tracing. Implementations
+ * Told what the {@link HandlerMulticaster} does, on its thread, for metrics and tracing. Implementations
  * must be quick and must not throw; both methods do nothing by default.
- * @see Dispatcher#addObserver(DispatchObserver)
+ * @see HandlerMulticaster#addObserver(DispatchObserver)
  */
 public interface DispatchObserver {
 

@@ -1,7 +1,7 @@
 package dev.pgcdc.dispatch;
 
 /**
- * Thrown out of the {@link Dispatcher} when a handler failed and the error policy is
+ * Thrown out of the {@link HandlerMulticaster} when a handler failed and the error policy is
  * {@link ErrorPolicy#STOP} (or the dead-letter handler itself failed): the stream stops
  * without acknowledging the transaction.
  */

@@ -16,13 +16,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.filter.EventFilter;
-import dev.pgcdc.replication.CdcConfigurationException;
-import dev.pgcdc.replication.TableInfo;
+import dev.pgcdc.stream.CdcConfigurationException;
+import dev.pgcdc.stream.TableInfo;
 
 /**
  * The handlers of an application, the tables they name, per-table filters, enabled flags and
  * counters. Handlers are kept sorted by order, then by registration order; this is the order
- * in which the {@link Dispatcher} calls them for each event.
+ * in which the {@link HandlerMulticaster} calls them for each event.
  */
 public final class HandlerRegistry {
 

@@ -1,5 +1,9 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.BatchHandler;
+import dev.pgcdc.stream.TableInfo;
+import dev.pgcdc.stream.CdcConfigurationException;
+
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -111,7 +115,7 @@ public final class ChangeStream implements AutoCloseable {
 			this.state.change(StreamState.STARTING, this.settings.describe(), null);
 			StreamRunner runner = new StreamRunner(this.settings, () -> List.copyOf(this.tables), this.types,
 					this.statistics, this.state);
-			Dispatcher dispatcher = new Dispatcher(this.settings.queueCapacity(), this.settings.handler(), runner.ack(),
+			HandoffQueue dispatcher = new HandoffQueue(this.settings.queueCapacity(), this.settings.handler(), runner.ack(),
 					this.statistics, runner::serverPosition,
 					Math.max(1, Math.min(1000, this.settings.statusInterval().toMillis())), runner::handlerFailed);
 			runner.dispatcher(dispatcher);
@@ -342,7 +346,7 @@ public final class ChangeStream implements AutoCloseable {
 	}
 
 	/** The parts of a started stream. */
-	private record Running(StreamRunner runner, Dispatcher dispatcher, Thread dispatcherThread, Thread readerThread) {
+	private record Running(StreamRunner runner, HandoffQueue dispatcher, Thread dispatcherThread, Thread readerThread) {
 	}
 
 	/** Builds a {@link ChangeStream}. */

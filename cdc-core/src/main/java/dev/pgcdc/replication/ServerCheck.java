@@ -1,5 +1,7 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.CdcConfigurationException;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,5 +1,8 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.TableInfo;
+import dev.pgcdc.stream.CdcConfigurationException;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;

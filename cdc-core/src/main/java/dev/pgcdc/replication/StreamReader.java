@@ -39,7 +39,7 @@ final class StreamReader {
 
 	private final TransactionAssembler assembler;
 
-	private final Dispatcher dispatcher;
+	private final HandoffQueue dispatcher;
 
 	private final AckTracker ack;
 
@@ -62,7 +62,7 @@ final class StreamReader {
 	private final boolean binary;
 
 	StreamReader(ReplicationSession session, ServerInfo server, StreamSettings settings, TypeRegistry types,
-			Dispatcher dispatcher, AckTracker ack, StreamStatistics statistics, BooleanSupplier stopRequested) {
+			HandoffQueue dispatcher, AckTracker ack, StreamStatistics statistics, BooleanSupplier stopRequested) {
 		this.stream = session.stream();
 		this.decoder = new PgOutputDecoder(session.protocolVersion(), false);
 		this.binary = session.binary();

@@ -1,5 +1,7 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.CdcConfigurationException;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
@@ -48,7 +50,7 @@ final class StreamRunner implements Runnable {
 
 	private final CountDownLatch stopSignal = new CountDownLatch(1);
 
-	private @Nullable Dispatcher dispatcher;
+	private @Nullable HandoffQueue dispatcher;
 
 	private volatile boolean stopRequested;
 
@@ -96,7 +98,7 @@ final class StreamRunner implements Runnable {
 		return this.ack;
 	}
 
-	void dispatcher(Dispatcher dispatcher) {
+	void dispatcher(HandoffQueue dispatcher) {
 		this.dispatcher = dispatcher;
 	}
 
@@ -200,7 +202,7 @@ final class StreamRunner implements Runnable {
 		}
 		finally {
 			confirmDurableSlot();
-			Dispatcher current = this.dispatcher;
+			HandoffQueue current = this.dispatcher;
 			if (current != null) {
 				// a failed stream dispatches nothing more: its threads end, stop() only tidies up
 				current.stop();
@@ -289,7 +291,7 @@ final class StreamRunner implements Runnable {
 	}
 
 	private boolean failed() {
-		Dispatcher current = this.dispatcher;
+		HandoffQueue current = this.dispatcher;
 		return this.state.get() == StreamState.FAILED || (current != null && current.failed());
 	}
 
@@ -346,7 +348,7 @@ final class StreamRunner implements Runnable {
 			current.stream().setAppliedLSN(flushed);
 		}
 		streaming();
-		Dispatcher current0 = this.dispatcher;
+		HandoffQueue current0 = this.dispatcher;
 		if (current0 == null) {
 			throw new IllegalStateException("No dispatcher");
 		}
@@ -462,7 +464,7 @@ final class StreamRunner implements Runnable {
 	 */
 	private boolean awaitBackOff() {
 		try {
-			Dispatcher current = this.dispatcher;
+			HandoffQueue current = this.dispatcher;
 			if (current != null) {
 				int dropped = current.discardUnfinished();
 				if (dropped > 0) {

@@ -1,5 +1,8 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.BatchHandler;
+import dev.pgcdc.stream.TableInfo;
+
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;

@@ -1,5 +1,9 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.TableInfo;
+import dev.pgcdc.stream.CdcConfigurationException;
+import dev.pgcdc.stream.CdcTableNotFoundException;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -88,7 +92,7 @@ final class TableResolver {
 			statement.setString(2, table.name());
 			try (ResultSet row = statement.executeQuery()) {
 				if (!row.next()) {
-					throw new TableNotFoundException(table, missing(connection, table));
+					throw new CdcTableNotFoundException(table, missing(connection, table));
 				}
 				long oid = row.getLong(1);
 				String kind = row.getString(2);

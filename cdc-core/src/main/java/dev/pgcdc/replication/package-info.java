@@ -8,7 +8,7 @@
  * ({@code StartupSequence}); {@code StreamRunner} then owns the reader thread: it opens a
  * {@code ReplicationSession}, runs the {@code StreamReader} loop (blocking read, decode,
  * {@code TransactionAssembler} into bounded batches, optionally {@code TransactionSpool} for
- * streamed transactions) and reconnects with back-off. The {@code Dispatcher} thread hands
+ * streamed transactions) and reconnects with back-off. The {@code HandoffQueue} thread hands
  * batches to the handler and tells the {@code AckTracker}, which alone moves the flushed LSN.
  */
 @NullMarked

@@ -1,5 +1,8 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.TableInfo;
+import dev.pgcdc.stream.CdcConfigurationException;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

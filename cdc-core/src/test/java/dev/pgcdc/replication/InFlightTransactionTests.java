@@ -1,5 +1,7 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.BatchHandler;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.BatchHandler;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -1,5 +1,7 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.CdcConfigurationException;
+
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;

@@ -5,7 +5,7 @@ import java.util.List;
 import dev.pgcdc.CdcSubscriptions;
 import dev.pgcdc.annotation.CdcHandlerAnnotationBeanPostProcessor;
 import dev.pgcdc.dispatch.CdcErrorHandler;
-import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.ErrorPolicy;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.dispatch.RowBinder;
@@ -79,7 +79,7 @@ public final class CdcAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	Dispatcher cdcDispatcher(CdcProperties properties, HandlerRegistry registry,
+	HandlerMulticaster cdcDispatcher(CdcProperties properties, HandlerRegistry registry,
 			ObjectProvider<CdcErrorHandler> errorHandler) {
 		CdcProperties.Retry retry = properties.getRetry();
 		if (retry.getMaxRetries() < 0) {
@@ -93,19 +93,19 @@ public final class CdcAutoConfiguration {
 		CdcStreamFactory.checkMultiplier("cdc.retry.multiplier", retry.getMultiplier());
 		CdcStreamFactory.checkPositive("cdc.retry.max-delay", retry.getMaxDelay());
 		CdcStreamFactory.checkNotBelow("cdc.retry.max-delay", retry.getMaxDelay(), "cdc.retry.delay", retry.getDelay());
-		RetryPolicy retryPolicy = Dispatcher.retryPolicy(retry.getMaxRetries(), retry.getDelay(), retry.getMultiplier(),
+		RetryPolicy retryPolicy = HandlerMulticaster.retryPolicy(retry.getMaxRetries(), retry.getDelay(), retry.getMultiplier(),
 				retry.getMaxDelay());
 		ErrorPolicy errorPolicy = properties.getErrorPolicy();
 		if (errorPolicy == null) {
 			errorPolicy = properties.getSlot().isDurable() ? ErrorPolicy.STOP : ErrorPolicy.SKIP;
 		}
-		return new Dispatcher(registry, retryPolicy, errorPolicy, errorHandler.getIfUnique());
+		return new HandlerMulticaster(registry, retryPolicy, errorPolicy, errorHandler.getIfUnique());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	CdcStreamLifecycle cdcStreamLifecycle(CdcProperties properties, Environment environment, HandlerRegistry registry,
-			Dispatcher dispatcher, ObjectProvider<CdcStreamCustomizer> customizers,
+			HandlerMulticaster dispatcher, ObjectProvider<CdcStreamCustomizer> customizers,
 			ApplicationEventPublisher publisher, ConfigurableListableBeanFactory beanFactory) {
 		CdcStreamFactory factory = new CdcStreamFactory(properties, environment,
 				JdbcConnectionDetailsLookup.find(beanFactory, beanFactory.getBeanClassLoader()), registry, dispatcher,

@@ -1,6 +1,6 @@
 package dev.pgcdc.autoconfigure;
 
-import dev.pgcdc.replication.CdcConfigurationException;
+import dev.pgcdc.stream.CdcConfigurationException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 

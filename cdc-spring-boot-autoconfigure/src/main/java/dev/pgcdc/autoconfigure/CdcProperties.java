@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.ErrorPolicy;
 import dev.pgcdc.replication.PublicationMode;
 import dev.pgcdc.replication.ReplicaIdentity;
@@ -306,22 +306,22 @@ public class CdcProperties {
 		/**
 		 * Number of retries after a handler's first failure; 0 for none.
 		 */
-		private int maxRetries = Dispatcher.DEFAULT_MAX_RETRIES;
+		private int maxRetries = HandlerMulticaster.DEFAULT_MAX_RETRIES;
 
 		/**
 		 * Delay before the first retry.
 		 */
-		private Duration delay = Dispatcher.DEFAULT_RETRY_DELAY;
+		private Duration delay = HandlerMulticaster.DEFAULT_RETRY_DELAY;
 
 		/**
 		 * Factor applied to the delay after each retry.
 		 */
-		private double multiplier = Dispatcher.DEFAULT_RETRY_MULTIPLIER;
+		private double multiplier = HandlerMulticaster.DEFAULT_RETRY_MULTIPLIER;
 
 		/**
 		 * Longest delay between two retries.
 		 */
-		private Duration maxDelay = Dispatcher.DEFAULT_RETRY_MAX_DELAY;
+		private Duration maxDelay = HandlerMulticaster.DEFAULT_RETRY_MAX_DELAY;
 
 		public int getMaxRetries() {
 			return this.maxRetries;

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.replication.ChangeStream;
@@ -39,7 +39,7 @@ final class CdcStreamFactory {
 
 	private final HandlerRegistry registry;
 
-	private final Dispatcher dispatcher;
+	private final HandlerMulticaster dispatcher;
 
 	private final List<CdcStreamCustomizer> customizers;
 
@@ -56,7 +56,7 @@ final class CdcStreamFactory {
 	private final Map<TableName, ReplicaIdentity> replicaIdentities;
 
 	CdcStreamFactory(CdcProperties properties, Environment environment, @Nullable Details connectionDetails,
-			HandlerRegistry registry, Dispatcher dispatcher, List<CdcStreamCustomizer> customizers) {
+			HandlerRegistry registry, HandlerMulticaster dispatcher, List<CdcStreamCustomizer> customizers) {
 		this.properties = properties;
 		this.registry = registry;
 		this.dispatcher = dispatcher;

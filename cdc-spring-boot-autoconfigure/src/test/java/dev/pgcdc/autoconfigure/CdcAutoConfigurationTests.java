@@ -9,7 +9,7 @@ import java.util.Set;
 import dev.pgcdc.annotation.CdcHandlerAnnotationBeanPostProcessor;
 import dev.pgcdc.annotation.OnInsert;
 import dev.pgcdc.dispatch.CdcErrorHandler;
-import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.ErrorPolicy;
 import dev.pgcdc.dispatch.HandlerFailure;
 import dev.pgcdc.dispatch.HandlerRegistry;
@@ -43,7 +43,7 @@ class CdcAutoConfigurationTests {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasSingleBean(CdcHandlerAnnotationBeanPostProcessor.class);
 			assertThat(context).hasSingleBean(HandlerRegistry.class);
-			assertThat(context).hasSingleBean(Dispatcher.class);
+			assertThat(context).hasSingleBean(HandlerMulticaster.class);
 			assertThat(context).hasSingleBean(CdcStreamLifecycle.class);
 			assertThat(context).hasSingleBean(CdcProperties.class);
 			assertThat(context.getBean(CdcStreamLifecycle.class).isRunning()).isFalse();
@@ -73,8 +73,8 @@ class CdcAutoConfigurationTests {
 		this.contextRunner.withUserConfiguration(UserBeans.class).run((context) -> {
 			assertThat(context).hasSingleBean(HandlerRegistry.class);
 			assertThat(context.getBean(HandlerRegistry.class)).isSameAs(context.getBean("myRegistry"));
-			assertThat(context.getBean(Dispatcher.class)).isSameAs(context.getBean("myDispatcher"));
-			assertThat(context.getBean(Dispatcher.class).errorPolicy()).isEqualTo(ErrorPolicy.STOP);
+			assertThat(context.getBean(HandlerMulticaster.class)).isSameAs(context.getBean("myDispatcher"));
+			assertThat(context.getBean(HandlerMulticaster.class).errorPolicy()).isEqualTo(ErrorPolicy.STOP);
 		});
 	}
 
@@ -230,12 +230,12 @@ class CdcAutoConfigurationTests {
 
 	@Test
 	void errorPolicyDefaultsFollowTheSlotKind() {
-		this.contextRunner.run((context) -> assertThat(context.getBean(Dispatcher.class).errorPolicy())
+		this.contextRunner.run((context) -> assertThat(context.getBean(HandlerMulticaster.class).errorPolicy())
 			.isEqualTo(ErrorPolicy.SKIP));
 		this.contextRunner.withPropertyValues("cdc.slot.durable=true")
-			.run((context) -> assertThat(context.getBean(Dispatcher.class).errorPolicy()).isEqualTo(ErrorPolicy.STOP));
+			.run((context) -> assertThat(context.getBean(HandlerMulticaster.class).errorPolicy()).isEqualTo(ErrorPolicy.STOP));
 		this.contextRunner.withPropertyValues("cdc.slot.durable=true", "cdc.error-policy=skip")
-			.run((context) -> assertThat(context.getBean(Dispatcher.class).errorPolicy()).isEqualTo(ErrorPolicy.SKIP));
+			.run((context) -> assertThat(context.getBean(HandlerMulticaster.class).errorPolicy()).isEqualTo(ErrorPolicy.SKIP));
 	}
 
 	@Test
@@ -248,7 +248,7 @@ class CdcAutoConfigurationTests {
 				Source source = new Source(Source.NAME, "17", "db", "public", "users", Map.of("id", "int4"));
 				ChangeEvent event = ChangeEvent.of(Operation.INSERT, source, Map.of("id", 1, "full_name", "Ann"), null,
 						Set.of(), Instant.EPOCH, "0/1", 1);
-				context.getBean(Dispatcher.class)
+				context.getBean(HandlerMulticaster.class)
 					.handle(new TransactionBatch(1, "0/1", Instant.EPOCH, List.of(event), true, true));
 				Handlers handlers = context.getBean(Handlers.class);
 				assertThat(handlers.users).containsExactly(new User(1, "Ann"), new User(1, "Ann"));
@@ -304,8 +304,8 @@ class CdcAutoConfigurationTests {
 		}
 
 		@Bean
-		Dispatcher myDispatcher(HandlerRegistry registry) {
-			return new Dispatcher(registry, Dispatcher.defaultRetryPolicy(), ErrorPolicy.STOP, null);
+		HandlerMulticaster myDispatcher(HandlerRegistry registry) {
+			return new HandlerMulticaster(registry, HandlerMulticaster.defaultRetryPolicy(), ErrorPolicy.STOP, null);
 		}
 
 	}

@@ -1,6 +1,6 @@
 package dev.pgcdc.autoconfigure;
 
-import dev.pgcdc.replication.CdcConfigurationException;
+import dev.pgcdc.stream.CdcConfigurationException;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.context.ApplicationContextException;

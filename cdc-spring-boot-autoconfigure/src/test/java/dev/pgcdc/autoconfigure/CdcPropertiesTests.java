@@ -2,7 +2,7 @@ package dev.pgcdc.autoconfigure;
 
 import java.time.Duration;
 
-import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.replication.ChangeStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.util.ReflectionTestUtils;
@@ -46,12 +46,12 @@ class CdcPropertiesTests {
 	}
 
 	@Test
-	void retryDefaultsEqualTheDispatcherDefaults() {
+	void retryDefaultsEqualTheMulticasterDefaults() {
 		CdcProperties.Retry retry = this.properties.getRetry();
-		assertThat(retry.getMaxRetries()).isEqualTo(Dispatcher.DEFAULT_MAX_RETRIES);
-		assertThat(retry.getDelay()).isEqualTo(Dispatcher.DEFAULT_RETRY_DELAY);
-		assertThat(retry.getMultiplier()).isEqualTo(Dispatcher.DEFAULT_RETRY_MULTIPLIER);
-		assertThat(retry.getMaxDelay()).isEqualTo(Dispatcher.DEFAULT_RETRY_MAX_DELAY);
+		assertThat(retry.getMaxRetries()).isEqualTo(HandlerMulticaster.DEFAULT_MAX_RETRIES);
+		assertThat(retry.getDelay()).isEqualTo(HandlerMulticaster.DEFAULT_RETRY_DELAY);
+		assertThat(retry.getMultiplier()).isEqualTo(HandlerMulticaster.DEFAULT_RETRY_MULTIPLIER);
+		assertThat(retry.getMaxDelay()).isEqualTo(HandlerMulticaster.DEFAULT_RETRY_MAX_DELAY);
 		assertThat(this.properties.isEnabled()).isTrue();
 		assertThat(this.properties.isAutoStartup()).isTrue();
 		assertThat(this.properties.getErrorPolicy()).as("derived from the slot kind").isNull();

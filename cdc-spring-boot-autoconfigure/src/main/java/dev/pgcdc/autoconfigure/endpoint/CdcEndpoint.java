@@ -10,13 +10,13 @@ import java.util.function.Supplier;
 
 import dev.pgcdc.CdcSubscription;
 import dev.pgcdc.CdcSubscriptions;
-import dev.pgcdc.CdcTableNotFoundException;
+import dev.pgcdc.stream.CdcTableNotFoundException;
 import dev.pgcdc.dispatch.HandlerDefinition;
 import dev.pgcdc.dispatch.HandlerMethod;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.dispatch.HandlerStats;
 import dev.pgcdc.event.TableName;
-import dev.pgcdc.replication.CdcConfigurationException;
+import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.StreamLag;
 import dev.pgcdc.replication.StreamState;

@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 
 import dev.pgcdc.autoconfigure.CdcStreamStateChangedEvent;
 import dev.pgcdc.dispatch.DispatchObserver;
-import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.HandlerMethod;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
@@ -40,7 +40,7 @@ import org.springframework.context.ApplicationListener;
  */
 public class CdcMeterBinder implements MeterBinder, ApplicationListener<CdcStreamStateChangedEvent> {
 
-	private final Dispatcher dispatcher;
+	private final HandlerMulticaster dispatcher;
 
 	private final Supplier<StreamLag> lag;
 
@@ -51,7 +51,7 @@ public class CdcMeterBinder implements MeterBinder, ApplicationListener<CdcStrea
 	 * @param lag the stream's last measured lag, without waiting for the server (see
 	 * {@link dev.pgcdc.autoconfigure.CdcStreamLifecycle#getLag()})
 	 */
-	public CdcMeterBinder(Dispatcher dispatcher, Supplier<StreamLag> lag) {
+	public CdcMeterBinder(HandlerMulticaster dispatcher, Supplier<StreamLag> lag) {
 		this.dispatcher = dispatcher;
 		this.lag = lag;
 	}

@@ -2,7 +2,7 @@ package dev.pgcdc.autoconfigure.metrics;
 
 import dev.pgcdc.autoconfigure.CdcAutoConfiguration;
 import dev.pgcdc.autoconfigure.CdcStreamLifecycle;
-import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.HandlerMulticaster;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -20,12 +20,12 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = { CdcAutoConfiguration.class, MetricsAutoConfiguration.class,
 		CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class })
 @ConditionalOnClass(MeterRegistry.class)
-@ConditionalOnBean({ MeterRegistry.class, Dispatcher.class, CdcStreamLifecycle.class })
+@ConditionalOnBean({ MeterRegistry.class, HandlerMulticaster.class, CdcStreamLifecycle.class })
 public final class CdcMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	CdcMeterBinder cdcMeterBinder(Dispatcher dispatcher, CdcStreamLifecycle lifecycle) {
+	CdcMeterBinder cdcMeterBinder(HandlerMulticaster dispatcher, CdcStreamLifecycle lifecycle) {
 		return new CdcMeterBinder(dispatcher, lifecycle::getLag);
 	}
 

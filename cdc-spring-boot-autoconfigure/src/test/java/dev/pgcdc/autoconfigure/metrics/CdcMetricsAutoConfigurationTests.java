@@ -10,7 +10,7 @@ import dev.pgcdc.annotation.OnInsert;
 import dev.pgcdc.autoconfigure.CdcAutoConfiguration;
 import dev.pgcdc.autoconfigure.CdcStreamLifecycle;
 import dev.pgcdc.autoconfigure.CdcStreamStateChangedEvent;
-import dev.pgcdc.dispatch.Dispatcher;
+import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Source;
@@ -64,7 +64,7 @@ class CdcMetricsAutoConfigurationTests {
 			.withUserConfiguration(Handlers.class)
 			.withPropertyValues("cdc.retry.max-retries=0", "cdc.error-policy=skip")
 			.run((context) -> {
-				Dispatcher dispatcher = context.getBean(Dispatcher.class);
+				HandlerMulticaster dispatcher = context.getBean(HandlerMulticaster.class);
 				dispatcher.handle(new TransactionBatch(1, "0/1", Instant.EPOCH, List.of(event("users", Operation.INSERT, 1),
 						event("users", Operation.INSERT, 2), event("todos", Operation.INSERT, 3),
 						event("users", Operation.DELETE, 1)), true, true));

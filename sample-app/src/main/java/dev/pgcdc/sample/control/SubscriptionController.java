@@ -13,7 +13,7 @@ import org.springframework.web.server.ResponseStatusException;
 
 import dev.pgcdc.CdcSubscription;
 import dev.pgcdc.CdcSubscriptions;
-import dev.pgcdc.CdcTableNotFoundException;
+import dev.pgcdc.stream.CdcTableNotFoundException;
 import dev.pgcdc.sample.control.ServerView.PublishedTable;
 import dev.pgcdc.sample.control.ServerView.Slot;
 

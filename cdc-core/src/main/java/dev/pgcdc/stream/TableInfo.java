@@ -1,4 +1,4 @@
-package dev.pgcdc.replication;
+package dev.pgcdc.stream;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.stream.BatchHandler;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -16,7 +18,7 @@ import org.postgresql.replication.LogSequenceNumber;
  * acknowledges a transaction after its last batch returned. While idle it lets the flushed
  * LSN follow the server's position.
  */
-final class Dispatcher implements Runnable {
+final class HandoffQueue implements Runnable {
 
 	private final BlockingQueue<QueuedBatch> queue;
 
@@ -51,7 +53,7 @@ final class Dispatcher implements Runnable {
 	 * @param idleCheckMillis how often an idle dispatcher lets the flushed LSN follow the server
 	 * @param onFailure told when the handler threw; the dispatcher has ended then
 	 */
-	Dispatcher(int capacity, BatchHandler handler, AckTracker ack, StreamStatistics statistics,
+	HandoffQueue(int capacity, BatchHandler handler, AckTracker ack, StreamStatistics statistics,
 			Supplier<LogSequenceNumber> serverPosition, long idleCheckMillis, Consumer<Throwable> onFailure) {
 		this.queue = new ArrayBlockingQueue<>(capacity);
 		this.handler = handler;

@@ -23,15 +23,15 @@ import dev.pgcdc.event.Source;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.filter.EventFilter;
-import dev.pgcdc.replication.CdcConfigurationException;
-import dev.pgcdc.replication.TableInfo;
+import dev.pgcdc.stream.CdcConfigurationException;
+import dev.pgcdc.stream.TableInfo;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-class DispatcherTests {
+class HandlerMulticasterTests {
 
 	private static final TableName USERS = TableName.parse("users");
 
@@ -69,14 +69,14 @@ class DispatcherTests {
 	}
 
 	static Method method(String name) {
-		return Arrays.stream(DispatcherTests.class.getDeclaredMethods())
+		return Arrays.stream(HandlerMulticasterTests.class.getDeclaredMethods())
 			.filter((method) -> method.getName().equals(name))
 			.findFirst()
 			.orElseThrow();
 	}
 
-	Dispatcher dispatcher(ErrorPolicy policy, CdcErrorHandler errorHandler) {
-		return new Dispatcher(this.registry, Dispatcher.retryPolicy(2, Duration.ofMillis(1), 1, Duration.ofMillis(1)), policy,
+	HandlerMulticaster dispatcher(ErrorPolicy policy, CdcErrorHandler errorHandler) {
+		return new HandlerMulticaster(this.registry, HandlerMulticaster.retryPolicy(2, Duration.ofMillis(1), 1, Duration.ofMillis(1)), policy,
 				errorHandler);
 	}
 
@@ -160,7 +160,7 @@ class DispatcherTests {
 		register("again", "onEventAgain", 5, Set.of(), EventFilter.acceptAll());
 		register("event", "onEvent", 1, Set.of(USERS), EventFilter.acceptAll());
 		registerMessage("message", "onMessage", "audit");
-		Dispatcher dispatcher = dispatcher(ErrorPolicy.STOP, null);
+		HandlerMulticaster dispatcher = dispatcher(ErrorPolicy.STOP, null);
 		dispatcher.handle(batch(7, true, true, event("users", Operation.INSERT, row("id", 1), null, 7),
 				new LogicalMessage(true, "audit", "hi".getBytes(StandardCharsets.UTF_8), "0/7", 7, Instant.EPOCH),
 				new LogicalMessage(true, "other", "no".getBytes(StandardCharsets.UTF_8), "0/7", 7, Instant.EPOCH),
@@ -173,7 +173,7 @@ class DispatcherTests {
 	@Test
 	void listHandlersGetEachChunkOfALargeTransaction() {
 		register("list", "onList", 0, Set.of(USERS), EventFilter.of(List.of(Operation.INSERT), List.of(), List.of(), ""));
-		Dispatcher dispatcher = dispatcher(ErrorPolicy.STOP, null);
+		HandlerMulticaster dispatcher = dispatcher(ErrorPolicy.STOP, null);
 		dispatcher.handle(batch(8, true, false, event("users", Operation.INSERT, row("id", 1), null, 8),
 				event("users", Operation.INSERT, row("id", 2), null, 8)));
 		dispatcher.handle(batch(8, false, true, event("users", Operation.INSERT, row("id", 3), null, 8),
@@ -368,7 +368,7 @@ class DispatcherTests {
 	@Test
 	void disabledTablesStopAtTheNextTransaction() {
 		register("event", "onEvent", 0, Set.of(), EventFilter.acceptAll());
-		Dispatcher dispatcher = dispatcher(ErrorPolicy.STOP, null);
+		HandlerMulticaster dispatcher = dispatcher(ErrorPolicy.STOP, null);
 		dispatcher.handle(batch(1, true, false, event("users", Operation.INSERT, row("id", 1), null, 1)));
 		this.registry.table(USERS).setEnabled(false);
 		dispatcher.handle(batch(1, false, true, event("users", Operation.UPDATE, row("id", 1), null, 1)));

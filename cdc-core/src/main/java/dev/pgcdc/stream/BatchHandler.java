@@ -1,4 +1,4 @@
-package dev.pgcdc.replication;
+package dev.pgcdc.stream;
 
 import dev.pgcdc.event.TransactionBatch;
 

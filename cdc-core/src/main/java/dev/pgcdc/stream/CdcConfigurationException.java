@@ -1,4 +1,4 @@
-package dev.pgcdc.replication;
+package dev.pgcdc.stream;
 
 /**
  * A problem with the configuration or the server that retrying cannot fix. The message says

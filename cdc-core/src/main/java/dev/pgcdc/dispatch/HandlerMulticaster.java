@@ -13,7 +13,7 @@ import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.event.TransactionBatch;
-import dev.pgcdc.replication.BatchHandler;
+import dev.pgcdc.stream.BatchHandler;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +44,7 @@ import org.springframework.core.retry.RetryTemplate;
  * Tables disabled in the registry are checked at each transaction's first batch: their
  * events are acknowledged without dispatch from the next transaction on.
  */
-public final class Dispatcher implements BatchHandler {
+public final class HandlerMulticaster implements BatchHandler {
 
 	/** Default number of retries after a handler's first failure. */
 	public static final int DEFAULT_MAX_RETRIES = 3;
@@ -58,7 +58,7 @@ public final class Dispatcher implements BatchHandler {
 	/** Default longest delay between retries. */
 	public static final Duration DEFAULT_RETRY_MAX_DELAY = Duration.ofSeconds(5);
 
-	private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
+	private static final Logger logger = LoggerFactory.getLogger(HandlerMulticaster.class);
 
 	private final HandlerRegistry registry;
 
@@ -83,7 +83,7 @@ public final class Dispatcher implements BatchHandler {
 	 * @param errorPolicy what happens after the last retry
 	 * @param errorHandler the dead letter for {@link ErrorPolicy#SKIP}, if any
 	 */
-	public Dispatcher(HandlerRegistry registry, RetryPolicy retryPolicy, ErrorPolicy errorPolicy,
+	public HandlerMulticaster(HandlerRegistry registry, RetryPolicy retryPolicy, ErrorPolicy errorPolicy,
 			@Nullable CdcErrorHandler errorHandler) {
 		this.registry = registry;
 		this.retryTemplate = new RetryTemplate(retryPolicy);

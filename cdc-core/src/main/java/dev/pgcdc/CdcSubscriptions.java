@@ -241,6 +241,31 @@ public final class CdcSubscriptions {
 		}
 	}
 
+	/**
+	 * Pause dispatch of the whole stream: after the batch being handled nothing reaches
+	 * handlers and nothing past the last handled transaction is acknowledged; the connection
+	 * stays open and status updates go on. The state becomes {@code PAUSED} once dispatch has
+	 * actually paused.
+	 * @throws IllegalStateException if the stream is not running
+	 */
+	public void pause() {
+		synchronized (this.monitor) {
+			requireStream("pause").pause();
+			logger.info("CDC stream: pause requested");
+		}
+	}
+
+	/**
+	 * Resume dispatch after {@link #pause()}.
+	 * @throws IllegalStateException if the stream is not running
+	 */
+	public void resume() {
+		synchronized (this.monitor) {
+			requireStream("resume").resume();
+			logger.info("CDC stream: resume requested");
+		}
+	}
+
 	private ChangeStream requireStream(String action) {
 		ChangeStream current = this.stream.get();
 		if (current == null || !current.isRunning()) {

@@ -76,6 +76,9 @@ public final class HandlerMulticaster implements BatchHandler {
 	// name strings, so a run of events of one table shares one TableName (dispatcher thread only)
 	private @Nullable TableName lastTable;
 
+	/** The handler being called now, for the shutdown warning (written by the dispatcher thread only). */
+	private volatile @Nullable HandlerMethod current;
+
 	/**
 	 * Create a dispatcher.
 	 * @param registry the handlers
@@ -126,6 +129,12 @@ public final class HandlerMulticaster implements BatchHandler {
 	/** @return the error policy */
 	public ErrorPolicy errorPolicy() {
 		return this.errorPolicy;
+	}
+
+	@Override
+	public @Nullable String inProgress() {
+		HandlerMethod handler = this.current;
+		return (handler != null) ? handler.id() : null;
 	}
 
 	@Override
@@ -225,6 +234,7 @@ public final class HandlerMulticaster implements BatchHandler {
 		try {
 			this.retryTemplate.execute(() -> {
 				long start = System.nanoTime();
+				this.current = handler;
 				try {
 					handler.invoke(arguments);
 					observeInvocation(handler, start, null);
@@ -236,6 +246,9 @@ public final class HandlerMulticaster implements BatchHandler {
 						logger.debug("CDC handler {} failed on {}", handler.id(), describe(events), ex);
 					}
 					throw ex;
+				}
+				finally {
+					this.current = null;
 				}
 				return null;
 			});

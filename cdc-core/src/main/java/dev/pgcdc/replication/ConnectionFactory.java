@@ -3,15 +3,26 @@ package dev.pgcdc.replication;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.WeakHashMap;
 
+import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens the stream's own connections from its URL: never a pooled one, because a replication
  * connection is a walsender and admin SQL must not hold a pool slot for long.
  */
 final class ConnectionFactory {
+
+	private static final Logger logger = LoggerFactory.getLogger(ConnectionFactory.class);
 
 	/** How long admin SQL waits for a table lock before it gives up. */
 	static final int ADMIN_LOCK_TIMEOUT_MILLIS = 10_000;
@@ -21,8 +32,45 @@ final class ConnectionFactory {
 
 	private final StreamSettings settings;
 
+	/** Connections opened and not yet given up on, with the thread that opened each. */
+	private final Map<Connection, Thread> opened = Collections.synchronizedMap(new WeakHashMap<>());
+
 	ConnectionFactory(StreamSettings settings) {
 		this.settings = settings;
+	}
+
+	/**
+	 * Cancel what the connections opened by a thread are doing and close them: a stream
+	 * stopped while it is still creating its slot (which waits for every open transaction to
+	 * end) must not create it after stopping. Sends the server a cancel request, writes nothing.
+	 * @param owner the thread that opened them
+	 */
+	void cancelOpenedBy(Thread owner) {
+		List<Connection> owned = new ArrayList<>();
+		synchronized (this.opened) {
+			this.opened.forEach((connection, thread) -> {
+				if (thread == owner) {
+					owned.add(connection);
+				}
+			});
+		}
+		for (Connection connection : owned) {
+			try {
+				if (!connection.isClosed()) {
+					connection.unwrap(PGConnection.class).cancelQuery();
+					connection.abort(Runnable::run);
+				}
+			}
+			catch (SQLException | RuntimeException ex) {
+				logger.debug("Cannot cancel a connection of a stopped stream", ex);
+			}
+			this.opened.remove(connection);
+		}
+	}
+
+	private Connection track(Connection connection) {
+		this.opened.put(connection, Thread.currentThread());
+		return connection;
 	}
 
 	/**
@@ -34,7 +82,7 @@ final class ConnectionFactory {
 		// ALTER TABLE ... REPLICA IDENTITY and ALTER PUBLICATION queue behind long transactions and
 		// every query on the table queues behind them: give up soon (and retry with back-off) instead
 		PGProperty.OPTIONS.set(properties, "-c lock_timeout=" + ADMIN_LOCK_TIMEOUT_MILLIS);
-		return DriverManager.getConnection(this.settings.url(), properties);
+		return track(DriverManager.getConnection(this.settings.url(), properties));
 	}
 
 	/**
@@ -56,10 +104,20 @@ final class ConnectionFactory {
 	 * @throws SQLException if connecting fails
 	 */
 	Connection probe() throws SQLException {
+		return bounded(Duration.ofSeconds(PROBE_TIMEOUT_SECONDS));
+	}
+
+	/**
+	 * @param timeout how long connecting, logging in and each answer may take (at least a second)
+	 * @return a new plain connection that gives up soon on a server that does not answer
+	 * @throws SQLException if connecting fails
+	 */
+	Connection bounded(Duration timeout) throws SQLException {
 		Properties properties = baseProperties();
-		PGProperty.CONNECT_TIMEOUT.set(properties, PROBE_TIMEOUT_SECONDS);
-		PGProperty.LOGIN_TIMEOUT.set(properties, PROBE_TIMEOUT_SECONDS);
-		PGProperty.SOCKET_TIMEOUT.set(properties, PROBE_TIMEOUT_SECONDS);
+		int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toSeconds()));
+		PGProperty.CONNECT_TIMEOUT.set(properties, seconds);
+		PGProperty.LOGIN_TIMEOUT.set(properties, seconds);
+		PGProperty.SOCKET_TIMEOUT.set(properties, seconds);
 		return DriverManager.getConnection(this.settings.url(), properties);
 	}
 
@@ -68,12 +126,16 @@ final class ConnectionFactory {
 	 * @throws SQLException if connecting fails
 	 */
 	Connection replication() throws SQLException {
+		return track(DriverManager.getConnection(this.settings.url(), replicationProperties()));
+	}
+
+	private Properties replicationProperties() {
 		Properties properties = baseProperties();
 		PGProperty.REPLICATION.set(properties, "database");
 		// the replication protocol only understands the simple query protocol
 		PGProperty.PREFER_QUERY_MODE.set(properties, "simple");
 		PGProperty.ASSUME_MIN_SERVER_VERSION.set(properties, "10");
-		return DriverManager.getConnection(this.settings.url(), properties);
+		return properties;
 	}
 
 	private Properties baseProperties() {

@@ -1,22 +1,26 @@
 package dev.pgcdc.replication;
 
-import dev.pgcdc.stream.BatchHandler;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.TransactionBatch;
+import dev.pgcdc.stream.BatchHandler;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
- * The one thread that hands batches to the {@link BatchHandler}, in queue (commit) order, and
- * acknowledges a transaction after its last batch returned. While idle it lets the flushed
- * LSN follow the server's position.
+ * The hand-off between the reader and the one delivery thread: a bounded queue of batches,
+ * taken in queue (commit) order, given to the {@link BatchHandler}, and acknowledged to the
+ * {@link AckTracker} once a transaction's last batch returned. While idle it lets the flushed
+ * LSN follow the server's position. While paused it takes nothing: the queue fills, the reader
+ * stops reading (still sending status updates) and nothing past the last handled transaction
+ * is acknowledged.
  */
 final class HandoffQueue implements Runnable {
 
@@ -32,9 +36,13 @@ final class HandoffQueue implements Runnable {
 
 	private final Consumer<Throwable> onFailure;
 
+	private final StateTracker.RunState state;
+
 	private final long idleCheckMillis;
 
-	private final Object drained = new Object();
+	private final Object monitor = new Object();
+
+	private final CountDownLatch ended = new CountDownLatch(1);
 
 	private long enqueued;
 
@@ -44,6 +52,12 @@ final class HandoffQueue implements Runnable {
 
 	private volatile boolean failed;
 
+	private volatile boolean pauseRequested;
+
+	private volatile boolean paused;
+
+	private volatile @Nullable Thread thread;
+
 	/**
 	 * @param capacity the queue capacity in batches
 	 * @param handler receives the batches
@@ -51,16 +65,19 @@ final class HandoffQueue implements Runnable {
 	 * @param statistics counts what was handled
 	 * @param serverPosition the last position the server reported
 	 * @param idleCheckMillis how often an idle dispatcher lets the flushed LSN follow the server
+	 * @param state the run's state, for PAUSED
 	 * @param onFailure told when the handler threw; the dispatcher has ended then
 	 */
 	HandoffQueue(int capacity, BatchHandler handler, AckTracker ack, StreamStatistics statistics,
-			Supplier<LogSequenceNumber> serverPosition, long idleCheckMillis, Consumer<Throwable> onFailure) {
+			Supplier<LogSequenceNumber> serverPosition, long idleCheckMillis, StateTracker.RunState state,
+			Consumer<Throwable> onFailure) {
 		this.queue = new ArrayBlockingQueue<>(capacity);
 		this.handler = handler;
 		this.ack = ack;
 		this.statistics = statistics;
 		this.serverPosition = serverPosition;
 		this.idleCheckMillis = idleCheckMillis;
+		this.state = state;
 		this.onFailure = onFailure;
 	}
 
@@ -73,13 +90,13 @@ final class HandoffQueue implements Runnable {
 		if (this.stopping || this.failed) {
 			return false;
 		}
-		synchronized (this.drained) {
+		synchronized (this.monitor) {
 			this.enqueued++;
 		}
 		if (this.queue.offer(batch, timeout, unit)) {
 			return true;
 		}
-		synchronized (this.drained) {
+		synchronized (this.monitor) {
 			this.enqueued--;
 		}
 		return false;
@@ -90,9 +107,9 @@ final class HandoffQueue implements Runnable {
 	 * @throws InterruptedException if interrupted while waiting
 	 */
 	void awaitDrained() throws InterruptedException {
-		synchronized (this.drained) {
+		synchronized (this.monitor) {
 			while (this.done < this.enqueued && !this.stopping && !this.failed) {
-				this.drained.wait(this.idleCheckMillis);
+				this.monitor.wait(this.idleCheckMillis);
 			}
 		}
 	}
@@ -118,9 +135,9 @@ final class HandoffQueue implements Runnable {
 		}
 		int dropped = queued.size() - complete;
 		if (dropped > 0) {
-			synchronized (this.drained) {
+			synchronized (this.monitor) {
 				this.enqueued -= dropped;
-				this.drained.notifyAll();
+				this.monitor.notifyAll();
 			}
 		}
 		return dropped;
@@ -135,6 +152,24 @@ final class HandoffQueue implements Runnable {
 	void stop() {
 		this.stopping = true;
 		this.queue.offer(QueuedBatch.WAKE_UP);
+		synchronized (this.monitor) {
+			this.monitor.notifyAll();
+		}
+	}
+
+	/**
+	 * @param pause whether to stop taking batches after the one being handled (or take them again)
+	 */
+	void pause(boolean pause) {
+		this.pauseRequested = pause;
+		synchronized (this.monitor) {
+			this.monitor.notifyAll();
+		}
+	}
+
+	/** @return whether the dispatcher is paused (not only asked to pause) */
+	boolean paused() {
+		return this.paused;
 	}
 
 	/** @return whether the handler threw */
@@ -142,42 +177,105 @@ final class HandoffQueue implements Runnable {
 		return this.failed;
 	}
 
+	/**
+	 * Wait for the dispatcher to end.
+	 * @param nanos how long at most
+	 * @return whether it ended (or is the calling thread, which ends once it returns)
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	boolean awaitEnd(long nanos) throws InterruptedException {
+		return Thread.currentThread() == this.thread || this.ended.await(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	/** @return what the handler is doing now (a handler id), or {@code null} */
+	@Nullable String inProgress() {
+		return this.handler.inProgress();
+	}
+
+	/** Interrupt the delivery thread, for a handler that did not return within the shutdown timeout. */
+	void interrupt() {
+		Thread current = this.thread;
+		if (current != null) {
+			current.interrupt();
+		}
+	}
+
 	@Override
 	public void run() {
+		this.thread = Thread.currentThread();
 		try {
-			while (!this.stopping) {
-				QueuedBatch next;
-				try {
-					next = this.queue.poll(this.idleCheckMillis, TimeUnit.MILLISECONDS);
-				}
-				catch (InterruptedException ex) {
-					// stop() ends this loop through its flag, never by interrupting; an interrupt left
-					// behind by a handler (catch, restore the flag) must not end dispatching silently
-					continue;
-				}
-				if (this.stopping) {
-					return;
-				}
-				if (next == null) {
-					this.ack.advanceIfIdle(this.serverPosition.get());
-					continue;
-				}
-				if (next != QueuedBatch.WAKE_UP) {
-					dispatch(next);
-				}
-				synchronized (this.drained) {
-					this.done++;
-					this.drained.notifyAll();
-				}
-			}
+			deliver();
 		}
 		catch (Throwable ex) {
 			this.failed = true;
 			this.queue.clear();
-			synchronized (this.drained) {
-				this.drained.notifyAll();
+			synchronized (this.monitor) {
+				this.monitor.notifyAll();
 			}
 			this.onFailure.accept(ex);
+		}
+		finally {
+			this.thread = null;
+			this.ended.countDown();
+		}
+	}
+
+	private void deliver() throws Exception {
+		while (!this.stopping) {
+			if (this.pauseRequested) {
+				awaitResume();
+				continue;
+			}
+			QueuedBatch next;
+			try {
+				next = this.queue.poll(this.idleCheckMillis, TimeUnit.MILLISECONDS);
+			}
+			catch (InterruptedException ex) {
+				// stop() ends this loop through its flag, never by interrupting; an interrupt left
+				// behind by a handler (catch, restore the flag) must not end dispatching silently
+				continue;
+			}
+			if (this.stopping) {
+				return;
+			}
+			if (next == null) {
+				this.ack.advanceIfIdle(this.serverPosition.get());
+				continue;
+			}
+			if (next != QueuedBatch.WAKE_UP) {
+				dispatch(next);
+			}
+			synchronized (this.monitor) {
+				this.done++;
+				this.monitor.notifyAll();
+			}
+		}
+	}
+
+	private void awaitResume() {
+		this.paused = true;
+		this.state.changeIf(StreamState.STREAMING, StreamState.PAUSED);
+		try {
+			synchronized (this.monitor) {
+				while (this.pauseRequested && !this.stopping) {
+					try {
+						this.monitor.wait(this.idleCheckMillis);
+					}
+					catch (InterruptedException ex) {
+						// as above: only the flags end or resume this wait
+					}
+					if (this.queue.isEmpty()) {
+						// nothing waits for a handler: an idle paused stream holds no WAL back
+						this.ack.advanceIfIdle(this.serverPosition.get());
+					}
+				}
+			}
+		}
+		finally {
+			this.paused = false;
+			if (!this.stopping) {
+				this.state.changeIf(StreamState.PAUSED, StreamState.STREAMING);
+			}
 		}
 	}
 

@@ -7,6 +7,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -14,10 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Measures a stream's lag. The byte lag asks the server ({@code pg_current_wal_lsn()} minus
- * the flushed LSN) on a plain connection kept open for it, with short connect and socket
- * timeouts. The answer is reused for a second, and while one caller asks the server the others
- * get the last answer, so a hung server never blocks the endpoint, health and metrics.
+ * Measures a stream's lag, never waiting for the server: the one lag cache of the stream, read
+ * by {@link ChangeStream#lag()}, the endpoint, health and metrics alike. The byte lag
+ * ({@code pg_current_wal_lsn()} minus the flushed LSN) is asked in the background on a plain
+ * connection kept open for it, with short connect and socket timeouts, at most one question at
+ * a time; callers get the last answer, which is refreshed when older than a second. The time
+ * lag is computed from the stream's own status.
  */
 final class LagProbe {
 
@@ -25,11 +31,14 @@ final class LagProbe {
 
 	private static final String LAG_BYTES = "SELECT pg_current_wal_lsn() - ?::pg_lsn";
 
-	private static final Duration REUSE = Duration.ofSeconds(1);
+	/** How long an answer is reused. */
+	static final Duration MAX_AGE = Duration.ofSeconds(1);
 
 	private final ConnectionFactory connections;
 
 	private final Clock clock;
+
+	private final Executor executor;
 
 	private @Nullable Instant askedAt;
 
@@ -37,7 +46,7 @@ final class LagProbe {
 
 	private @Nullable Long bytes;
 
-	/** Kept open between measurements; only the measuring caller uses it. */
+	/** Kept open between measurements; only the measuring task uses it. */
 	private @Nullable Connection connection;
 
 	private boolean measuring;
@@ -45,13 +54,34 @@ final class LagProbe {
 	private boolean closeRequested;
 
 	LagProbe(ConnectionFactory connections, Clock clock) {
+		this(connections, clock, backgroundExecutor());
+	}
+
+	/**
+	 * @param connections opens the kept connection
+	 * @param clock tells the age of an answer
+	 * @param executor asks the server
+	 */
+	LagProbe(ConnectionFactory connections, Clock clock, Executor executor) {
 		this.connections = connections;
 		this.clock = clock;
+		this.executor = executor;
+	}
+
+	private static Executor backgroundExecutor() {
+		ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+				(task) -> {
+					Thread thread = new Thread(task, "pgcdc-lag");
+					thread.setDaemon(true);
+					return thread;
+				});
+		executor.allowCoreThreadTimeOut(true);
+		return executor;
 	}
 
 	/**
 	 * @param status the stream's status
-	 * @return the lag
+	 * @return the lag, with the last byte lag the server gave (unknown before its first answer)
 	 */
 	StreamLag measure(StreamStatus status) {
 		boolean connected = status.state() == StreamState.STREAMING || status.state() == StreamState.PAUSED;
@@ -75,12 +105,17 @@ final class LagProbe {
 		return time.isNegative() ? Duration.ZERO : time;
 	}
 
+	/** @return whether a question to the server is under way (for tests) */
+	synchronized boolean asking() {
+		return this.measuring;
+	}
+
 	/** Close the kept connection; the next measurement opens a new one. */
 	void close() {
 		Connection idle;
 		synchronized (this) {
 			if (this.measuring) {
-				// the measuring caller closes it when done
+				// the measuring task closes it when done
 				this.closeRequested = true;
 				return;
 			}
@@ -90,29 +125,39 @@ final class LagProbe {
 		closeQuietly(idle);
 	}
 
-	private @Nullable Long bytes(String flushed) {
+	private synchronized @Nullable Long bytes(String flushed) {
 		Instant now = this.clock.instant();
-		Connection connection;
-		synchronized (this) {
-			boolean fresh = this.askedAt != null && flushed.equals(this.askedFor) && now.isBefore(this.askedAt.plus(REUSE));
-			if (fresh || this.measuring) {
-				// one caller asks the server; the others answer with the last value meanwhile
-				return this.bytes;
-			}
+		boolean fresh = this.askedAt != null && flushed.equals(this.askedFor) && now.isBefore(this.askedAt.plus(MAX_AGE));
+		if (!fresh && !this.measuring) {
 			this.measuring = true;
-			connection = this.connection;
-		}
-		Long bytes = null;
-		try {
-			if (connection == null) {
-				connection = this.connections.probe();
+			try {
+				this.executor.execute(() -> ask(flushed, now));
 			}
-			bytes = query(connection, flushed);
+			catch (RuntimeException ex) {
+				this.measuring = false;
+				logger.debug("Cannot start measuring the lag", ex);
+			}
 		}
-		catch (SQLException ex) {
+		// a different flushed position makes the last answer an upper bound: still the best we know
+		return this.bytes;
+	}
+
+	private void ask(String flushed, Instant now) {
+		Connection kept;
+		synchronized (this) {
+			kept = this.connection;
+		}
+		Long answer = null;
+		try {
+			if (kept == null) {
+				kept = this.connections.probe();
+			}
+			answer = query(kept, flushed);
+		}
+		catch (SQLException | RuntimeException ex) {
 			logger.debug("Cannot ask the server for the WAL position", ex);
-			closeQuietly(connection);
-			connection = null;
+			closeQuietly(kept);
+			kept = null;
 		}
 		finally {
 			Connection toClose = null;
@@ -120,17 +165,16 @@ final class LagProbe {
 				this.measuring = false;
 				if (this.closeRequested) {
 					this.closeRequested = false;
-					toClose = connection;
-					connection = null;
+					toClose = kept;
+					kept = null;
 				}
-				this.connection = connection;
+				this.connection = kept;
 				this.askedAt = now;
 				this.askedFor = flushed;
-				this.bytes = bytes;
+				this.bytes = answer;
 			}
 			closeQuietly(toClose);
 		}
-		return bytes;
 	}
 
 	private static @Nullable Long query(Connection connection, String flushed) throws SQLException {

@@ -28,6 +28,8 @@ final class ReplicationCopyStream implements PGReplicationStream {
 
 	private final CopyDual copy;
 
+	private final StatusWriter writer;
+
 	private final long statusIntervalNanos;
 
 	private final AckTracker ack;
@@ -38,12 +40,18 @@ final class ReplicationCopyStream implements PGReplicationStream {
 
 	private volatile long applied;
 
-	private long lastStatus = System.nanoTime();
+
+
+	private volatile long lastStatus = System.nanoTime();
+
+	private volatile boolean wakeRequested;
 
 	private boolean closed;
 
-	private ReplicationCopyStream(CopyDual copy, LogSequenceNumber start, long statusIntervalMillis, AckTracker ack) {
+	private ReplicationCopyStream(CopyDual copy, StatusWriter writer, LogSequenceNumber start,
+			long statusIntervalMillis, AckTracker ack) {
 		this.copy = copy;
+		this.writer = writer;
 		this.received = start.asLong();
 		this.statusIntervalNanos = TimeUnit.MILLISECONDS.toNanos(statusIntervalMillis);
 		this.ack = ack;
@@ -80,9 +88,9 @@ final class ReplicationCopyStream implements PGReplicationStream {
 	 * @param ack the acknowledgement tracker (for following the server while idle)
 	 * @return the stream
 	 */
-	static ReplicationCopyStream start(CopyDual copy, LogSequenceNumber start, long statusIntervalMillis,
-			AckTracker ack) {
-		return new ReplicationCopyStream(copy, start, statusIntervalMillis, ack);
+	static ReplicationCopyStream start(CopyDual copy, StatusWriter writer, LogSequenceNumber start,
+			long statusIntervalMillis, AckTracker ack) {
+		return new ReplicationCopyStream(copy, writer, start, statusIntervalMillis, ack);
 	}
 
 	private static String quoteIdentifier(String identifier) {
@@ -132,7 +140,8 @@ final class ReplicationCopyStream implements PGReplicationStream {
 					this.ack.advanceIfIdle(LogSequenceNumber.valueOf(this.received));
 					sendStatus(false);
 				}
-				if (!block) {
+				if (!block || this.wakeRequested) {
+					this.wakeRequested = false;
 					return null;
 				}
 				continue;
@@ -146,13 +155,44 @@ final class ReplicationCopyStream implements PGReplicationStream {
 		return System.nanoTime() - this.lastStatus >= this.statusIntervalNanos;
 	}
 
-	private void sendStatus(boolean replyRequested) throws SQLException {
+	/**
+	 * From another thread: make a reader blocked in {@link #read()} return ({@code null}) soon,
+	 * by sending the flushed position with a request for the server to answer. Writes nothing to
+	 * the database.
+	 * @return whether the request went out (otherwise the reader stays blocked until the next message)
+	 */
+	boolean wake() {
+		if (!this.writer.concurrent()) {
+			return false;
+		}
+		this.wakeRequested = true;
+		try {
+			sendStatus(true);
+			return true;
+		}
+		catch (SQLException ex) {
+			this.wakeRequested = false;
+			return false;
+		}
+	}
+
+	/** No more status updates from other threads: the connection is closing. */
+	void closeWriter() {
+		this.writer.close();
+	}
+
+	/**
+	 * Send a standby status update now, from any thread (see {@link StatusWriter}).
+	 * @param replyRequested whether the server is to answer with a keepalive, which also wakes
+	 * a reader blocked in a read
+	 * @throws SQLException if the connection fails or the stream is closed
+	 */
+	void sendStatus(boolean replyRequested) throws SQLException {
 		long now = System.currentTimeMillis() * 1000 - POSTGRES_EPOCH_MICROS;
 		ByteBuffer status = ByteBuffer.allocate(34);
 		status.put((byte) 'r').putLong(this.received).putLong(this.flushed).putLong(this.applied).putLong(now)
 			.put((byte) (replyRequested ? 1 : 0));
-		this.copy.writeToCopy(status.array(), 0, status.capacity());
-		this.copy.flushCopy();
+		this.writer.write(status.array());
 		this.lastStatus = System.nanoTime();
 	}
 
@@ -194,6 +234,7 @@ final class ReplicationCopyStream implements PGReplicationStream {
 
 	@Override
 	public void close() throws SQLException {
+		this.writer.close();
 		if (!isClosed()) {
 			this.copy.endCopy();
 		}

@@ -24,7 +24,7 @@ final class ReplicationSession implements AutoCloseable {
 
 	private final Connection connection;
 
-	private final PGReplicationStream stream;
+	private final ReplicationCopyStream stream;
 
 	private final int protocolVersion;
 
@@ -34,7 +34,7 @@ final class ReplicationSession implements AutoCloseable {
 
 	private final int backendPid;
 
-	private ReplicationSession(Connection connection, PGReplicationStream stream, int protocolVersion,
+	private ReplicationSession(Connection connection, ReplicationCopyStream stream, int protocolVersion,
 			boolean streaming, boolean binary, int backendPid) {
 		this.connection = connection;
 		this.stream = stream;
@@ -81,7 +81,7 @@ final class ReplicationSession implements AutoCloseable {
 			String command = ReplicationCopyStream.command(slots.name(), start, options);
 			logger.debug("{}", command);
 			CopyDual copy = connection.unwrap(PGConnection.class).getCopyAPI().copyDual(command);
-			PGReplicationStream stream = ReplicationCopyStream.start(copy, start,
+			ReplicationCopyStream stream = ReplicationCopyStream.start(copy, StatusWriter.of(connection, copy), start,
 					Math.max(1, settings.statusInterval().toMillis()), ack);
 			logger.debug("Streaming slot {} from {} with pgoutput protocol {}, values in {} format", slots.name(),
 					start.asString(), protocol, binary ? "binary" : "text");
@@ -97,6 +97,17 @@ final class ReplicationSession implements AutoCloseable {
 	PGReplicationStream stream() {
 		return this.stream;
 	}
+
+	/**
+	 * From another thread: send the flushed position now and make a reader blocked in a read
+	 * return, so that it notices a stop and closes the session itself.
+	 * @return whether the reader will wake up (otherwise only closing the connection ends its read)
+	 */
+	boolean wake() {
+		return this.stream.wake();
+	}
+
+
 
 	int protocolVersion() {
 		return this.protocolVersion;
@@ -134,6 +145,7 @@ final class ReplicationSession implements AutoCloseable {
 	 * the read then fails and the reader ends.
 	 */
 	void abort() {
+		this.stream.closeWriter();
 		try {
 			this.connection.abort(Runnable::run);
 		}
@@ -144,6 +156,7 @@ final class ReplicationSession implements AutoCloseable {
 
 	@Override
 	public void close() {
+		this.stream.closeWriter();
 		closeQuietly(this.connection);
 	}
 

@@ -88,7 +88,11 @@ final class StreamReader {
 			while (!this.stopRequested.getAsBoolean()) {
 				ByteBuffer buffer = this.stream.read();
 				if (buffer == null) {
-					throw new SQLException("The server ended the replication stream", "08006");
+					if (this.stream.isClosed()) {
+						throw new SQLException("The server ended the replication stream", "08006");
+					}
+					// woken up by a stopping stream (see ReplicationCopyStream#wake): look at the stop flag
+					continue;
 				}
 				LogSequenceNumber lsn = this.stream.getLastReceiveLSN();
 				this.statistics.received(lsn);
@@ -139,7 +143,7 @@ final class StreamReader {
 			if (this.stopRequested.getAsBoolean() || this.dispatcher.failed()) {
 				throw new StoppedException();
 			}
-			// the handler is slow: tell the walsender we are alive and how far we got
+			// the handler is slow: tell the walsender how far we got, and from time to time that we are alive
 			LogSequenceNumber flushed = this.ack.flushed();
 			if (flushed.asLong() != 0) {
 				this.stream.setFlushedLSN(flushed);

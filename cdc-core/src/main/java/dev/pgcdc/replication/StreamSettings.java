@@ -1,21 +1,23 @@
 package dev.pgcdc.replication;
 
-import dev.pgcdc.stream.BatchHandler;
-import dev.pgcdc.stream.TableInfo;
-
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.stream.BatchHandler;
+import dev.pgcdc.stream.TableInfo;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.springframework.util.backoff.BackOff;
 
 /**
- * The frozen configuration of one {@link ChangeStream}, as the builder collected it.
+ * The frozen configuration of one {@link ChangeStream}, as {@link ChangeStreamBuilder}
+ * collected it: the one place that holds the defaults ({@code DEFAULT_*}) and checks the
+ * values. An invalid value is an {@link InvalidStreamSettingException} naming the setting.
  *
  * @param url the JDBC URL
  * @param username the user, or {@code null} for the URL's
@@ -32,6 +34,7 @@ import org.springframework.util.backoff.BackOff;
  * @param queueCapacity the number of batches queued between reader and dispatcher
  * @param statusInterval how often standby status updates are sent
  * @param startupWait how long {@code start()} waits for the first session before going on in the background
+ * @param shutdownTimeout how long {@code stop()} waits for the handler in progress and the reader
  * @param backOff the reconnect back-off
  * @param listeners told about state changes
  * @param startupCheck extra checks of the subscribed tables, or {@code null}
@@ -39,13 +42,77 @@ import org.springframework.util.backoff.BackOff;
  * @param streaming whether to ask the server to stream large in-progress transactions
  * @param binary whether to ask for binary values where every column type allows it
  * @param types decodes column values; {@code null} for one backed by the server's catalog
+ * @param taskExecutor runs the reader and dispatcher loops; {@code null} for a thread each
  */
-record StreamSettings(String url, @Nullable String username, @Nullable String password, String applicationName,
-		List<TableName> tables, ReplicaIdentity replicaIdentity, Map<TableName, ReplicaIdentity> tableIdentities,
-		String publication, PublicationMode publicationMode, String slot, boolean durable, int batchSize,
-		int queueCapacity, Duration statusInterval, Duration startupWait, BackOff backOff, List<StreamListener> listeners,
-		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming, boolean binary,
-		@Nullable TypeRegistry types) {
+public record StreamSettings(String url, @Nullable String username, @Nullable String password,
+		String applicationName, List<TableName> tables, ReplicaIdentity replicaIdentity,
+		Map<TableName, ReplicaIdentity> tableIdentities, String publication, PublicationMode publicationMode,
+		String slot, boolean durable, int batchSize, int queueCapacity, Duration statusInterval, Duration startupWait,
+		Duration shutdownTimeout, BackOff backOff, List<StreamListener> listeners,
+		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming,
+		boolean binary, @Nullable TypeRegistry types, @Nullable Executor taskExecutor) {
+
+	/** The largest number of events in one batch by default. */
+	public static final int DEFAULT_BATCH_SIZE = 1024;
+
+	/** The number of batches queued between reader and dispatcher by default. */
+	public static final int DEFAULT_QUEUE_CAPACITY = 16;
+
+	/** How often status updates are sent by default. */
+	public static final Duration DEFAULT_STATUS_INTERVAL = Duration.ofSeconds(10);
+
+	/** How long {@code start()} waits for the first session by default. */
+	public static final Duration DEFAULT_STARTUP_WAIT = Duration.ofSeconds(30);
+
+	/**
+	 * How long {@code stop()} waits for the handler in progress by default: spring-kafka's
+	 * {@code ContainerProperties.DEFAULT_SHUTDOWN_TIMEOUT}.
+	 */
+	public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+	/** The first reconnect delay by default. */
+	public static final Duration DEFAULT_BACK_OFF_INITIAL = Duration.ofSeconds(1);
+
+	/** The longest reconnect delay by default. */
+	public static final Duration DEFAULT_BACK_OFF_MAX = Duration.ofSeconds(30);
+
+	/** The factor applied to the reconnect delay after each attempt by default. */
+	public static final double DEFAULT_BACK_OFF_MULTIPLIER = 2.0;
+
+	/** The application name shown by the server when none is given. */
+	public static final String DEFAULT_APPLICATION_NAME = "pgcdc";
+
+	/**
+	 * Checks every value.
+	 * @throws InvalidStreamSettingException naming the first invalid setting
+	 */
+	public StreamSettings {
+		if (url == null || !url.startsWith("jdbc:postgresql:")) {
+			throw new InvalidStreamSettingException("url", url,
+					"set it to a PostgreSQL JDBC URL (jdbc:postgresql://host:5432/database)");
+		}
+		require(batchSize > 0, "batchSize", batchSize, "must be at least 1");
+		require(queueCapacity > 0, "queueCapacity", queueCapacity, "must be at least 1");
+		require(positive(statusInterval), "statusInterval", statusInterval, "must be longer than zero, e.g. 10s");
+		require(!startupWait.isNegative(), "startupWait", startupWait, "must not be negative, e.g. 30s");
+		require(positive(shutdownTimeout), "shutdownTimeout", shutdownTimeout, "must be longer than zero, e.g. 10s");
+		require(!publication.isEmpty() && publication.indexOf('\'') < 0 && publication.indexOf('\0') < 0,
+				"publication", publication, "must not be empty or contain quotes");
+		require(!slot.isEmpty(), "slot", slot, "must not be empty");
+		tables = List.copyOf(tables);
+		tableIdentities = Map.copyOf(tableIdentities);
+		listeners = List.copyOf(listeners);
+	}
+
+	private static boolean positive(Duration duration) {
+		return !duration.isNegative() && !duration.isZero();
+	}
+
+	private static void require(boolean condition, String setting, @Nullable Object value, String rule) {
+		if (!condition) {
+			throw new InvalidStreamSettingException(setting, value, rule);
+		}
+	}
 
 	/**
 	 * @param table a table
@@ -65,8 +132,8 @@ record StreamSettings(String url, @Nullable String username, @Nullable String pa
 	/** Everything but the password, which must never reach a log. */
 	@Override
 	public String toString() {
-		return "StreamSettings[" + describe() + ", slot=" + this.slot
-				+ ", durable=" + this.durable + ", publication=" + this.publication + ", tables=" + this.tables + "]";
+		return "StreamSettings[" + describe() + ", slot=" + this.slot + ", durable=" + this.durable + ", publication="
+				+ this.publication + ", tables=" + this.tables + "]";
 	}
 
 }

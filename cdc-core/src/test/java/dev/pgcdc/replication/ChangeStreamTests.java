@@ -43,7 +43,7 @@ class ChangeStreamTests {
 		database.close();
 	}
 
-	static ChangeStream.Builder stream(TestDatabase database, String publication) {
+	static ChangeStreamBuilder stream(TestDatabase database, String publication) {
 		return ChangeStream.builder()
 			.url(database.jdbcUrl())
 			.username(database.username())

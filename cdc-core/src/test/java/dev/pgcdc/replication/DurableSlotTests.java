@@ -40,7 +40,7 @@ class DurableSlotTests {
 		database.close();
 	}
 
-	private static ChangeStream.Builder durable(String table, String slot) {
+	private static ChangeStreamBuilder durable(String table, String slot) {
 		return stream(database, table + "_pub").tables(table)
 			.slot(slot)
 			.durable(true)

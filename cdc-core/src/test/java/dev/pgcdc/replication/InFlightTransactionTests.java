@@ -123,7 +123,7 @@ class InFlightTransactionTests {
 		}
 	}
 
-	private static ChangeStream.Builder durable(String table) {
+	private static ChangeStreamBuilder durable(String table) {
 		return stream(database, table + "_pub").tables(table)
 			.slot(table + "_slot")
 			.durable(true)

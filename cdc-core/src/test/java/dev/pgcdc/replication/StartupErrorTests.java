@@ -48,7 +48,7 @@ class StartupErrorTests {
 	}
 
 	/** A stream logging in as the unprivileged role (the URL must not name a user of its own). */
-	private static ChangeStream.Builder asRole(String publication) {
+	private static ChangeStreamBuilder asRole(String publication) {
 		return stream(database, publication).url(database.jdbcUrl().replaceAll("user=[^&]*&?", ""))
 			.username(ROLE)
 			.password("secret");

@@ -10,6 +10,7 @@ import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.ErrorPolicy;
 import dev.pgcdc.replication.PublicationMode;
 import dev.pgcdc.replication.ReplicaIdentity;
+import dev.pgcdc.replication.StreamSettings;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -72,25 +73,32 @@ public class CdcProperties {
 	 * Largest number of events of one transaction handed to the dispatcher at once; larger
 	 * transactions arrive in several chunks.
 	 */
-	private int batchSize = 1024;
+	private int batchSize = StreamSettings.DEFAULT_BATCH_SIZE;
 
 	/**
 	 * Number of batches buffered between the reader and the handlers; when full the reader
 	 * stops reading, so memory stays bounded.
 	 */
-	private int queueCapacity = 16;
+	private int queueCapacity = StreamSettings.DEFAULT_QUEUE_CAPACITY;
 
 	/**
 	 * How often standby status updates (acknowledgements and keep-alives) are sent.
 	 */
-	private Duration statusInterval = Duration.ofSeconds(10);
+	private Duration statusInterval = StreamSettings.DEFAULT_STATUS_INTERVAL;
 
 	/**
 	 * How long start-up waits for the replication slot and the first session before it goes
 	 * on in the background. Creating a slot waits for the transactions open at that moment to
 	 * end, so a session left idle in transaction cannot hold the application's start-up.
 	 */
-	private Duration startupWait = Duration.ofSeconds(30);
+	private Duration startupWait = StreamSettings.DEFAULT_STARTUP_WAIT;
+
+	/**
+	 * How long stopping the stream waits for the handler in progress and the last
+	 * acknowledgement. A handler still running then is abandoned (its transaction stays
+	 * unacknowledged, so a durable slot delivers it again) and a WARN names it.
+	 */
+	private Duration shutdownTimeout = StreamSettings.DEFAULT_SHUTDOWN_TIMEOUT;
 
 	private final Publication publication = new Publication();
 
@@ -195,6 +203,14 @@ public class CdcProperties {
 
 	public Duration getStartupWait() {
 		return this.startupWait;
+	}
+
+	public Duration getShutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	public void setShutdownTimeout(Duration shutdownTimeout) {
+		this.shutdownTimeout = shutdownTimeout;
 	}
 
 	public void setStartupWait(Duration startupWait) {
@@ -365,17 +381,17 @@ public class CdcProperties {
 		/**
 		 * Delay before the first reconnect attempt.
 		 */
-		private Duration initialInterval = Duration.ofSeconds(1);
+		private Duration initialInterval = StreamSettings.DEFAULT_BACK_OFF_INITIAL;
 
 		/**
 		 * Factor applied to the delay after each failed attempt.
 		 */
-		private double multiplier = 2.0;
+		private double multiplier = StreamSettings.DEFAULT_BACK_OFF_MULTIPLIER;
 
 		/**
 		 * Longest delay between two attempts; attempts never stop.
 		 */
-		private Duration maxInterval = Duration.ofSeconds(30);
+		private Duration maxInterval = StreamSettings.DEFAULT_BACK_OFF_MAX;
 
 		public Duration getInitialInterval() {
 			return this.initialInterval;

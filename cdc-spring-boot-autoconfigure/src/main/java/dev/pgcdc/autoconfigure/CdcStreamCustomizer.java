@@ -1,9 +1,10 @@
 package dev.pgcdc.autoconfigure;
 
 import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.replication.ChangeStreamBuilder;
 
 /**
- * Callback to customize the {@link ChangeStream.Builder} after the properties were applied,
+ * Callback to customize the {@link ChangeStreamBuilder} after the properties were applied,
  * for settings the properties do not cover. Beans of this type are applied in order.
  */
 @FunctionalInterface
@@ -13,6 +14,6 @@ public interface CdcStreamCustomizer {
 	 * Customize the builder.
 	 * @param builder the builder, with the properties applied
 	 */
-	void customize(ChangeStream.Builder builder);
+	void customize(ChangeStreamBuilder builder);
 
 }

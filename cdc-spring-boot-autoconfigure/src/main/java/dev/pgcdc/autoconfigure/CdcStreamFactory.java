@@ -13,6 +13,8 @@ import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.replication.ChangeStreamBuilder;
+import dev.pgcdc.replication.InvalidStreamSettingException;
 import dev.pgcdc.replication.ReplicaIdentity;
 import dev.pgcdc.replication.StreamListener;
 import org.jspecify.annotations.Nullable;
@@ -67,17 +69,32 @@ final class CdcStreamFactory {
 		this.slot = slotName(properties.getSlot().getName());
 		this.tables = tables(properties.getTables());
 		this.replicaIdentities = replicaIdentities(properties.getTable());
-		checkPositive("cdc.batch-size", properties.getBatchSize());
-		checkPositive("cdc.queue-capacity", properties.getQueueCapacity());
-		checkPositive("cdc.status-interval", properties.getStatusInterval());
-		if (properties.getStartupWait().isNegative()) {
-			throw new InvalidConfigurationPropertyValueException("cdc.startup-wait", properties.getStartupWait(),
-					"must not be negative; 0 returns at once and lets the slot be created in the background");
-		}
 		checkPositive("cdc.reconnect.initial-interval", properties.getReconnect().getInitialInterval());
 		checkMultiplier("cdc.reconnect.multiplier", properties.getReconnect().getMultiplier());
 		checkNotBelow("cdc.reconnect.max-interval", properties.getReconnect().getMaxInterval(),
 				"cdc.reconnect.initial-interval", properties.getReconnect().getInitialInterval());
+		// the core checks every stream setting (one set of rules); building touches no server
+		build(builder(this.tables).handler((batch) -> {
+		}));
+	}
+
+	/** The property behind each {@link StreamSettings} value the core checks. */
+	private static final Map<String, String> PROPERTIES = Map.of("url", "cdc.url", "batchSize", "cdc.batch-size",
+			"queueCapacity", "cdc.queue-capacity", "statusInterval", "cdc.status-interval", "startupWait",
+			"cdc.startup-wait", "shutdownTimeout", "cdc.shutdown-timeout", "publication", "cdc.publication.name",
+			"slot", "cdc.slot.name");
+
+	private static ChangeStream build(ChangeStreamBuilder builder) {
+		try {
+			return builder.build();
+		}
+		catch (InvalidStreamSettingException ex) {
+			String property = PROPERTIES.get(ex.setting());
+			if (property == null) {
+				throw ex;
+			}
+			throw new InvalidConfigurationPropertyValueException(property, ex.value(), ex.rule());
+		}
 	}
 
 	/** The connection settings and which property gave the URL. */
@@ -268,11 +285,19 @@ final class CdcStreamFactory {
 	ChangeStream create(StreamListener listener) {
 		Set<TableName> tables = new LinkedHashSet<>(this.registry.tables());
 		tables.addAll(this.tables);
+		ChangeStreamBuilder builder = builder(tables).listener(listener)
+			.startupCheck(this.registry::validate)
+			.handler(this.dispatcher);
+		this.customizers.forEach((customizer) -> customizer.customize(builder));
+		return build(builder);
+	}
+
+	private ChangeStreamBuilder builder(Set<TableName> tables) {
 		CdcProperties.Reconnect reconnect = this.properties.getReconnect();
 		ExponentialBackOff backOff = new ExponentialBackOff(reconnect.getInitialInterval().toMillis(),
 				reconnect.getMultiplier());
 		backOff.setMaxInterval(reconnect.getMaxInterval().toMillis());
-		ChangeStream.Builder builder = ChangeStream.builder()
+		ChangeStreamBuilder builder = ChangeStream.builder()
 			.url(this.connection.url())
 			.username(this.connection.username())
 			.password(this.connection.password())
@@ -286,16 +311,13 @@ final class CdcStreamFactory {
 			.queueCapacity(this.properties.getQueueCapacity())
 			.statusInterval(this.properties.getStatusInterval())
 			.startupWait(this.properties.getStartupWait())
-			.backOff(backOff)
-			.listener(listener)
-			.startupCheck(this.registry::validate)
-			.handler(this.dispatcher);
+			.shutdownTimeout(this.properties.getShutdownTimeout())
+			.backOff(backOff);
 		if (this.slot != null) {
 			builder.slot(this.slot);
 		}
 		this.replicaIdentities.forEach(builder::replicaIdentity);
-		this.customizers.forEach((customizer) -> customizer.customize(builder));
-		return builder.build();
+		return builder;
 	}
 
 }

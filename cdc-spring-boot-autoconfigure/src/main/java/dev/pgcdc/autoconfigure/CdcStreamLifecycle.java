@@ -1,7 +1,5 @@
 package dev.pgcdc.autoconfigure;
 
-import java.time.Clock;
-import java.time.Duration;
 
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.StreamLag;
@@ -11,7 +9,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
 /**
  * Runs the {@link ChangeStream} with the application context: built and started in a late
@@ -37,8 +34,6 @@ public class CdcStreamLifecycle implements SmartLifecycle {
 
 	private final boolean autoStartup;
 
-	private final LagCache lag = new LagCache(lagExecutor(), Duration.ofSeconds(1), Clock.systemUTC());
-
 	private volatile boolean running;
 
 	CdcStreamLifecycle(CdcStreamFactory streamFactory, ApplicationEventPublisher publisher, boolean autoStartup) {
@@ -50,12 +45,6 @@ public class CdcStreamLifecycle implements SmartLifecycle {
 	@Override
 	public boolean isAutoStartup() {
 		return this.autoStartup;
-	}
-
-	private static SimpleAsyncTaskExecutor lagExecutor() {
-		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("cdc-lag-");
-		executor.setDaemon(true);
-		return executor;
 	}
 
 	CdcStreamFactory streamFactory() {
@@ -128,15 +117,12 @@ public class CdcStreamLifecycle implements SmartLifecycle {
 	}
 
 	/**
-	 * The stream's lag as last measured in the background, for health checks and meters that
-	 * must not wait: measuring the byte lag asks the server. A value older than a second
-	 * starts a new measurement, one at a time; {@link ChangeStream#lag()} measures now.
-	 * @return the last lag measured, {@link StreamLag#UNKNOWN} before the first measurement
-	 * ends or without a stream
+	 * The stream's lag, never waiting for the server ({@link ChangeStream#lag()}).
+	 * @return the lag, {@link StreamLag#UNKNOWN} without a stream
 	 */
 	public StreamLag getLag() {
 		ChangeStream stream = this.stream;
-		return (stream != null) ? this.lag.get(stream, stream::lag) : StreamLag.UNKNOWN;
+		return (stream != null) ? stream.lag() : StreamLag.UNKNOWN;
 	}
 
 }

@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.replication.ChangeStreamBuilder;
+import dev.pgcdc.replication.StreamSettings;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.util.ReflectionTestUtils;
 import org.springframework.util.ReflectionUtils;
@@ -21,12 +23,13 @@ class CdcPropertiesTests {
 
 	@Test
 	void streamDefaultsEqualTheBuilderDefaults() {
-		ChangeStream.Builder builder = ChangeStream.builder();
+		ChangeStreamBuilder builder = ChangeStream.builder();
 		assertThat(this.properties.getBatchSize()).isEqualTo(ReflectionTestUtils.getField(builder, "batchSize"));
 		assertThat(this.properties.getQueueCapacity()).isEqualTo(ReflectionTestUtils.getField(builder, "queueCapacity"));
 		assertThat(this.properties.getStatusInterval())
 			.isEqualTo(ReflectionTestUtils.getField(builder, "statusInterval"));
-		assertThat(this.properties.getStartupWait()).isEqualTo(ChangeStream.DEFAULT_STARTUP_WAIT);
+		assertThat(this.properties.getStartupWait()).isEqualTo(StreamSettings.DEFAULT_STARTUP_WAIT);
+		assertThat(this.properties.getShutdownTimeout()).isEqualTo(StreamSettings.DEFAULT_SHUTDOWN_TIMEOUT);
 		assertThat(this.properties.getReplicaIdentity())
 			.isEqualTo(ReflectionTestUtils.getField(builder, "replicaIdentity"));
 		assertThat(this.properties.getPublication().getMode())
@@ -36,7 +39,7 @@ class CdcPropertiesTests {
 
 	@Test
 	void reconnectDefaultsEqualTheBuilderBackOff() {
-		var method = ReflectionUtils.findMethod(ChangeStream.Builder.class, "defaultBackOff");
+		var method = ReflectionUtils.findMethod(ChangeStreamBuilder.class, "defaultBackOff");
 		ReflectionUtils.makeAccessible(method);
 		ExponentialBackOff backOff = (ExponentialBackOff) ReflectionUtils.invokeMethod(method, null);
 		CdcProperties.Reconnect reconnect = this.properties.getReconnect();

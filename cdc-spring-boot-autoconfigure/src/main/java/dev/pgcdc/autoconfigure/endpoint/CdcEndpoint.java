@@ -123,6 +123,33 @@ public class CdcEndpoint {
 	}
 
 	/**
+	 * Pause or resume dispatch of the whole stream ({@link CdcSubscriptions#pause()},
+	 * {@link CdcSubscriptions#resume()}).
+	 * @param state {@code PAUSED} or {@code STREAMING}
+	 * @return the stream's status (200), 400 for another state, 503 when the stream is not running
+	 */
+	@WriteOperation
+	public WebEndpointResponse<?> control(String state) {
+		try {
+			if (StreamState.PAUSED.name().equals(state)) {
+				this.subscriptions.pause();
+			}
+			else if (StreamState.STREAMING.name().equals(state)) {
+				this.subscriptions.resume();
+			}
+			else {
+				return new WebEndpointResponse<>(new MessageDescriptor("Invalid state '" + state
+						+ "': send {\"state\": \"PAUSED\"} or {\"state\": \"STREAMING\"}"),
+						WebEndpointResponse.STATUS_BAD_REQUEST);
+			}
+			return new WebEndpointResponse<>(status());
+		}
+		catch (RuntimeException ex) {
+			return failure(ex);
+		}
+	}
+
+	/**
 	 * Remove a table from the subscription and the publication.
 	 * @param table a table name
 	 * @return 204, or 404 for a table that is not subscribed, 503 when the stream is not running

@@ -1,19 +1,17 @@
 package dev.pgcdc.replication;
 
-import dev.pgcdc.stream.CdcConfigurationException;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.TableName;
-import dev.pgcdc.pgoutput.PgOutputException;
+import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -22,13 +20,15 @@ import org.slf4j.LoggerFactory;
 import org.springframework.util.backoff.BackOffExecution;
 
 /**
- * Runs the stream on the reader thread: prepares the server (checks, tables, publication,
- * replica identity, durable slot), opens sessions, reads, and on connection loss or a busy
- * slot retries with back-off (RECONNECTING, STANDBY) until stopped or failed.
+ * The reader side of one run of the stream: opens sessions (preparing the server first),
+ * runs the {@link StreamReader} on each, and when one ends classifies the error
+ * ({@link SessionFailures}) and reconnects with back-off (RECONNECTING, STANDBY) until the run
+ * is stopped or failed. The first attempt is made by {@code start()}, so configuration errors
+ * surface there.
  */
-final class StreamRunner implements Runnable {
+final class ReconnectLoop implements Runnable {
 
-	private static final Logger logger = LoggerFactory.getLogger(StreamRunner.class);
+	private static final Logger logger = LoggerFactory.getLogger(ReconnectLoop.class);
 
 	private final StreamSettings settings;
 
@@ -36,9 +36,9 @@ final class StreamRunner implements Runnable {
 
 	private final ConnectionFactory connections;
 
-	private final SlotManager slots;
-
 	private final StartupSequence startup;
+
+	private final SlotManager slots;
 
 	private final TypeRegistry types;
 
@@ -46,13 +46,19 @@ final class StreamRunner implements Runnable {
 
 	private final StreamStatistics statistics;
 
-	private final StateTracker state;
+	private final StateTracker.RunState state;
+
+	private final SessionFailures failures;
 
 	private final CountDownLatch stopSignal = new CountDownLatch(1);
 
-	private @Nullable HandoffQueue dispatcher;
+	private final CountDownLatch ended = new CountDownLatch(1);
+
+	private @Nullable HandoffQueue queue;
 
 	private volatile boolean stopRequested;
+
+	private volatile long stopDeadline;
 
 	private volatile @Nullable ReplicationSession session;
 
@@ -62,25 +68,39 @@ final class StreamRunner implements Runnable {
 
 	private volatile @Nullable Future<?> firstAttempt;
 
-	private @Nullable BackOffExecution backOff;
+	private volatile @Nullable Thread opener;
 
-	private boolean confirmOnExit;
+	private @Nullable BackOffExecution backOff;
 
 	private boolean binaryRefused;
 
-	private int walsender;
+	/** The last session, when it was closed under the reader, which then could not send its last status. */
+	private volatile @Nullable ReplicationSession aborted;
 
-	StreamRunner(StreamSettings settings, Supplier<Collection<TableName>> tables, TypeRegistry types,
-			StreamStatistics statistics, StateTracker state) {
+	/** The last session that streamed: its walsender lets go of the slot when the run ends. */
+	private volatile @Nullable ReplicationSession streamed;
+
+	ReconnectLoop(StreamSettings settings, Supplier<Collection<TableName>> tables, ConnectionFactory connections,
+			StartupSequence startup, TypeRegistry types, StreamStatistics statistics, StateTracker.RunState state) {
 		this.settings = settings;
 		this.tables = tables;
-		this.connections = new ConnectionFactory(settings);
+		this.connections = connections;
+		this.startup = startup;
 		this.slots = new SlotManager(settings.slot());
-		this.startup = new StartupSequence(settings, this.connections);
 		this.types = types;
 		this.ack = new AckTracker(this::flushed);
 		this.statistics = statistics;
 		this.state = state;
+		this.failures = new SessionFailures(settings);
+	}
+
+	/** @return what decides the flushed position */
+	AckTracker ack() {
+		return this.ack;
+	}
+
+	void queue(HandoffQueue queue) {
+		this.queue = queue;
 	}
 
 	/** @return whether the current session receives binary values */
@@ -93,19 +113,6 @@ final class StreamRunner implements Runnable {
 		return current != null && current.binary();
 	}
 
-	/** @return what decides the flushed position */
-	AckTracker ack() {
-		return this.ack;
-	}
-
-	void dispatcher(HandoffQueue dispatcher) {
-		this.dispatcher = dispatcher;
-	}
-
-	@Nullable ServerInfo server() {
-		return this.server;
-	}
-
 	/** @return the last position the server reported on the current session, {@code 0/0} without one */
 	LogSequenceNumber serverPosition() {
 		ReplicationSession current = this.session;
@@ -116,7 +123,7 @@ final class StreamRunner implements Runnable {
 	 * Pass a newly flushed position to the current session; it goes out with the next status update.
 	 * @param flushed the position
 	 */
-	void flushed(LogSequenceNumber flushed) {
+	private void flushed(LogSequenceNumber flushed) {
 		ReplicationSession current = this.session;
 		if (current != null) {
 			current.stream().setFlushedLSN(flushed);
@@ -125,11 +132,12 @@ final class StreamRunner implements Runnable {
 	}
 
 	/**
-	 * On the caller's thread: prepare and connect once, so configuration errors surface from
+	 * On the opener's thread: prepare and connect once, so configuration errors surface from
 	 * {@code start()}. An unreachable server or a busy slot is left to {@link #run()}.
 	 * @throws CdcConfigurationException for a problem retrying cannot fix
 	 */
-	void startFirst() {
+	void openFirst() {
+		this.opener = Thread.currentThread();
 		try {
 			ReplicationSession opened = connect();
 			this.firstSession = opened;
@@ -144,10 +152,18 @@ final class StreamRunner implements Runnable {
 			}
 		}
 		catch (SQLException ex) {
-			CdcConfigurationException configuration = classify(ex, "at start-up");
+			if (this.stopRequested) {
+				// stop() cancelled what the attempt was waiting for
+				return;
+			}
+			CdcConfigurationException configuration = this.failures.atStartup(ex);
 			if (configuration != null) {
 				throw configuration;
 			}
+			lost(ex);
+		}
+		finally {
+			this.opener = null;
 		}
 	}
 
@@ -162,50 +178,46 @@ final class StreamRunner implements Runnable {
 	@Override
 	public void run() {
 		try {
-			if (!awaitFirstAttempt()) {
-				return;
-			}
-			while (!this.stopRequested) {
-				ReplicationSession current = this.firstSession;
-				this.firstSession = null;
-				try {
-					if (current == null) {
-						current = connect();
-					}
-					if (current != null) {
-						stream(current);
-					}
-				}
-				catch (Exception ex) {
-					if (!handleFailure(ex)) {
-						return;
-					}
-				}
-				catch (Error ex) {
-					// out of memory or worse on the reader: say so instead of leaving a silent STREAMING
-					fail(ex);
-					return;
-				}
-				finally {
-					// only a session this stream was streaming on ends with its own walsender letting go
-					this.confirmOnExit = (this.session != null);
-					this.walsender = (current != null) ? current.backendPid() : 0;
-					this.session = null;
-					if (current != null) {
-						current.close();
-					}
-				}
-				if (this.stopRequested || failed() || !awaitBackOff()) {
-					return;
-				}
+			if (awaitFirstAttempt()) {
+				loop();
 			}
 		}
 		finally {
-			confirmDurableSlot();
-			HandoffQueue current = this.dispatcher;
+			acknowledgeLast();
+			HandoffQueue current = this.queue;
 			if (current != null) {
 				// a failed stream dispatches nothing more: its threads end, stop() only tidies up
 				current.stop();
+			}
+			this.ended.countDown();
+		}
+	}
+
+	private void loop() {
+		while (!this.stopRequested) {
+			ReplicationSession current = this.firstSession;
+			this.firstSession = null;
+			try {
+				if (current == null) {
+					current = connect();
+				}
+				if (current != null) {
+					stream(current);
+				}
+			}
+			catch (Exception | Error ex) {
+				if (!handleFailure(ex)) {
+					return;
+				}
+			}
+			finally {
+				this.session = null;
+				if (current != null) {
+					current.close();
+				}
+			}
+			if (this.stopRequested || failed() || !awaitBackOff()) {
+				return;
 			}
 		}
 	}
@@ -233,12 +245,19 @@ final class StreamRunner implements Runnable {
 	}
 
 	/**
-	 * Ask the runner to end: wakes a back-off wait; a reader blocked in a read ends at its next
-	 * message (see {@link #wakeReader()}) or when {@link #abortSession()} closes the connection.
+	 * Ask the loop to end: wakes a back-off wait and cancels a first attempt still waiting on
+	 * the server (a slot being created waits for every open transaction); a reader blocked in
+	 * a read ends at its next message, or when {@link #abortSession()} closes the connection.
+	 * @param deadline {@link System#nanoTime()} by which the loop must have ended
 	 */
-	void requestStop() {
+	void requestStop(long deadline) {
+		this.stopDeadline = deadline;
 		this.stopRequested = true;
 		this.stopSignal.countDown();
+		Thread opening = this.opener;
+		if (opening != null) {
+			this.connections.cancelOpenedBy(opening);
+		}
 		ReplicationSession unused = this.firstSession;
 		if (unused != null) {
 			this.firstSession = null;
@@ -247,33 +266,29 @@ final class StreamRunner implements Runnable {
 	}
 
 	/**
-	 * Make the server send the reader a message, so a reader blocked in a read wakes up, sends
-	 * its last acknowledgement and closes the connection itself: a durable slot is then
-	 * confirmed before another consumer can take it over. Needs {@code messages} (PostgreSQL 14+).
-	 * @return whether the message was written
+	 * @param nanos how long to wait at most
+	 * @return whether the loop has ended
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	boolean awaitEnd(long nanos) throws InterruptedException {
+		return this.ended.await(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	/**
+	 * Make a reader blocked in a read return, so that it notices the stop, sends its last
+	 * acknowledgement and closes the session itself.
+	 * @return whether it will (otherwise only {@link #abortSession()} ends its read)
 	 */
 	boolean wakeReader() {
-		ServerInfo info = this.server;
-		if (this.session == null || info == null || !info.supportsMessages()) {
-			return false;
-		}
-		try (Connection connection = this.connections.admin();
-				java.sql.PreparedStatement statement = connection.prepareStatement(
-						"SELECT pg_logical_emit_message(false, ?, '')")) {
-			statement.setString(1, TransactionAssembler.WAKE_UP_PREFIX);
-			statement.execute();
-			return true;
-		}
-		catch (SQLException ex) {
-			logger.debug("Cannot wake the reader of slot {}", this.settings.slot(), ex);
-			return false;
-		}
+		ReplicationSession current = this.session;
+		return current == null || current.wake();
 	}
 
 	/** Close the replication connection under the reader: a blocked read fails and the reader ends. */
 	void abortSession() {
 		ReplicationSession current = this.session;
 		if (current != null) {
+			this.aborted = current;
 			current.abort();
 		}
 	}
@@ -284,14 +299,11 @@ final class StreamRunner implements Runnable {
 	 */
 	void handlerFailed(Throwable error) {
 		fail(error);
-		ReplicationSession current = this.session;
-		if (current != null) {
-			current.abort();
-		}
+		abortSession();
 	}
 
 	private boolean failed() {
-		HandoffQueue current = this.dispatcher;
+		HandoffQueue current = this.queue;
 		return this.state.get() == StreamState.FAILED || (current != null && current.failed());
 	}
 
@@ -302,7 +314,8 @@ final class StreamRunner implements Runnable {
 	private @Nullable ReplicationSession connect() throws SQLException {
 		ServerInfo info = this.server;
 		if (info == null) {
-			info = prepare();
+			info = this.startup.prepare(this.tables.get());
+			this.statistics.serverVersion(info.version());
 			this.server = info;
 		}
 		try {
@@ -330,14 +343,9 @@ final class StreamRunner implements Runnable {
 		}
 	}
 
-	private ServerInfo prepare() throws SQLException {
-		ServerInfo info = this.startup.prepare(this.tables.get());
-		this.statistics.serverVersion(info.version());
-		return info;
-	}
-
 	private void stream(ReplicationSession current) throws Exception {
 		this.session = current;
+		this.streamed = current;
 		if (this.stopRequested) {
 			// stop() may have looked for a session to abort just before this one was set
 			return;
@@ -348,17 +356,17 @@ final class StreamRunner implements Runnable {
 			current.stream().setAppliedLSN(flushed);
 		}
 		streaming();
-		HandoffQueue current0 = this.dispatcher;
-		if (current0 == null) {
-			throw new IllegalStateException("No dispatcher");
+		HandoffQueue handoff = this.queue;
+		if (handoff == null) {
+			throw new IllegalStateException("No hand-off queue");
 		}
 		ServerInfo info = this.server;
 		try {
 			new StreamReader(current, (info != null) ? info : new ServerInfo("", 0, "", ""), this.settings,
-					this.types, current0, this.ack, this.statistics, () -> this.stopRequested).run();
+					this.types, handoff, this.ack, this.statistics, () -> this.stopRequested).run();
 		}
 		finally {
-			if (this.stopRequested && !failed()) {
+			if (this.stopRequested && !failed() && this.aborted != current) {
 				// the dispatcher has ended: this is the final position; tell the server before closing
 				current.sendStatus(this.ack.flushed());
 			}
@@ -369,37 +377,40 @@ final class StreamRunner implements Runnable {
 	 * @param ex what ended the session or the attempt to open one
 	 * @return whether to try again
 	 */
-	private boolean handleFailure(Exception ex) {
+	private boolean handleFailure(Throwable ex) {
 		if (this.stopRequested || failed() || ex instanceof StreamReader.StoppedException
 				|| ex instanceof InterruptedException) {
 			return false;
 		}
-		if (ex instanceof BinaryFormat.UnsupportedColumnException) {
-			// a table or column without a binary decoder appeared: text format from now on
-			this.binaryRefused = true;
-			logger.warn("{}", ex.getMessage());
-			lost(ex);
-			return true;
-		}
-		if (ex instanceof CdcConfigurationException || ex instanceof PgOutputException) {
-			fail(ex);
-			return false;
-		}
-		if (ex instanceof SQLException sql) {
-			CdcConfigurationException configuration = classify(sql, "while streaming");
-			if (configuration != null) {
-				fail(configuration);
+		SessionFailures.Outcome outcome = this.failures.classify(ex, this.session != null);
+		switch (outcome.verdict()) {
+			case FAIL -> {
+				fail(outcome.error());
 				return false;
 			}
-			return true;
+			case RETRY_IN_TEXT -> {
+				this.binaryRefused = true;
+				logger.warn("{}", ex.getMessage());
+				lost(outcome.error());
+			}
+			case RETRY -> {
+				if (outcome.connectionProblem() && this.state.get() == StreamState.RECONNECTING) {
+					this.statistics.error(outcome.error());
+					logger.debug("Still cannot reach {}: {}", this.settings.describe(), ex.getMessage());
+				}
+				else {
+					lost(outcome.error());
+				}
+			}
 		}
-		lost(ex);
 		return true;
 	}
 
 	private void streaming() {
-		this.state.change(StreamState.STREAMING, "slot " + this.settings.slot() + ", publication "
-				+ this.settings.publication() + ", " + this.settings.describe(), null);
+		HandoffQueue handoff = this.queue;
+		StreamState next = (handoff != null && handoff.paused()) ? StreamState.PAUSED : StreamState.STREAMING;
+		this.state.change(next, "slot " + this.settings.slot() + ", publication " + this.settings.publication() + ", "
+				+ this.settings.describe(), null);
 	}
 
 	private void standby(SQLException ex) {
@@ -416,37 +427,13 @@ final class StreamRunner implements Runnable {
 		this.state.change(StreamState.STANDBY, detail, ex);
 	}
 
-	private void lost(Exception ex) {
+	private void lost(Throwable ex) {
 		this.statistics.error(ex);
-		if (this.state.get() == StreamState.STREAMING) {
+		if (this.state.get() == StreamState.STREAMING || this.state.get() == StreamState.PAUSED) {
 			// count lost sessions, not failed attempts
 			this.statistics.reconnected();
 		}
 		this.state.change(StreamState.RECONNECTING, ex.getMessage(), ex);
-	}
-
-	private @Nullable CdcConfigurationException classify(SQLException ex, String during) {
-		if (SqlErrors.isConnectionProblem(ex)) {
-			if (this.state.get() != StreamState.RECONNECTING) {
-				lost(ex);
-			}
-			else {
-				this.statistics.error(ex);
-				logger.debug("Still cannot reach {}: {}", this.settings.describe(), ex.getMessage());
-			}
-			return null;
-		}
-		// once streaming, only a vanished publication or slot (42704) is beyond a reconnect; other
-		// errors (a copy the driver gave up on, a server in recovery) are worth another session
-		boolean streaming = this.session != null;
-		CdcConfigurationException configuration = (!streaming || "42704".equals(ex.getSQLState()))
-				? SqlErrors.explain(ex, this.settings, during) : null;
-		if (configuration != null) {
-			return configuration;
-		}
-		// anything else may pass (a restarting server, a slot still being released): retry
-		lost(ex);
-		return null;
 	}
 
 	private void fail(Throwable error) {
@@ -464,7 +451,7 @@ final class StreamRunner implements Runnable {
 	 */
 	private boolean awaitBackOff() {
 		try {
-			HandoffQueue current = this.dispatcher;
+			HandoffQueue current = this.queue;
 			if (current != null) {
 				int dropped = current.discardUnfinished();
 				if (dropped > 0) {
@@ -491,22 +478,25 @@ final class StreamRunner implements Runnable {
 	}
 
 	/**
-	 * The reader may have been blocked in a read when the last transactions were handled, so
-	 * their acknowledgement never went out: move the durable slot there directly.
+	 * Make sure a durable slot's confirmed position reaches what was handled. The last status
+	 * update may not have gone out (a handler failed, a stop ran out of time and closed the
+	 * connection) or may have been lost: closing a connection with the server's data still
+	 * unread resets it, and the server can drop what it had not read yet. So once the run's
+	 * walsender has let go of the slot, move the slot there directly; a no-op when the server
+	 * got the update.
 	 */
-	private void confirmDurableSlot() {
+	private void acknowledgeLast() {
+		ReplicationSession last = this.streamed;
 		LogSequenceNumber flushed = this.ack.flushed();
-		if (!this.settings.durable() || !this.confirmOnExit || flushed.asLong() == 0 || this.server == null) {
+		if (last == null || !this.settings.durable() || flushed.asLong() == 0) {
 			return;
 		}
-		// stop() interrupts this thread; the short waits for the slot to free must still wait
 		boolean interrupted = Thread.interrupted();
-		try (Connection connection = this.connections.admin()) {
-			this.slots.confirm(connection, flushed, this.walsender, 10, TimeUnit.SECONDS);
-		}
-		catch (SQLException ex) {
-			logger.debug("Cannot confirm slot {} up to {}; the server resends from its last confirmed position",
-					this.settings.slot(), flushed.asString(), ex);
+		// a run that failed (no stop requested yet) gets the shutdown timeout as well
+		long deadline = this.stopRequested ? this.stopDeadline
+				: System.nanoTime() + this.settings.shutdownTimeout().toNanos();
+		try {
+			FinalAcknowledgement.send(this.connections, this.slots, flushed, last.backendPid(), deadline);
 		}
 		finally {
 			if (interrupted) {

@@ -5,8 +5,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.pgcdc.pgoutput.PgOutputMessage;
-import dev.pgcdc.pgoutput.TupleData;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,62 +54,57 @@ public final class TypeRegistry {
 	}
 
 	/**
-	 * Remember a type named by a {@code Y} message. A type that fell back to text, or whose
-	 * name changed, is resolved again on its next use.
-	 * @param type the message
+	 * Remember a type the server announced (a {@code pgoutput} {@code Y} message). A type that
+	 * fell back to text, or whose name changed, is resolved again on its next use.
+	 * @param typeOid the type OID
+	 * @param namespace the schema the type lives in
+	 * @param name the type name
 	 */
-	public void register(PgOutputMessage.Type type) {
-		int oid = type.typeOid();
-		String name = PgType.displayName(type.namespace(), type.name());
-		this.announcedNames.put(oid, name);
-		TypeDecoder cached = this.resolved.get(oid);
-		if (this.provisional.contains(oid) || (cached != null && !cached.name().equals(name))) {
-			this.provisional.remove(oid);
-			this.resolved.remove(oid);
+	public void register(int typeOid, String namespace, String name) {
+		String displayName = PgType.displayName(namespace, name);
+		this.announcedNames.put(typeOid, displayName);
+		TypeDecoder cached = this.resolved.get(typeOid);
+		if (this.provisional.contains(typeOid) || (cached != null && !cached.name().equals(displayName))) {
+			this.provisional.remove(typeOid);
+			this.resolved.remove(typeOid);
 		}
 	}
 
 	/**
-	 * Decode one column of a tuple. Must not be called for unchanged-TOAST columns; a NULL
-	 * column gives {@code null}.
-	 * @param typeOid the column's type OID
-	 * @param typeModifier the column's type modifier
-	 * @param tuple the tuple
-	 * @param column the column index
+	 * Decode one value, read in place from {@code data} (nothing is copied or kept). A NULL
+	 * value, or one the server did not send (an unchanged TOAST value), is the caller's to
+	 * handle: there are no bytes to decode.
+	 * @param typeOid the value's type OID
+	 * @param data the bytes holding the value
+	 * @param offset where the value starts
+	 * @param length the value's length in bytes
+	 * @param binary whether the value is in the type's binary ({@code send}) format rather
+	 * than its text ({@code output}) format
 	 * @return the Java value
 	 * @throws IllegalArgumentException for a binary value of a type without a binary decoder,
-	 * an unchanged TOAST column, or a value that does not parse as its type
+	 * or a value that does not parse as its type
 	 */
-	public @Nullable Object decode(int typeOid, int typeModifier, TupleData tuple, int column) {
-		byte kind = tuple.kind(column);
-		if (kind == TupleData.TEXT) {
-			TypeDecoder type = decoder(typeOid);
+	public Object decode(int typeOid, byte[] data, int offset, int length, boolean binary) {
+		TypeDecoder type = decoder(typeOid);
+		if (!binary) {
 			try {
-				return type.text().decode(tuple.array(), tuple.offset(column), tuple.length(column));
+				return type.text().decode(data, offset, length);
 			}
 			catch (RuntimeException ex) {
 				throw invalid(type, typeOid, "text", ex);
 			}
 		}
-		if (kind == TupleData.BINARY) {
-			TypeDecoder type = decoder(typeOid);
-			BinaryDecoder binary = type.binary();
-			if (binary == null) {
-				throw new IllegalArgumentException("Type " + type.name() + " (OID " + Integer.toUnsignedLong(typeOid)
-						+ ") has no binary decoder: the stream must not use binary mode for it");
-			}
-			try {
-				return binary.decode(tuple.array(), tuple.offset(column), tuple.length(column));
-			}
-			catch (RuntimeException ex) {
-				throw invalid(type, typeOid, "binary", ex);
-			}
+		BinaryDecoder decoder = type.binary();
+		if (decoder == null) {
+			throw new IllegalArgumentException("Type " + type.name() + " (OID " + Integer.toUnsignedLong(typeOid)
+					+ ") has no binary decoder: the stream must not use binary mode for it");
 		}
-		if (kind == TupleData.NULL) {
-			return null;
+		try {
+			return decoder.decode(data, offset, length);
 		}
-		throw new IllegalArgumentException("Column " + column + " has no value to decode (tuple kind '" + (char) kind
-				+ "': an unchanged TOAST value must be taken from the old row)");
+		catch (RuntimeException ex) {
+			throw invalid(type, typeOid, "binary", ex);
+		}
 	}
 
 	private static IllegalArgumentException invalid(TypeDecoder type, int typeOid, String format, RuntimeException ex) {

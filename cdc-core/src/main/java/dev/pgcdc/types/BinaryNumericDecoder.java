@@ -9,6 +9,8 @@ import java.math.RoundingMode;
  * {@code dscale} (16 bits each), then {@code ndigits} base-10000 digits. The result has scale
  * {@code dscale}, so it equals the text decoder's BigDecimal ({@code 1.50} stays {@code 1.50});
  * {@code NaN} and {@code ±Infinity} become Doubles as in {@link NumericDecoders#NUMERIC}.
+ * Like {@code numeric_recv} it refuses an unknown sign, a display scale above 16383 and
+ * digits outside 0..9999.
  */
 final class BinaryNumericDecoder implements BinaryDecoder {
 
@@ -22,6 +24,9 @@ final class BinaryNumericDecoder implements BinaryDecoder {
 
 	private static final int NEGATIVE_INFINITY = 0xF000;
 
+	/** {@code NUMERIC_DSCALE_MAX}. */
+	private static final int MAX_DISPLAY_SCALE = 0x3FFF;
+
 	private static final BigInteger TEN_THOUSAND_POW_4 = BigInteger.valueOf(10_000L * 10_000L * 10_000L * 10_000L);
 
 	private BinaryNumericDecoder() {
@@ -30,7 +35,7 @@ final class BinaryNumericDecoder implements BinaryDecoder {
 	@Override
 	public Object decode(byte[] data, int offset, int length) {
 		if (length < 8) {
-			throw new IllegalArgumentException("Binary numeric value must be at least 8 bytes but is " + length);
+			throw new InvalidValueException("Binary numeric value must be at least 8 bytes but is " + length);
 		}
 		int digitCount = BinaryDecoders.int16(data, offset) & 0xffff;
 		int weight = BinaryDecoders.int16(data, offset + 2);
@@ -43,10 +48,16 @@ final class BinaryNumericDecoder implements BinaryDecoder {
 				return Double.POSITIVE_INFINITY;
 			case NEGATIVE_INFINITY:
 				return Double.NEGATIVE_INFINITY;
+			case 0, NEGATIVE:
+				break;
 			default:
+				throw new InvalidValueException("Binary numeric value has an invalid sign 0x" + Integer.toHexString(sign));
+		}
+		if (displayScale > MAX_DISPLAY_SCALE) {
+			throw new InvalidValueException("Binary numeric value has an invalid display scale " + displayScale);
 		}
 		if (length != 8 + 2 * digitCount) {
-			throw new IllegalArgumentException("Binary numeric with " + digitCount + " digits has " + length + " bytes");
+			throw new InvalidValueException("Binary numeric with " + digitCount + " digits has " + length + " bytes");
 		}
 		if (digitCount == 0) {
 			return BigDecimal.ZERO.setScale(displayScale);
@@ -70,7 +81,11 @@ final class BinaryNumericDecoder implements BinaryDecoder {
 			long value = 0;
 			long factor = 1;
 			for (int j = 0; j < chunk; j++, i++) {
-				value = value * 10_000 + BinaryDecoders.int16(data, offset + 2 * i);
+				int digit = BinaryDecoders.int16(data, offset + 2 * i);
+				if (digit < 0 || digit >= 10_000) {
+					throw new InvalidValueException("Binary numeric value has an invalid digit " + digit);
+				}
+				value = value * 10_000 + digit;
 				factor *= 10_000;
 			}
 			if (result == null) {

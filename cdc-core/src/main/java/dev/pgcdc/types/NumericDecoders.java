@@ -85,7 +85,7 @@ final class NumericDecoders {
 		if (first == 'f') {
 			return Boolean.FALSE;
 		}
-		throw new IllegalArgumentException("Not a bool value: '" + text + "'");
+		throw new InvalidValueException("Not a bool value (neither t nor f)");
 	}
 
 	/** Parses a decimal integer from bytes, falling back to String parsing for odd input. */
@@ -114,7 +114,7 @@ final class NumericDecoders {
 			for (; i < end; i++) {
 				int digit = data[i] - '0';
 				if (digit < 0 || digit > 9) {
-					throw new NumberFormatException("Not an integer: '" + new String(data, offset, length, StandardCharsets.US_ASCII) + "'");
+					throw new InvalidValueException("Not an integer (not a digit at position " + (i - offset) + ")");
 				}
 				value = value * 10 + digit;
 			}

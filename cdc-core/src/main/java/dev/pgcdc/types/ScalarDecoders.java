@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -47,7 +49,7 @@ final class ScalarDecoders {
 				return JSON_MAPPER.readTree(data, offset, length);
 			}
 			catch (JacksonException ex) {
-				throw new IllegalArgumentException("Invalid JSON value: " + ex.getOriginalMessage(), ex);
+				throw invalidJson(ex);
 			}
 		}
 	};
@@ -58,7 +60,7 @@ final class ScalarDecoders {
 	/** {@code jsonb} binary (a version byte {@code 1}, then the text) to {@link JsonNode}. */
 	static final BinaryDecoder JSONB_BINARY = (data, offset, length) -> {
 		if (length < 1 || data[offset] != 1) {
-			throw new IllegalArgumentException("Unsupported jsonb binary version " + ((length < 1) ? -1 : data[offset]));
+			throw new InvalidValueException("Unsupported jsonb binary version " + ((length < 1) ? -1 : data[offset]));
 		}
 		return JSON.decode(data, offset + 1, length - 1);
 	};
@@ -79,9 +81,12 @@ final class ScalarDecoders {
 	}
 
 	private static String bits(byte[] data, int offset, int length) {
+		if (length < 4) {
+			throw new InvalidValueException("Binary bit string must be at least 4 bytes but is " + length);
+		}
 		int count = BinaryDecoders.int32(data, offset);
-		if (count < 0 || length != 4 + (count + 7) / 8) {
-			throw new IllegalArgumentException("Binary bit string of " + count + " bits has " + length + " bytes");
+		if (count < 0 || length != 4 + (count + 7L) / 8) {
+			throw new InvalidValueException("Binary bit string of " + count + " bits has " + length + " bytes");
 		}
 		char[] bits = new char[count];
 		for (int i = 0; i < count; i++) {
@@ -95,8 +100,19 @@ final class ScalarDecoders {
 			return JSON_MAPPER.readTree(text);
 		}
 		catch (JacksonException ex) {
-			throw new IllegalArgumentException("Invalid JSON value: " + ex.getOriginalMessage(), ex);
+			throw invalidJson(ex);
 		}
+	}
+
+	/** Jackson's messages quote the offending token: say where, and what limit, not what. */
+	private static InvalidValueException invalidJson(JacksonException ex) {
+		String problem = (ex instanceof StreamConstraintsException) ? ex.getOriginalMessage()
+				: ex.getClass().getSimpleName();
+		TokenStreamLocation location = ex.getLocation();
+		String where = (location != null) ? " at line " + location.getLineNr() + ", column " + location.getColumnNr() : "";
+		InvalidValueException invalid = new InvalidValueException("Invalid JSON value" + where + " (" + problem + ")");
+		invalid.initCause(InvalidValueException.withheld(ex));
+		return invalid;
 	}
 
 	static UUID uuid(String text) {
@@ -113,7 +129,7 @@ final class ScalarDecoders {
 		for (int i = from; i < to; i++) {
 			int digit = Character.digit(text.charAt(i), 16);
 			if (digit < 0) {
-				throw new IllegalArgumentException("Invalid uuid '" + text + "'");
+				throw new InvalidValueException("Invalid uuid text (not a hex digit at position " + i + ")");
 			}
 			value = (value << 4) | digit;
 		}
@@ -128,7 +144,7 @@ final class ScalarDecoders {
 				int high = Character.digit(text.charAt(2 + 2 * i), 16);
 				int low = Character.digit(text.charAt(3 + 2 * i), 16);
 				if (high < 0 || low < 0) {
-					throw new IllegalArgumentException("Invalid bytea hex text at position " + (2 + 2 * i));
+					throw new InvalidValueException("Invalid bytea hex text at position " + (2 + 2 * i));
 				}
 				bytes[i] = (byte) ((high << 4) | low);
 			}
@@ -155,7 +171,7 @@ final class ScalarDecoders {
 				i += 3;
 			}
 			else {
-				throw new IllegalArgumentException("Invalid bytea escape text at position " + i);
+				throw new InvalidValueException("Invalid bytea escape text at position " + i);
 			}
 		}
 		return java.util.Arrays.copyOf(bytes, length);

@@ -82,7 +82,8 @@ public final class TypeRegistry {
 	 * than its text ({@code output}) format
 	 * @return the Java value
 	 * @throws IllegalArgumentException for a binary value of a type without a binary decoder,
-	 * or a value that does not parse as its type
+	 * or a value that does not parse as its type (malformed or nested too deeply): the message
+	 * names the type and its OID and never quotes the value
 	 */
 	public Object decode(int typeOid, byte[] data, int offset, int length, boolean binary) {
 		TypeDecoder type = decoder(typeOid);
@@ -90,7 +91,7 @@ public final class TypeRegistry {
 			try {
 				return type.text().decode(data, offset, length);
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | StackOverflowError ex) {
 				throw invalid(type, typeOid, "text", ex);
 			}
 		}
@@ -102,14 +103,26 @@ public final class TypeRegistry {
 		try {
 			return decoder.decode(data, offset, length);
 		}
-		catch (RuntimeException ex) {
+		catch (RuntimeException | StackOverflowError ex) {
 			throw invalid(type, typeOid, "binary", ex);
 		}
 	}
 
-	private static IllegalArgumentException invalid(TypeDecoder type, int typeOid, String format, RuntimeException ex) {
+	private static IllegalArgumentException invalid(TypeDecoder type, int typeOid, String format, Throwable ex) {
+		// the decoders' own messages never quote the value; the JDK's and Jackson's may
+		InvalidValueException cause;
+		if (ex instanceof InvalidValueException invalid) {
+			cause = invalid;
+		}
+		else if (ex instanceof StackOverflowError) {
+			// the decoders bound their nesting, so this is a last line of defence: an Error must not end the stream
+			cause = new InvalidValueException("nested too deeply to decode");
+		}
+		else {
+			cause = InvalidValueException.withheld(ex);
+		}
 		return new IllegalArgumentException("Cannot decode a " + format + " value of type " + type.name() + " (OID "
-				+ Integer.toUnsignedLong(typeOid) + "): " + ex.getMessage(), ex);
+				+ Integer.toUnsignedLong(typeOid) + "): " + cause.getMessage(), cause);
 	}
 
 	/**

@@ -27,6 +27,11 @@
  * <tr><td>interval, money, inet, cidr, macaddr, xml, geometric, ranges, multiranges, tsvector,
  * composites, pg_lsn, unknown types</td><td>String as the server prints it</td><td>T</td></tr>
  * </table>
+ * <p>
+ * A value that is not in its type's format (malformed, truncated, more than six array
+ * dimensions, a binary header that declares more than its bytes hold) fails with an
+ * {@link java.lang.IllegalArgumentException} that names the type and its OID and never quotes
+ * the value; no {@link java.lang.Error} escapes a decode.
  */
 @NullMarked
 package dev.pgcdc.types;

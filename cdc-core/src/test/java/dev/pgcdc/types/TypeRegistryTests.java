@@ -113,6 +113,34 @@ class TypeRegistryTests {
 	}
 
 	@Test
+	void malformedValuesFailNamingTheTypeButNeverQuotingTheValue() {
+		String[][] cases = { { "23", "int4", "12secret", "secret" },
+				{ "20", "int8", "1234567890123456789012secret", "secret" }, { "1700", "numeric", "1.2.secret", "secret" },
+				{ "701", "float8", "secret", "secret" }, { "16", "bool", "secret", "secret" },
+				{ "1082", "date", "9999-99-99", "99" }, { "1184", "timestamptz", "secret", "secret" },
+				{ "2950", "uuid", "secret", "secret" }, { "3802", "jsonb", "{\"a\": secret}", "secret" },
+				{ "1009", "_text", "{\"secret}", "secret" }, { "1007", "_int4", "{1,secret}", "secret" } };
+		for (String[] malformed : cases) {
+			assertThatIllegalArgumentException().as(malformed[1])
+				.isThrownBy(() -> text(this.registry, Integer.parseInt(malformed[0]), malformed[2]))
+				.withMessageStartingWith("Cannot decode a text value of type " + malformed[1] + " (OID " + malformed[0] + ")")
+				.satisfies((ex) -> {
+					for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+						assertThat(String.valueOf(cause.getMessage())).as(malformed[1]).doesNotContain(malformed[3]);
+					}
+				});
+		}
+	}
+
+	@Test
+	void noErrorEscapesADecode() {
+		String deep = "{".repeat(100_000) + "}".repeat(100_000);
+		assertThatIllegalArgumentException().isThrownBy(() -> text(this.registry, 1007, deep))
+			.withMessageContaining("type _int4 (OID 1007)")
+			.withMessageContaining("more than 6 dimensions");
+	}
+
+	@Test
 	void valuesAreReadInPlaceAtTheirOffset() {
 		byte[] message = "xx42yy".getBytes(StandardCharsets.UTF_8);
 		assertThat(this.registry.decode(23, message, 2, 2, false)).isEqualTo(42);

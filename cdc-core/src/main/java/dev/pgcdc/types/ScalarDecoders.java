@@ -4,8 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -16,10 +18,39 @@ import tools.jackson.databind.json.JsonMapper;
 final class ScalarDecoders {
 
 	/**
-	 * The one mapper for JSON columns. Floats read as BigDecimal because {@code jsonb} numbers
-	 * are {@code numeric}: a double would silently round them.
+	 * How deep a JSON value may nest and still be a {@link JsonNode}; deeper ones fail to decode
+	 * and so arrive as the server's text. The server allows more (about 16,000 levels of
+	 * {@code jsonb} at its default {@code max_stack_depth}), but {@code JsonNode.equals} and
+	 * {@code hashCode} recurse: at 2,000 levels they overflow a thread's default 1 MB stack
+	 * (interpreted), and change events compare old and new values with {@code equals}.
 	 */
-	static final JsonMapper JSON_MAPPER = JsonMapper.builder()
+	static final int MAX_JSON_DEPTH = 1_000;
+
+	/**
+	 * The longest number {@code jsonb} prints: a {@code numeric} has up to 131,072 digits before
+	 * the point and 16,383 after, plus a sign and the point ({@code numeric_out} never uses an
+	 * exponent).
+	 */
+	static final int MAX_JSON_NUMBER_LENGTH = 131_072 + 16_383 + 2;
+
+	/** The largest value PostgreSQL stores (1 GB): no string or key in it can be longer. */
+	static final int MAX_JSON_STRING_LENGTH = 1 << 30;
+
+	/**
+	 * The one mapper for JSON columns. Floats read as BigDecimal because {@code jsonb} numbers
+	 * are {@code numeric}: a double would silently round them. Its limits are the server's
+	 * (Jackson's defaults, 500 levels and numbers of 1,000 characters, are below them), bounded
+	 * by {@link #MAX_JSON_DEPTH}.
+	 */
+	static final JsonMapper JSON_MAPPER = JsonMapper
+		.builder(JsonFactory.builder()
+			.streamReadConstraints(StreamReadConstraints.builder()
+				.maxNestingDepth(MAX_JSON_DEPTH)
+				.maxNumberLength(MAX_JSON_NUMBER_LENGTH)
+				.maxStringLength(MAX_JSON_STRING_LENGTH)
+				.maxNameLength(MAX_JSON_STRING_LENGTH)
+				.build())
+			.build())
 		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
 		.build();
 

@@ -17,7 +17,7 @@
  * <tr><td>timestamp</td><td>LocalDateTime (±infinity: MAX/MIN)</td><td>T B</td></tr>
  * <tr><td>timestamptz</td><td>OffsetDateTime at UTC (±infinity: OffsetDateTime.MAX/MIN)</td><td>T B</td></tr>
  * <tr><td>bytea</td><td>byte[]</td><td>T B</td></tr>
- * <tr><td>json, jsonb</td><td>Jackson 3 JsonNode (floats as BigDecimal)</td><td>T B</td></tr>
+ * <tr><td>json, jsonb</td><td>Jackson 3 JsonNode (floats as BigDecimal; at most 1,000 levels deep)</td><td>T B</td></tr>
  * <tr><td>bit</td><td>bit(1): Boolean; longer: String of 0/1</td><td>T B</td></tr>
  * <tr><td>varbit</td><td>String of 0/1</td><td>T B</td></tr>
  * <tr><td>hstore</td><td>Map&lt;String, String&gt;</td><td>T B</td></tr>

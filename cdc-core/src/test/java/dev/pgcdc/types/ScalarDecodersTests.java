@@ -47,6 +47,28 @@ class ScalarDecodersTests {
 	}
 
 	@Test
+	void jsonNestedAThousandLevelsWithNumbersOfThousandsOfDigitsIsAJsonNode() {
+		String digits = "1234567890".repeat(200);
+		JsonNode deep = (JsonNode) ScalarDecoders.JSON.decode("[".repeat(999) + "{\"n\": " + digits + "}" + "]".repeat(999));
+		JsonNode innermost = deep;
+		for (int i = 0; i < 999; i++) {
+			innermost = innermost.get(0);
+		}
+		assertThat(innermost.get("n").bigIntegerValue()).hasToString(digits);
+		// the longest numeric jsonb can print
+		String longest = "-" + "9".repeat(131_072) + "." + "9".repeat(16_383);
+		JsonNode numeric = (JsonNode) ScalarDecoders.JSON.decode("[" + longest + "]");
+		assertThat(numeric.get(0).decimalValue()).isEqualTo(new BigDecimal(longest));
+	}
+
+	@Test
+	void jsonNestedDeeperThanTheLimitFailsNamingTheLimit() {
+		String tooDeep = "[".repeat(1_001) + "]".repeat(1_001);
+		assertThatIllegalArgumentException().isThrownBy(() -> ScalarDecoders.JSON.decode(tooDeep))
+			.withMessageContaining("nesting depth (1001) exceeds the maximum allowed (1000");
+	}
+
+	@Test
 	void invalidJsonFailsClearly() {
 		assertThatIllegalArgumentException().isThrownBy(() -> ScalarDecoders.JSON.decode("{nope"))
 			.withMessageStartingWith("Invalid JSON value");

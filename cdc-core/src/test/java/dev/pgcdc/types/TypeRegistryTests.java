@@ -1,10 +1,13 @@
 package dev.pgcdc.types;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,11 +24,14 @@ class TypeRegistryTests {
 
 	private static final int POSINT_LIST = 16411;
 
+	private static final int POSINT_ALIAS = 16412;
+
 	private static final Map<Integer, PgType> CATALOG = Map.of(
 			MOOD, new PgType(MOOD, "sales", "mood", 'e', 0, 0, ',', "enum_send"),
 			MOOD_ARRAY, new PgType(MOOD_ARRAY, "sales", "_mood", 'b', 0, MOOD, ',', "array_send"),
 			POSINT, new PgType(POSINT, "public", "posint", 'd', 23, 0, ',', "int4send"),
-			POSINT_LIST, new PgType(POSINT_LIST, "public", "posint_list", 'd', 1007, 0, ',', "array_send"));
+			POSINT_LIST, new PgType(POSINT_LIST, "public", "posint_list", 'd', 1007, 0, ',', "array_send"),
+			POSINT_ALIAS, new PgType(POSINT_ALIAS, "public", "posint_alias", 'd', POSINT, 0, ',', "int4send"));
 
 	private final AtomicInteger lookUps = new AtomicInteger();
 
@@ -84,6 +90,23 @@ class TypeRegistryTests {
 		assertThat(calls).hasValue(1);
 		flaky.register(POSINT, "public", "posint");
 		assertThat(text(flaky, POSINT, "5")).isEqualTo(5);
+	}
+
+	@Test
+	void aDomainOverATypeWhoseLookUpFailedIsLookedUpAgainWithIt() {
+		AtomicBoolean failNext = new AtomicBoolean(true);
+		AtomicLong now = new AtomicLong();
+		TypeRegistry flaky = new TypeRegistry((oid) -> {
+			if (oid == POSINT && failNext.getAndSet(false)) {
+				throw new IllegalStateException("timeout");
+			}
+			return Optional.ofNullable(CATALOG.get(oid));
+		}, Duration.ofSeconds(30), now::get);
+		assertThat(text(flaky, POSINT_ALIAS, "5")).isEqualTo("5");
+		assertThat(flaky.typeName(POSINT_ALIAS)).isEqualTo("posint_alias");
+		now.addAndGet(Duration.ofSeconds(30).toNanos());
+		assertThat(text(flaky, POSINT_ALIAS, "5")).isEqualTo(5);
+		assertThat(text(flaky, POSINT, "6")).isEqualTo(6);
 	}
 
 	@Test

@@ -61,8 +61,22 @@ final class ScalarDecoders {
 	static final BinaryDecoder STRING_BINARY = (data, offset, length) -> new String(data, offset, length,
 			StandardCharsets.UTF_8);
 
-	/** {@code uuid} to {@link UUID}. */
-	static final TextDecoder UUID_TEXT = ScalarDecoders::uuid;
+	/**
+	 * {@code uuid} to {@link UUID}, read from the message bytes without a String (an array
+	 * element, already a String, goes through {@link UUID#fromString}, which parses the
+	 * 36-character form in place).
+	 */
+	static final TextDecoder UUID_TEXT = new TextDecoder() {
+		@Override
+		public Object decode(String text) {
+			return UUID.fromString(text);
+		}
+
+		@Override
+		public Object decode(byte[] data, int offset, int length) {
+			return uuid(data, offset, length);
+		}
+	};
 
 	/** {@code bytea} in {@code hex} ({@code \x00ff}) or {@code escape} output to {@code byte[]}. */
 	static final TextDecoder BYTEA = ScalarDecoders::bytea;
@@ -146,19 +160,27 @@ final class ScalarDecoders {
 		return invalid;
 	}
 
-	static UUID uuid(String text) {
-		if (text.length() != 36) {
-			return UUID.fromString(text);
+	private static final int[] UUID_DASHES = { 8, 13, 18, 23 };
+
+	/** {@code uuid_out} prints {@code 8-4-4-4-12} hex digits; other forms go through {@link UUID#fromString}. */
+	private static UUID uuid(byte[] data, int offset, int length) {
+		if (length != 36) {
+			return UUID.fromString(new String(data, offset, length, StandardCharsets.UTF_8));
 		}
-		long most = (hex(text, 0, 8) << 32) | (hex(text, 9, 13) << 16) | hex(text, 14, 18);
-		long least = (hex(text, 19, 23) << 48) | hex(text, 24, 36);
+		for (int dash : UUID_DASHES) {
+			if (data[offset + dash] != '-') {
+				throw new InvalidValueException("Invalid uuid text ('-' expected at position " + dash + ")");
+			}
+		}
+		long most = (hex(data, offset, 0, 8) << 32) | (hex(data, offset, 9, 13) << 16) | hex(data, offset, 14, 18);
+		long least = (hex(data, offset, 19, 23) << 48) | hex(data, offset, 24, 36);
 		return new UUID(most, least);
 	}
 
-	private static long hex(String text, int from, int to) {
+	private static long hex(byte[] data, int offset, int from, int to) {
 		long value = 0;
 		for (int i = from; i < to; i++) {
-			int digit = Character.digit(text.charAt(i), 16);
+			int digit = Character.digit(data[offset + i], 16);
 			if (digit < 0) {
 				throw new InvalidValueException("Invalid uuid text (not a hex digit at position " + i + ")");
 			}

@@ -92,6 +92,14 @@ class BinaryDecodersTests {
 		// more than four base-10000 digits take the BigInteger path
 		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(5, 0, 4, 12, 3456, 7890, 1234, 5678, 9012, 3456)))
 			.isEqualTo(new BigDecimal("1234567890123456789012.3456"));
+		// 1.000000: fewer digits sent than displayed; 1234.5 with scale 1: more sent than displayed
+		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0, 6, 1))).isEqualTo(new BigDecimal("1.000000"));
+		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0x4000, 1, 1234, 5000)))
+			.isEqualTo(new BigDecimal("-1234.5"));
+		// four base-10000 digits, the most a long holds, and a display scale that drops sent digits
+		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(1, 0, 2, 9999, 9999, 9999, 9999)))
+			.isEqualTo(new BigDecimal("99999999.99"));
+		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(-3, 0, 12, 1))).isEqualTo(new BigDecimal("0.000000000001"));
 		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0xC000, 0))).isEqualTo(Double.NaN);
 		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0xD000, 0))).isEqualTo(Double.POSITIVE_INFINITY);
 		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0xF000, 0))).isEqualTo(Double.NEGATIVE_INFINITY);

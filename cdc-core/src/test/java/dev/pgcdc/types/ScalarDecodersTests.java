@@ -21,11 +21,20 @@ class ScalarDecodersTests {
 	}
 
 	@Test
-	void uuidParsesBothCases() {
-		assertThat(ScalarDecoders.UUID_TEXT.decode("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"))
-			.isEqualTo(UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"));
+	void uuidParsesBothCasesFromTextAndBytes() {
+		UUID expected = UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+		assertThat(ScalarDecoders.UUID_TEXT.decode("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11")).isEqualTo(expected);
+		assertThat(bytes(ScalarDecoders.UUID_TEXT, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")).isEqualTo(expected);
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> ScalarDecoders.UUID_TEXT.decode("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1z"));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> bytes(ScalarDecoders.UUID_TEXT, "a0eebc99x9c0b-4ef8-bb6d-6bb9bd380a11"))
+			.withMessageContaining("position 8");
+	}
+
+	private static Object bytes(TextDecoder decoder, String text) {
+		byte[] padded = (">" + text + "<").getBytes(StandardCharsets.UTF_8);
+		return decoder.decode(padded, 1, padded.length - 2);
 	}
 
 	@Test

@@ -127,7 +127,8 @@ public class DecodeBenchmark {
 				relations.put((PgOutputMessage.Relation) message);
 			}
 			else if (message instanceof PgOutputMessage.Type) {
-				this.types.register((PgOutputMessage.Type) message);
+				PgOutputMessage.Type type = (PgOutputMessage.Type) message;
+				this.types.register(type.typeOid(), type.namespace(), type.name());
 			}
 			else {
 				blackhole.consume(message);
@@ -141,7 +142,8 @@ public class DecodeBenchmark {
 			byte kind = tuple.kind(column);
 			if (kind == TupleData.TEXT || kind == TupleData.BINARY) {
 				PgOutputMessage.Relation.Column described = relation.columns().get(column);
-				blackhole.consume(this.types.decode(described.typeOid(), described.typeModifier(), tuple, column));
+				blackhole.consume(this.types.decode(described.typeOid(), tuple.array(), tuple.offset(column),
+						tuple.length(column), kind == TupleData.BINARY));
 			}
 		}
 	}

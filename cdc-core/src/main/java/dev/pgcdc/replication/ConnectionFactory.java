@@ -86,12 +86,13 @@ final class ConnectionFactory {
 	}
 
 	/**
-	 * @return a new plain connection for a type look-up in {@code pg_type}
+	 * @return a new plain connection for a type look-up in {@code pg_type}, with the probe's
+	 * short timeouts: the look-up runs on the reader thread
 	 * @throws IllegalStateException if connecting fails (the registry then decodes the value as text)
 	 */
 	Connection adminForCatalog() {
 		try {
-			return admin();
+			return probe();
 		}
 		catch (SQLException ex) {
 			throw new IllegalStateException("Cannot connect to read pg_type: " + ex.getMessage(), ex);

@@ -83,7 +83,8 @@ final class RowDecoder {
 			return null;
 		}
 		try {
-			return this.types.decode(column.typeOid(), column.typeModifier(), tuple, index);
+			return this.types.decode(column.typeOid(), tuple.array(), tuple.offset(index), tuple.length(index),
+					tuple.kind(index) == TupleData.BINARY);
 		}
 		catch (RuntimeException ex) {
 			// a value the registry cannot read is still worth delivering: as the server's text

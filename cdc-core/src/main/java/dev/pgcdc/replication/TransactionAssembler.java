@@ -153,7 +153,7 @@ final class TransactionAssembler {
 			}
 		}
 		else if (message instanceof Type type) {
-			this.types.register(type);
+			this.types.register(type.typeOid(), type.namespace(), type.name());
 		}
 		else if (message instanceof Message logical) {
 			message(logical);

@@ -10,6 +10,11 @@ import org.jspecify.annotations.Nullable;
  * Decodes {@code array_send} output to (nested) lists: {@code ndim}, a has-nulls flag, the
  * element OID, {@code ndim} pairs of (length, lower bound), then each element as a 32-bit
  * length ({@code -1} for NULL) and its bytes in the element type's binary format.
+ * <p>
+ * As {@code array_recv} does, it checks the header before it believes it: at most
+ * {@value TextArrayParser#MAX_DIMENSIONS} dimensions, no negative length, and no more elements
+ * than the bytes present can hold (each takes at least its 4-byte length), so a forged header
+ * can neither recurse deep nor allocate a list the value does not fill.
  */
 final class BinaryArrayDecoder implements BinaryDecoder {
 
@@ -25,26 +30,45 @@ final class BinaryArrayDecoder implements BinaryDecoder {
 	@Override
 	public Object decode(byte[] data, int offset, int length) {
 		if (length < 12) {
-			throw new IllegalArgumentException("Binary array value must be at least 12 bytes but is " + length);
+			throw new InvalidValueException("Binary array value must be at least 12 bytes but is " + length);
 		}
 		int dimensionCount = BinaryDecoders.int32(data, offset);
-		if (dimensionCount == 0) {
-			return Collections.emptyList();
+		if (dimensionCount < 0 || dimensionCount > TextArrayParser.MAX_DIMENSIONS) {
+			throw new InvalidValueException("Binary array value has " + dimensionCount + " dimensions, "
+					+ ((dimensionCount < 0) ? "fewer than 0" : "more than " + TextArrayParser.MAX_DIMENSIONS));
 		}
-		if (dimensionCount < 0 || dimensionCount > 6 || length < 12 + 8 * dimensionCount) {
-			throw new IllegalArgumentException("Binary array value has an invalid dimension count " + dimensionCount);
+		int elementsStart = 12 + 8 * dimensionCount;
+		if (length < elementsStart) {
+			throw new InvalidValueException("Binary array value of " + length + " bytes ends inside its header");
 		}
 		int[] sizes = new int[dimensionCount];
+		long elements = (dimensionCount == 0) ? 0 : 1;
 		for (int i = 0; i < dimensionCount; i++) {
 			sizes[i] = BinaryDecoders.int32(data, offset + 12 + 8 * i);
+			if (sizes[i] < 0) {
+				throw new InvalidValueException("Binary array dimension " + (i + 1) + " has length " + sizes[i]);
+			}
+			elements = (sizes[i] != 0 && elements > Long.MAX_VALUE / sizes[i]) ? Long.MAX_VALUE : elements * sizes[i];
 		}
-		Reader reader = new Reader(data, offset + 12 + 8 * dimensionCount, offset + length);
+		if (elements > (length - elementsStart) / 4) {
+			throw new InvalidValueException(
+					"Binary array value of " + length + " bytes cannot hold " + elements + " elements");
+		}
+		if (elements == 0) {
+			// array_recv makes any array with a dimension of length 0 the empty array
+			checkEnd(offset + elementsStart, offset + length);
+			return Collections.emptyList();
+		}
+		Reader reader = new Reader(data, offset + elementsStart, offset + length);
 		List<@Nullable Object> list = reader.list(sizes, 0);
-		if (reader.position != offset + length) {
-			throw new IllegalArgumentException("Binary array value has " + (offset + length - reader.position)
-					+ " bytes after its last element");
-		}
+		checkEnd(reader.position, offset + length);
 		return list;
+	}
+
+	private static void checkEnd(int position, int end) {
+		if (position != end) {
+			throw new InvalidValueException("Binary array value has " + (end - position) + " bytes after its last element");
+		}
 	}
 
 	/** The read position while walking the elements. */
@@ -73,7 +97,7 @@ final class BinaryArrayDecoder implements BinaryDecoder {
 
 		private @Nullable Object element() {
 			if (this.position + 4 > this.end) {
-				throw new IllegalArgumentException("Binary array value ends inside an element length");
+				throw new InvalidValueException("Binary array value ends inside an element length");
 			}
 			int length = BinaryDecoders.int32(this.data, this.position);
 			this.position += 4;
@@ -81,7 +105,7 @@ final class BinaryArrayDecoder implements BinaryDecoder {
 				return null;
 			}
 			if (length < 0 || this.position + length > this.end) {
-				throw new IllegalArgumentException("Binary array element length " + length + " is out of bounds");
+				throw new InvalidValueException("Binary array element length " + length + " is out of bounds");
 			}
 			Object value = BinaryArrayDecoder.this.element.decode(this.data, this.position, length);
 			this.position += length;

@@ -129,8 +129,7 @@ final class BinaryDecoders {
 
 	static void check(int length, int expected, String type) {
 		if (length != expected) {
-			throw new IllegalArgumentException(
-					"Binary " + type + " value must be " + expected + " bytes but is " + length);
+			throw new InvalidValueException("Binary " + type + " value must be " + expected + " bytes but is " + length);
 		}
 	}
 

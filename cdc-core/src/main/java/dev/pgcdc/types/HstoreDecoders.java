@@ -17,7 +17,10 @@ final class HstoreDecoders {
 	/** {@code hstore_out}: {@code "key"=>"value", "other"=>NULL}. */
 	static final TextDecoder TEXT = HstoreDecoders::parse;
 
-	/** {@code hstore_send}: a pair count, then per pair a key and a value as length + UTF-8 ({@code -1} for NULL). */
+	/**
+	 * {@code hstore_send}: a pair count, then per pair a key and a value as length + UTF-8
+	 * ({@code -1} for NULL). Every count and length is checked against the bytes of the value.
+	 */
 	static final BinaryDecoder BINARY = HstoreDecoders::read;
 
 	private HstoreDecoders() {
@@ -88,32 +91,49 @@ final class HstoreDecoders {
 		}
 	}
 
-	private static IllegalArgumentException invalid(String text, int position, String problem) {
-		return new IllegalArgumentException("Invalid hstore text at position " + position + " (" + problem + ")");
+	private static InvalidValueException invalid(String text, int position, String problem) {
+		return new InvalidValueException("Invalid hstore text at position " + position + " (" + problem + ")");
 	}
 
 	private static Map<String, @Nullable String> read(byte[] data, int offset, int length) {
+		if (length < 4) {
+			throw new InvalidValueException("Binary hstore value must be at least 4 bytes but is " + length);
+		}
 		int end = offset + length;
 		int count = BinaryDecoders.int32(data, offset);
+		// each pair takes at least its two lengths
+		if (count < 0 || count > (length - 4) / 8) {
+			throw new InvalidValueException("Binary hstore value of " + length + " bytes cannot hold " + count + " pairs");
+		}
 		int position = offset + 4;
 		Map<String, @Nullable String> map = new LinkedHashMap<>();
 		for (int i = 0; i < count; i++) {
-			int keyLength = BinaryDecoders.int32(data, position);
+			int keyLength = length(data, position, end);
 			position += 4;
-			if (keyLength < 0 || position + keyLength > end) {
-				throw new IllegalArgumentException("Binary hstore key length " + keyLength + " is out of bounds");
+			if (keyLength < 0 || keyLength > end - position) {
+				throw new InvalidValueException("Binary hstore key length " + keyLength + " is out of bounds");
 			}
 			String key = new String(data, position, keyLength, StandardCharsets.UTF_8);
 			position += keyLength;
-			int valueLength = BinaryDecoders.int32(data, position);
+			int valueLength = length(data, position, end);
 			position += 4;
-			if (valueLength > end - position) {
-				throw new IllegalArgumentException("Binary hstore value length " + valueLength + " is out of bounds");
+			if (valueLength < -1 || valueLength > end - position) {
+				throw new InvalidValueException("Binary hstore value length " + valueLength + " is out of bounds");
 			}
 			map.put(key, (valueLength < 0) ? null : new String(data, position, valueLength, StandardCharsets.UTF_8));
 			position += Math.max(valueLength, 0);
 		}
+		if (position != end) {
+			throw new InvalidValueException("Binary hstore value has " + (end - position) + " bytes after its last pair");
+		}
 		return Collections.unmodifiableMap(map);
+	}
+
+	private static int length(byte[] data, int position, int end) {
+		if (end - position < 4) {
+			throw new InvalidValueException("Binary hstore value ends inside a length");
+		}
+		return BinaryDecoders.int32(data, position);
 	}
 
 }

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -17,8 +18,16 @@ import org.slf4j.LoggerFactory;
  * A {@link TypeCatalog} that reads {@code pg_type} over JDBC. Each look-up borrows a connection
  * and closes it; the {@link TypeRegistry} caches the answers, so this runs once per unknown type
  * OID, never per value.
+ * <p>
+ * The query gives up after a timeout (5 s by default), because it runs on the thread that
+ * decodes the stream. The timeout bounds a query that waits (on a lock, on a busy server); a
+ * connection that gets no answer at all is bounded by its own connect and socket timeouts,
+ * which the connections given to this catalog should set.
  */
 public final class JdbcTypeCatalog implements TypeCatalog {
+
+	/** How long a look-up may take unless told otherwise. */
+	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
 	private static final Logger logger = LoggerFactory.getLogger(JdbcTypeCatalog.class);
 
@@ -32,20 +41,36 @@ public final class JdbcTypeCatalog implements TypeCatalog {
 
 	private final ConnectionSource connections;
 
+	private final int timeoutSeconds;
+
 	/**
-	 * Create a catalog over a data source.
+	 * Create a catalog over a data source, with the {@link #DEFAULT_TIMEOUT}.
 	 * @param dataSource where to get (and return) a connection for each look-up
 	 */
 	public JdbcTypeCatalog(DataSource dataSource) {
-		this.connections = dataSource::getConnection;
+		this((ConnectionSource) dataSource::getConnection, DEFAULT_TIMEOUT);
+	}
+
+	/**
+	 * Create a catalog over a connection factory, with the {@link #DEFAULT_TIMEOUT}.
+	 * @param connections gives a new connection for each look-up; the catalog closes it
+	 */
+	public JdbcTypeCatalog(Supplier<Connection> connections) {
+		this(connections, DEFAULT_TIMEOUT);
 	}
 
 	/**
 	 * Create a catalog over a connection factory.
 	 * @param connections gives a new connection for each look-up; the catalog closes it
+	 * @param timeout how long the query may take (whole seconds, at least one)
 	 */
-	public JdbcTypeCatalog(Supplier<Connection> connections) {
-		this.connections = connections::get;
+	public JdbcTypeCatalog(Supplier<Connection> connections, Duration timeout) {
+		this((ConnectionSource) connections::get, timeout);
+	}
+
+	private JdbcTypeCatalog(ConnectionSource connections, Duration timeout) {
+		this.connections = connections;
+		this.timeoutSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toSeconds()));
 	}
 
 	/**
@@ -56,6 +81,7 @@ public final class JdbcTypeCatalog implements TypeCatalog {
 	public Optional<PgType> find(int oid) {
 		try (Connection connection = this.connections.get();
 				PreparedStatement statement = connection.prepareStatement(QUERY)) {
+			statement.setQueryTimeout(this.timeoutSeconds);
 			statement.setLong(1, Integer.toUnsignedLong(oid));
 			try (ResultSet row = statement.executeQuery()) {
 				if (!row.next()) {

@@ -3,6 +3,8 @@ package dev.pgcdc.types;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Text decoders for integers, floating point, {@code numeric}, {@code oid} and {@code bool}.
  * Integers are parsed straight from the message bytes, without an intermediate String.
@@ -42,9 +44,21 @@ final class NumericDecoders {
 	/**
 	 * {@code numeric} to {@link BigDecimal}. {@code NaN} and (PostgreSQL 14+) {@code ±Infinity}
 	 * have no BigDecimal form: like pgjdbc's {@code getObject} they become the {@link Double}
-	 * {@code NaN} and infinities.
+	 * {@code NaN} and infinities. Plain values of up to 18 digits are read from the message
+	 * bytes into the BigDecimal alone, without a String and its copy to a char array.
 	 */
-	static final TextDecoder NUMERIC = NumericDecoders::numeric;
+	static final TextDecoder NUMERIC = new TextDecoder() {
+		@Override
+		public Object decode(String text) {
+			return numeric(text);
+		}
+
+		@Override
+		public Object decode(byte[] data, int offset, int length) {
+			BigDecimal small = smallDecimal(data, offset, length);
+			return (small != null) ? small : numeric(new String(data, offset, length, StandardCharsets.US_ASCII));
+		}
+	};
 
 	/** {@code bool} ({@code t} / {@code f}) to {@link Boolean}. */
 	static final TextDecoder BOOL = new TextDecoder() {
@@ -78,6 +92,35 @@ final class NumericDecoders {
 		}
 	}
 
+	/**
+	 * @return the value of {@code [-]digits[.digits]} with at most 18 digits (they fit a long),
+	 * or {@code null} for anything else
+	 */
+	private static @Nullable BigDecimal smallDecimal(byte[] data, int offset, int length) {
+		int end = offset + length;
+		int i = offset;
+		boolean negative = length > 0 && data[i] == '-';
+		if (negative) {
+			i++;
+		}
+		long unscaled = 0;
+		int digits = 0;
+		int scale = -1;
+		for (; i < end; i++) {
+			int digit = data[i] - '0';
+			if (data[i] == '.' && scale < 0) {
+				scale = 0;
+				continue;
+			}
+			if (digit < 0 || digit > 9 || ++digits > 18) {
+				return null;
+			}
+			unscaled = unscaled * 10 + digit;
+			scale += (scale >= 0) ? 1 : 0;
+		}
+		return (digits == 0) ? null : BigDecimal.valueOf(negative ? -unscaled : unscaled, Math.max(scale, 0));
+	}
+
 	private static Boolean bool(char first, String text) {
 		if (first == 't') {
 			return Boolean.TRUE;
@@ -85,7 +128,7 @@ final class NumericDecoders {
 		if (first == 'f') {
 			return Boolean.FALSE;
 		}
-		throw new IllegalArgumentException("Not a bool value: '" + text + "'");
+		throw new InvalidValueException("Not a bool value (neither t nor f)");
 	}
 
 	/** Parses a decimal integer from bytes, falling back to String parsing for odd input. */
@@ -114,7 +157,7 @@ final class NumericDecoders {
 			for (; i < end; i++) {
 				int digit = data[i] - '0';
 				if (digit < 0 || digit > 9) {
-					throw new NumberFormatException("Not an integer: '" + new String(data, offset, length, StandardCharsets.US_ASCII) + "'");
+					throw new InvalidValueException("Not an integer (not a digit at position " + (i - offset) + ")");
 				}
 				value = value * 10 + digit;
 			}

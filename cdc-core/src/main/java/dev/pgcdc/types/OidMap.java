@@ -6,8 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The resolved non-built-in types by OID: reads are lock-free and allocation-free (no boxed
- * keys), writes copy the table. Types are resolved once per OID, so writes are rare and reads
- * are every value.
+ * keys), writes copy the table. Types are resolved once per OID (again only after a failed
+ * look-up or a changed name), so writes are rare and reads are every value.
  */
 final class OidMap {
 
@@ -32,28 +32,19 @@ final class OidMap {
 	}
 
 	/**
-	 * Store a decoder unless one is there already.
+	 * Store a decoder in place of {@code expected}, unless another thread stored a different one
+	 * meanwhile.
 	 * @param oid a type OID
-	 * @param decoder its decoder
+	 * @param expected the decoder the caller found ({@code null}: none)
+	 * @param decoder its new decoder
 	 * @return the decoder now stored for the OID
 	 */
-	synchronized TypeDecoder putIfAbsent(int oid, TypeDecoder decoder) {
+	synchronized TypeDecoder replace(int oid, @Nullable TypeDecoder expected, TypeDecoder decoder) {
 		TypeDecoder existing = get(oid);
-		if (existing != null) {
+		if (existing != null && existing != expected) {
 			return existing;
 		}
-		Table current = this.table;
-		int size = 1 + (int) Arrays.stream(current.values).filter((value) -> value != null).count();
-		int capacity = current.oids.length;
-		while (size * 2 > capacity) {
-			capacity *= 2;
-		}
-		Table copy = new Table(new int[capacity], new TypeDecoder[capacity]);
-		for (int i = 0; i < current.oids.length; i++) {
-			if (current.values[i] != null) {
-				copy.put(current.oids[i], current.values[i]);
-			}
-		}
+		Table copy = copyWithout(oid, 1);
 		copy.put(oid, decoder);
 		this.table = copy;
 		return decoder;
@@ -64,17 +55,26 @@ final class OidMap {
 	 * @param oid a type OID
 	 */
 	synchronized void remove(int oid) {
-		if (get(oid) == null) {
-			return;
+		if (get(oid) != null) {
+			this.table = copyWithout(oid, 0);
 		}
+	}
+
+	/** A copy of the table without {@code oid}, with room for {@code extra} more entries. */
+	private Table copyWithout(int oid, int extra) {
 		Table current = this.table;
-		Table copy = new Table(new int[current.oids.length], new TypeDecoder[current.oids.length]);
+		int size = extra + (int) Arrays.stream(current.values).filter((value) -> value != null).count();
+		int capacity = current.oids.length;
+		while (size * 2 > capacity) {
+			capacity *= 2;
+		}
+		Table copy = new Table(new int[capacity], new TypeDecoder[capacity]);
 		for (int i = 0; i < current.oids.length; i++) {
 			if (current.values[i] != null && current.oids[i] != oid) {
 				copy.put(current.oids[i], current.values[i]);
 			}
 		}
-		this.table = copy;
+		return copy;
 	}
 
 	private static int mix(int oid) {

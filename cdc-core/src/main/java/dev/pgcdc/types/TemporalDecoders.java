@@ -120,7 +120,7 @@ final class TemporalDecoders {
 		return date.withYear(1 - date.getYear());
 	}
 
-	/** A read position in the bytes of a date/time text; fails with the whole text in the message. */
+	/** A read position in the bytes of a date/time text; fails naming the position, not the text. */
 	private static final class Cursor {
 
 		private final byte[] data;
@@ -238,11 +238,9 @@ final class TemporalDecoders {
 			return value;
 		}
 
-		private IllegalArgumentException invalid() {
-			return new IllegalArgumentException(
-					"Unexpected date/time text '" + new String(this.data, this.start, this.end - this.start,
-							StandardCharsets.UTF_8) + "' at position " + (this.position - this.start)
-							+ " (DateStyle must be ISO)");
+		private InvalidValueException invalid() {
+			return new InvalidValueException("Unexpected date/time text at position " + (this.position - this.start)
+					+ " of " + (this.end - this.start) + " bytes (DateStyle must be ISO)");
 		}
 
 	}

@@ -11,9 +11,13 @@ import org.jspecify.annotations.Nullable;
  * nested braces for more dimensions, double-quoted elements with backslash escapes, an
  * optional {@code [lower:upper]=} bounds prefix (dropped: lists are 0-based) and the element
  * type's delimiter ({@code ;} for {@code box}). Each element goes through the element type's
- * {@link TextDecoder}; unquoted {@code NULL} becomes {@code null}.
+ * {@link TextDecoder}; unquoted {@code NULL} becomes {@code null}. Like {@code array_in}, it
+ * refuses more than {@value #MAX_DIMENSIONS} dimensions, so nesting never runs deep.
  */
 final class TextArrayParser {
+
+	/** PostgreSQL's {@code MAXDIM}. */
+	static final int MAX_DIMENSIONS = 6;
 
 	private final String text;
 
@@ -45,7 +49,7 @@ final class TextArrayParser {
 			}
 			parser.position = equals + 1;
 		}
-		List<@Nullable Object> list = parser.list();
+		List<@Nullable Object> list = parser.list(1);
 		parser.skipWhitespace();
 		if (parser.position != text.length()) {
 			throw parser.invalid("trailing text");
@@ -53,10 +57,13 @@ final class TextArrayParser {
 		return list;
 	}
 
-	private List<@Nullable Object> list() {
+	private List<@Nullable Object> list(int dimension) {
 		skipWhitespace();
 		if (peek() != '{') {
 			throw invalid("'{' expected");
+		}
+		if (dimension > MAX_DIMENSIONS) {
+			throw invalid("more than " + MAX_DIMENSIONS + " dimensions");
 		}
 		this.position++;
 		List<@Nullable Object> list = new ArrayList<>();
@@ -69,7 +76,7 @@ final class TextArrayParser {
 			skipWhitespace();
 			char c = peek();
 			if (c == '{') {
-				list.add(list());
+				list.add(list(dimension + 1));
 			}
 			else if (c == '"') {
 				list.add(this.element.decode(quoted()));
@@ -150,13 +157,9 @@ final class TextArrayParser {
 		return (this.position < this.text.length()) ? this.text.charAt(this.position) : 0;
 	}
 
-	private IllegalArgumentException invalid(String problem) {
-		return new IllegalArgumentException(
-				"Invalid array text at position " + this.position + " (" + problem + "): " + abbreviate(this.text));
-	}
-
-	private static String abbreviate(String text) {
-		return (text.length() <= 200) ? text : text.substring(0, 200) + "...";
+	private InvalidValueException invalid(String problem) {
+		return new InvalidValueException("Invalid array text at position " + this.position + " of "
+				+ this.text.length() + " (" + problem + ")");
 	}
 
 }

@@ -1,12 +1,12 @@
 package dev.pgcdc.types;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
-import dev.pgcdc.pgoutput.PgOutputMessage;
-import dev.pgcdc.pgoutput.TupleData;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +20,11 @@ import org.slf4j.LoggerFactory;
  * text. Decoding a value is a table look-up plus the decoder: no I/O, no locks. The first use
  * of a type that is not built in costs one catalog query, on the calling thread.
  * <p>
+ * When the catalog fails (the server is unreachable, the query times out), the type's values
+ * decode as text and the look-up is tried again on a decode after the retry interval (30 s by
+ * default); meanwhile no other type is looked up either, so a catalog that hangs stalls the
+ * caller at most once per interval. Each failure is logged once, at WARN, without values.
+ * <p>
  * Thread-safe: types may be registered and resolved while other threads decode.
  * <p>
  * Type names ({@link #typeName(int)}) are {@code pg_type.typname}: {@code int4}, {@code text},
@@ -30,10 +35,20 @@ public final class TypeRegistry {
 
 	private static final Logger logger = LoggerFactory.getLogger(TypeRegistry.class);
 
+	/** How long after a failed catalog look-up the registry tries again, unless told otherwise. */
+	public static final Duration DEFAULT_RETRY_INTERVAL = Duration.ofSeconds(30);
+
 	/** Domains over domains over arrays: anything deeper is a cycle. */
 	private static final int MAX_DEPTH = 16;
 
 	private final @Nullable TypeCatalog catalog;
+
+	private final long retryNanos;
+
+	private final LongSupplier clock;
+
+	/** While the catalog fails: the {@code clock} time before which it is not asked again. */
+	private volatile long catalogRetryAt = TypeDecoder.FINAL;
 
 	private final OidMap resolved = new OidMap();
 
@@ -44,79 +59,109 @@ public final class TypeRegistry {
 
 	/** Create a registry that knows the built-in types only. */
 	public TypeRegistry() {
-		this.catalog = null;
+		this(null, DEFAULT_RETRY_INTERVAL, System::nanoTime);
+	}
+
+	/**
+	 * Create a registry that resolves unknown types through a catalog, trying a failed look-up
+	 * again after {@link #DEFAULT_RETRY_INTERVAL}.
+	 * @param catalog where to look up types that are not built in, once per OID
+	 */
+	public TypeRegistry(TypeCatalog catalog) {
+		this(catalog, DEFAULT_RETRY_INTERVAL, System::nanoTime);
 	}
 
 	/**
 	 * Create a registry that resolves unknown types through a catalog.
 	 * @param catalog where to look up types that are not built in, once per OID
+	 * @param retryInterval how long after a failed look-up to try again (values decode as text
+	 * meanwhile)
 	 */
-	public TypeRegistry(TypeCatalog catalog) {
+	public TypeRegistry(TypeCatalog catalog, Duration retryInterval) {
+		this(catalog, retryInterval, System::nanoTime);
+	}
+
+	TypeRegistry(@Nullable TypeCatalog catalog, Duration retryInterval, LongSupplier clock) {
+		if (retryInterval.isNegative()) {
+			throw new IllegalArgumentException("The retry interval must not be negative but is " + retryInterval);
+		}
 		this.catalog = catalog;
+		this.retryNanos = retryInterval.toNanos();
+		this.clock = clock;
 	}
 
 	/**
-	 * Remember a type named by a {@code Y} message. A type that fell back to text, or whose
-	 * name changed, is resolved again on its next use.
-	 * @param type the message
+	 * Remember a type the server announced (a {@code pgoutput} {@code Y} message). A type that
+	 * fell back to text, or whose name changed, is resolved again on its next use.
+	 * @param typeOid the type OID
+	 * @param namespace the schema the type lives in
+	 * @param name the type name
 	 */
-	public void register(PgOutputMessage.Type type) {
-		int oid = type.typeOid();
-		String name = PgType.displayName(type.namespace(), type.name());
-		this.announcedNames.put(oid, name);
-		TypeDecoder cached = this.resolved.get(oid);
-		if (this.provisional.contains(oid) || (cached != null && !cached.name().equals(name))) {
-			this.provisional.remove(oid);
-			this.resolved.remove(oid);
+	public void register(int typeOid, String namespace, String name) {
+		String displayName = PgType.displayName(namespace, name);
+		this.announcedNames.put(typeOid, displayName);
+		TypeDecoder cached = this.resolved.get(typeOid);
+		if (this.provisional.contains(typeOid) || (cached != null && !cached.name().equals(displayName))) {
+			this.provisional.remove(typeOid);
+			this.resolved.remove(typeOid);
+			// the server just described the type: worth asking a failing catalog about it now
+			this.catalogRetryAt = TypeDecoder.FINAL;
 		}
 	}
 
 	/**
-	 * Decode one column of a tuple. Must not be called for unchanged-TOAST columns; a NULL
-	 * column gives {@code null}.
-	 * @param typeOid the column's type OID
-	 * @param typeModifier the column's type modifier
-	 * @param tuple the tuple
-	 * @param column the column index
+	 * Decode one value, read in place from {@code data} (nothing is copied or kept). A NULL
+	 * value, or one the server did not send (an unchanged TOAST value), is the caller's to
+	 * handle: there are no bytes to decode.
+	 * @param typeOid the value's type OID
+	 * @param data the bytes holding the value
+	 * @param offset where the value starts
+	 * @param length the value's length in bytes
+	 * @param binary whether the value is in the type's binary ({@code send}) format rather
+	 * than its text ({@code output}) format
 	 * @return the Java value
 	 * @throws IllegalArgumentException for a binary value of a type without a binary decoder,
-	 * an unchanged TOAST column, or a value that does not parse as its type
+	 * or a value that does not parse as its type (malformed or nested too deeply): the message
+	 * names the type and its OID and never quotes the value
 	 */
-	public @Nullable Object decode(int typeOid, int typeModifier, TupleData tuple, int column) {
-		byte kind = tuple.kind(column);
-		if (kind == TupleData.TEXT) {
-			TypeDecoder type = decoder(typeOid);
+	public Object decode(int typeOid, byte[] data, int offset, int length, boolean binary) {
+		TypeDecoder type = decoder(typeOid);
+		if (!binary) {
 			try {
-				return type.text().decode(tuple.array(), tuple.offset(column), tuple.length(column));
+				return type.text().decode(data, offset, length);
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | StackOverflowError ex) {
 				throw invalid(type, typeOid, "text", ex);
 			}
 		}
-		if (kind == TupleData.BINARY) {
-			TypeDecoder type = decoder(typeOid);
-			BinaryDecoder binary = type.binary();
-			if (binary == null) {
-				throw new IllegalArgumentException("Type " + type.name() + " (OID " + Integer.toUnsignedLong(typeOid)
-						+ ") has no binary decoder: the stream must not use binary mode for it");
-			}
-			try {
-				return binary.decode(tuple.array(), tuple.offset(column), tuple.length(column));
-			}
-			catch (RuntimeException ex) {
-				throw invalid(type, typeOid, "binary", ex);
-			}
+		BinaryDecoder decoder = type.binary();
+		if (decoder == null) {
+			throw new IllegalArgumentException("Type " + type.name() + " (OID " + Integer.toUnsignedLong(typeOid)
+					+ ") has no binary decoder: the stream must not use binary mode for it");
 		}
-		if (kind == TupleData.NULL) {
-			return null;
+		try {
+			return decoder.decode(data, offset, length);
 		}
-		throw new IllegalArgumentException("Column " + column + " has no value to decode (tuple kind '" + (char) kind
-				+ "': an unchanged TOAST value must be taken from the old row)");
+		catch (RuntimeException | StackOverflowError ex) {
+			throw invalid(type, typeOid, "binary", ex);
+		}
 	}
 
-	private static IllegalArgumentException invalid(TypeDecoder type, int typeOid, String format, RuntimeException ex) {
+	private static IllegalArgumentException invalid(TypeDecoder type, int typeOid, String format, Throwable ex) {
+		// the decoders' own messages never quote the value; the JDK's and Jackson's may
+		InvalidValueException cause;
+		if (ex instanceof InvalidValueException invalid) {
+			cause = invalid;
+		}
+		else if (ex instanceof StackOverflowError) {
+			// the decoders bound their nesting, so this is a last line of defence: an Error must not end the stream
+			cause = new InvalidValueException("nested too deeply to decode");
+		}
+		else {
+			cause = InvalidValueException.withheld(ex);
+		}
 		return new IllegalArgumentException("Cannot decode a " + format + " value of type " + type.name() + " (OID "
-				+ Integer.toUnsignedLong(typeOid) + "): " + ex.getMessage(), ex);
+				+ Integer.toUnsignedLong(typeOid) + "): " + cause.getMessage(), cause);
 	}
 
 	/**
@@ -139,44 +184,53 @@ public final class TypeRegistry {
 	}
 
 	private TypeDecoder decoder(int typeOid) {
+		return resolve(typeOid, 0);
+	}
+
+	private TypeDecoder resolve(int typeOid, int depth) {
 		TypeDecoder type = BuiltinTypes.find(typeOid);
 		if (type != null) {
 			return type;
 		}
 		type = this.resolved.get(typeOid);
-		return (type != null) ? type : resolve(typeOid, 0);
-	}
-
-	private TypeDecoder resolve(int typeOid, int depth) {
-		TypeDecoder type = BuiltinTypes.find(typeOid);
-		if (type == null) {
-			type = this.resolved.get(typeOid);
+		if (type != null && !type.retryDue(this.clock)) {
+			return type;
 		}
-		if (type == null) {
-			type = this.resolved.putIfAbsent(typeOid, lookUp(typeOid, depth));
-		}
-		return type;
+		return this.resolved.replace(typeOid, type, lookUp(typeOid, depth));
 	}
 
 	private TypeDecoder lookUp(int typeOid, int depth) {
 		String announced = this.announcedNames.get(typeOid);
 		String fallbackName = (announced != null) ? announced : "oid:" + Integer.toUnsignedLong(typeOid);
 		if (this.catalog == null || depth > MAX_DEPTH) {
-			return provisional(typeOid, fallbackName);
+			return provisional(typeOid, TypeDecoder.text(fallbackName));
+		}
+		long retryAt = this.catalogRetryAt;
+		if (retryAt != TypeDecoder.FINAL && this.clock.getAsLong() - retryAt < 0) {
+			// the catalog failed a moment ago: do not stall the caller on it again before the retry time
+			logger.debug("Type {} not looked up while the catalog is failing; its values decode as text", fallbackName);
+			return provisional(typeOid, TypeDecoder.textUntil(fallbackName, retryAt));
 		}
 		Optional<PgType> found;
 		try {
 			found = this.catalog.find(typeOid);
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Cannot look up type {}; its values decode as text: {}", fallbackName, ex.getMessage());
+			retryAt = this.clock.getAsLong() + this.retryNanos;
+			// FINAL is a possible clock value too; one nanosecond later does as well
+			retryAt = (retryAt == TypeDecoder.FINAL) ? retryAt + 1 : retryAt;
+			this.catalogRetryAt = retryAt;
+			logger.warn("Cannot look up type {}; its values decode as text, looking it up again in {} s: {}",
+					fallbackName, Duration.ofNanos(this.retryNanos).toSeconds(), ex.getMessage());
 			logger.debug("Type look-up failure", ex);
-			return provisional(typeOid, fallbackName);
+			return provisional(typeOid, TypeDecoder.textUntil(fallbackName, retryAt));
 		}
+		this.catalogRetryAt = TypeDecoder.FINAL;
 		if (found.isEmpty()) {
 			logger.debug("Type {} not in the catalog; its values decode as text", fallbackName);
-			return provisional(typeOid, fallbackName);
+			return provisional(typeOid, TypeDecoder.text(fallbackName));
 		}
+		this.provisional.remove(typeOid);
 		PgType pgType = found.get();
 		TypeDecoder type = decoderFor(pgType, depth);
 		logger.debug("Resolved type {} (OID {}, kind '{}') to {} decoding", type.name(),
@@ -184,9 +238,9 @@ public final class TypeRegistry {
 		return type;
 	}
 
-	private TypeDecoder provisional(int typeOid, String name) {
+	private TypeDecoder provisional(int typeOid, TypeDecoder standIn) {
 		this.provisional.add(typeOid);
-		return TypeDecoder.text(name);
+		return standIn;
 	}
 
 	private TypeDecoder decoderFor(PgType pgType, int depth) {

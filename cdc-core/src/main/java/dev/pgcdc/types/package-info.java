@@ -17,7 +17,7 @@
  * <tr><td>timestamp</td><td>LocalDateTime (±infinity: MAX/MIN)</td><td>T B</td></tr>
  * <tr><td>timestamptz</td><td>OffsetDateTime at UTC (±infinity: OffsetDateTime.MAX/MIN)</td><td>T B</td></tr>
  * <tr><td>bytea</td><td>byte[]</td><td>T B</td></tr>
- * <tr><td>json, jsonb</td><td>Jackson 3 JsonNode (floats as BigDecimal)</td><td>T B</td></tr>
+ * <tr><td>json, jsonb</td><td>Jackson 3 JsonNode (floats as BigDecimal; at most 1,000 levels deep)</td><td>T B</td></tr>
  * <tr><td>bit</td><td>bit(1): Boolean; longer: String of 0/1</td><td>T B</td></tr>
  * <tr><td>varbit</td><td>String of 0/1</td><td>T B</td></tr>
  * <tr><td>hstore</td><td>Map&lt;String, String&gt;</td><td>T B</td></tr>
@@ -27,6 +27,11 @@
  * <tr><td>interval, money, inet, cidr, macaddr, xml, geometric, ranges, multiranges, tsvector,
  * composites, pg_lsn, unknown types</td><td>String as the server prints it</td><td>T</td></tr>
  * </table>
+ * <p>
+ * A value that is not in its type's format (malformed, truncated, more than six array
+ * dimensions, a binary header that declares more than its bytes hold) fails with an
+ * {@link java.lang.IllegalArgumentException} that names the type and its OID and never quotes
+ * the value; no {@link java.lang.Error} escapes a decode.
  */
 @NullMarked
 package dev.pgcdc.types;

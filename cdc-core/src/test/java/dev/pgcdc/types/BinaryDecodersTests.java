@@ -92,6 +92,14 @@ class BinaryDecodersTests {
 		// more than four base-10000 digits take the BigInteger path
 		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(5, 0, 4, 12, 3456, 7890, 1234, 5678, 9012, 3456)))
 			.isEqualTo(new BigDecimal("1234567890123456789012.3456"));
+		// 1.000000: fewer digits sent than displayed; 1234.5 with scale 1: more sent than displayed
+		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0, 6, 1))).isEqualTo(new BigDecimal("1.000000"));
+		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0x4000, 1, 1234, 5000)))
+			.isEqualTo(new BigDecimal("-1234.5"));
+		// four base-10000 digits, the most a long holds, and a display scale that drops sent digits
+		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(1, 0, 2, 9999, 9999, 9999, 9999)))
+			.isEqualTo(new BigDecimal("99999999.99"));
+		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(-3, 0, 12, 1))).isEqualTo(new BigDecimal("0.000000000001"));
 		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0xC000, 0))).isEqualTo(Double.NaN);
 		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0xD000, 0))).isEqualTo(Double.POSITIVE_INFINITY);
 		assertThat(decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0xF000, 0))).isEqualTo(Double.NEGATIVE_INFINITY);
@@ -139,6 +147,78 @@ class BinaryDecodersTests {
 		})).isEqualTo("1010000001");
 	}
 
+	@Test
+	void arrayHeadersAreCheckedAgainstTheBytesPresent() throws IOException {
+		BinaryArrayDecoder ints = new BinaryArrayDecoder(BinaryDecoders.INT4);
+		// 2^31 - 1 elements declared, one present: no list of that size may be allocated
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(ints, array(1, Integer.MAX_VALUE)))
+			.withMessageContaining("cannot hold 2147483647 elements");
+		// 2^16 x 2^15 = 2^31 elements, more than an int counts
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(ints, array(1, 65536, 32768)))
+			.withMessageContaining("cannot hold 2147483648 elements");
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(ints, array(1, Integer.MIN_VALUE)))
+			.withMessageContaining("dimension 1 has length -2147483648");
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(ints, array(1, 1, 1, 1, 1, 1, 1, 1)))
+			.withMessageContaining("7 dimensions, more than 6");
+		assertThat(decode(ints, array(1, 1, 1, 1, 1, 1, 1))).isEqualTo(List.of(List.of(List.of(List.of(List.of(List.of(7)))))));
+		// a dimension of length 0 is an empty array, as array_recv makes it
+		assertThat(decode(ints, array(0, 2, 0))).isEqualTo(List.of());
+	}
+
+	@Test
+	void truncatedArraysFailInsteadOfReadingPastTheValue() throws IOException {
+		BinaryArrayDecoder ints = new BinaryArrayDecoder(BinaryDecoders.INT4);
+		// 20 bytes of header, two elements of 8 bytes, then bytes that would make a valid element
+		byte[] value = bytes((out) -> {
+			array(2, 2).write(out);
+			out.writeInt(4);
+			out.writeInt(8);
+		});
+		assertThatIllegalArgumentException().isThrownBy(() -> ints.decode(value, 0, 28))
+			.withMessageContaining("ends inside an element length");
+		assertThatIllegalArgumentException().isThrownBy(() -> ints.decode(value, 0, 34))
+			.withMessageContaining("element length 4 is out of bounds");
+		assertThatIllegalArgumentException().isThrownBy(() -> ints.decode(value, 0, 16))
+			.withMessageContaining("ends inside its header");
+		assertThatIllegalArgumentException().isThrownBy(() -> ints.decode(value, 0, 8))
+			.withMessageContaining("at least 12 bytes");
+	}
+
+	@Test
+	void malformedNumericsAndBitStringsFail() {
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0x1234, 0, 1)))
+			.withMessageContaining("sign 0x1234");
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0, 0x4000, 1)))
+			.withMessageContaining("display scale 16384");
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(BinaryNumericDecoder.INSTANCE, numeric(0, 0, 0, 10000)))
+			.withMessageContaining("digit 10000");
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(BinaryNumericDecoder.INSTANCE, (out) -> out.writeInt(3)))
+			.withMessageContaining("at least 8 bytes");
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(ScalarDecoders.BIT_BINARY, (out) -> out.writeShort(1)))
+			.withMessageContaining("at least 4 bytes");
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(ScalarDecoders.VARBIT_BINARY, (out) -> {
+			out.writeInt(Integer.MAX_VALUE);
+			out.writeByte(1);
+		})).withMessageContaining("2147483647 bits has 5 bytes");
+	}
+
+	/** An int4 array with these dimension lengths, then {@code elements} elements of value 7. */
+	private static Writer array(int elements, int... sizes) {
+		return (out) -> {
+			out.writeInt(sizes.length);
+			out.writeInt(0);
+			out.writeInt(23);
+			for (int size : sizes) {
+				out.writeInt(size);
+				out.writeInt(1);
+			}
+			for (int i = 0; i < elements; i++) {
+				out.writeInt(4);
+				out.writeInt(7);
+			}
+		};
+	}
+
 	private static Writer numeric(int weight, int sign, int displayScale, int... digits) {
 		return (out) -> {
 			out.writeShort(digits.length);
@@ -152,13 +232,18 @@ class BinaryDecodersTests {
 	}
 
 	private static Object decode(BinaryDecoder decoder, Writer writer) throws IOException {
+		byte[] value = bytes(writer);
+		byte[] data = new byte[value.length + 2];
+		System.arraycopy(value, 0, data, 2, value.length);
+		return decoder.decode(data, 2, value.length);
+	}
+
+	private static byte[] bytes(Writer writer) throws IOException {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-		bytes.write(new byte[] { 9, 9 });
 		DataOutputStream out = new DataOutputStream(bytes);
 		writer.write(out);
 		out.flush();
-		byte[] data = bytes.toByteArray();
-		return decoder.decode(data, 2, data.length - 2);
+		return bytes.toByteArray();
 	}
 
 	@FunctionalInterface

@@ -42,4 +42,27 @@ class HstoreDecodersTests {
 		assertThat(HstoreDecoders.BINARY.decode(bytes, 0, bytes.length)).isEqualTo(expected);
 	}
 
+	@Test
+	void binaryLengthsAreCheckedAgainstTheValueNotTheBuffer() {
+		// the count says two pairs, the value holds one; the bytes after it belong to something else
+		byte[] bytes = { 0, 0, 0, 2, 0, 0, 0, 1, 'k', 0, 0, 0, 1, 'v', 0, 0, 0, 1, 'x', 0, 0, 0, 1, 'y' };
+		assertThatIllegalArgumentException().isThrownBy(() -> HstoreDecoders.BINARY.decode(bytes, 0, 14))
+			.withMessageContaining("cannot hold 2 pairs");
+		assertBinaryFails("at least 4 bytes", 0, 0);
+		assertBinaryFails("cannot hold 2147483647 pairs", 0x7f, -1, -1, -1, 0, 0, 0, 0);
+		assertBinaryFails("key length -1", 0, 0, 0, 1, -1, -1, -1, -1, 0, 0, 0, 0);
+		assertBinaryFails("ends inside", 0, 0, 0, 1, 0, 0, 0, 3, 'k', 0, 0, 0);
+		assertBinaryFails("value length 9", 0, 0, 0, 1, 0, 0, 0, 1, 'k', 0, 0, 0, 9, 'v');
+		assertBinaryFails("1 bytes after", 0, 0, 0, 0, 7);
+	}
+
+	private static void assertBinaryFails(String message, int... values) {
+		byte[] bytes = new byte[values.length];
+		for (int i = 0; i < values.length; i++) {
+			bytes[i] = (byte) values[i];
+		}
+		assertThatIllegalArgumentException().isThrownBy(() -> HstoreDecoders.BINARY.decode(bytes, 0, bytes.length))
+			.withMessageContaining(message);
+	}
+
 }

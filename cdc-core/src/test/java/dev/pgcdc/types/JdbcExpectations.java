@@ -123,11 +123,21 @@ final class JdbcExpectations {
 		return Objects.deepEquals(expected, actual);
 	}
 
+	private static String print(Object value) {
+		try {
+			return String.valueOf(value);
+		}
+		catch (RuntimeException ex) {
+			// JsonNode.toString refuses nesting deeper than Jackson's default write limit (500)
+			return "(unprintable: " + ex.getClass().getSimpleName() + ")";
+		}
+	}
+
 	static String describe(Object value) {
 		if (value == null) {
 			return "null";
 		}
-		String text = (value instanceof byte[]) ? Arrays.toString((byte[]) value) : String.valueOf(value);
+		String text = (value instanceof byte[]) ? Arrays.toString((byte[]) value) : print(value);
 		if (value instanceof List) {
 			StringBuilder builder = new StringBuilder("[");
 			for (Object element : (List<?>) value) {

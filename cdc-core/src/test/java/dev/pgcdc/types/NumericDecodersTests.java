@@ -22,9 +22,10 @@ class NumericDecodersTests {
 	}
 
 	@Test
-	void integerGarbageFailsWithTheText() {
+	void integerGarbageFailsWithThePositionNotTheText() {
 		assertThatIllegalArgumentException().isThrownBy(() -> bytes(NumericDecoders.INT4, "12a"))
-			.withMessageContaining("12a");
+			.withMessageContaining("position 2")
+			.withMessageNotContaining("12a");
 		assertThatIllegalArgumentException().isThrownBy(() -> bytes(NumericDecoders.INT4, ""));
 		assertThatIllegalArgumentException().isThrownBy(() -> bytes(NumericDecoders.INT8, "-"));
 	}
@@ -50,11 +51,24 @@ class NumericDecodersTests {
 	}
 
 	@Test
+	void numericFromBytesEqualsTheBigDecimalOfItsText() {
+		for (String text : new String[] { "0", "-0", "-0.00", "12.50", "0.14", "-12.345", "1.", "100000000",
+				"123456789012345678", "-0.12345678901234567", "1234567890123456789", "0.000000000000000001",
+				"9".repeat(600) + ".5" }) {
+			assertThat(bytes(NumericDecoders.NUMERIC, text)).as(text).isEqualTo(new BigDecimal(text));
+		}
+		assertThat(bytes(NumericDecoders.NUMERIC, "NaN")).isEqualTo(Double.NaN);
+		assertThat(bytes(NumericDecoders.NUMERIC, "-Infinity")).isEqualTo(Double.NEGATIVE_INFINITY);
+		assertThatIllegalArgumentException().isThrownBy(() -> bytes(NumericDecoders.NUMERIC, "1.2.3"));
+		assertThatIllegalArgumentException().isThrownBy(() -> bytes(NumericDecoders.NUMERIC, "-"));
+	}
+
+	@Test
 	void boolIsTOrF() {
 		assertThat(bytes(NumericDecoders.BOOL, "t")).isEqualTo(true);
 		assertThat(NumericDecoders.BOOL.decode("f")).isEqualTo(false);
 		assertThatIllegalArgumentException().isThrownBy(() -> bytes(NumericDecoders.BOOL, "x"))
-			.withMessageContaining("'x'");
+			.withMessageContaining("neither t nor f");
 	}
 
 	private static Object bytes(TextDecoder decoder, String text) {

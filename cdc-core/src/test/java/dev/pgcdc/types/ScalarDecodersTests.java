@@ -21,11 +21,20 @@ class ScalarDecodersTests {
 	}
 
 	@Test
-	void uuidParsesBothCases() {
-		assertThat(ScalarDecoders.UUID_TEXT.decode("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"))
-			.isEqualTo(UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"));
+	void uuidParsesBothCasesFromTextAndBytes() {
+		UUID expected = UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+		assertThat(ScalarDecoders.UUID_TEXT.decode("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11")).isEqualTo(expected);
+		assertThat(bytes(ScalarDecoders.UUID_TEXT, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")).isEqualTo(expected);
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> ScalarDecoders.UUID_TEXT.decode("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1z"));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> bytes(ScalarDecoders.UUID_TEXT, "a0eebc99x9c0b-4ef8-bb6d-6bb9bd380a11"))
+			.withMessageContaining("position 8");
+	}
+
+	private static Object bytes(TextDecoder decoder, String text) {
+		byte[] padded = (">" + text + "<").getBytes(StandardCharsets.UTF_8);
+		return decoder.decode(padded, 1, padded.length - 2);
 	}
 
 	@Test
@@ -44,6 +53,28 @@ class ScalarDecodersTests {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> ScalarDecoders.JSONB_BINARY.decode(wrongVersion, 0, wrongVersion.length))
 			.withMessageContaining("version 2");
+	}
+
+	@Test
+	void jsonNestedAThousandLevelsWithNumbersOfThousandsOfDigitsIsAJsonNode() {
+		String digits = "1234567890".repeat(200);
+		JsonNode deep = (JsonNode) ScalarDecoders.JSON.decode("[".repeat(999) + "{\"n\": " + digits + "}" + "]".repeat(999));
+		JsonNode innermost = deep;
+		for (int i = 0; i < 999; i++) {
+			innermost = innermost.get(0);
+		}
+		assertThat(innermost.get("n").bigIntegerValue()).hasToString(digits);
+		// the longest numeric jsonb can print
+		String longest = "-" + "9".repeat(131_072) + "." + "9".repeat(16_383);
+		JsonNode numeric = (JsonNode) ScalarDecoders.JSON.decode("[" + longest + "]");
+		assertThat(numeric.get(0).decimalValue()).isEqualTo(new BigDecimal(longest));
+	}
+
+	@Test
+	void jsonNestedDeeperThanTheLimitFailsNamingTheLimit() {
+		String tooDeep = "[".repeat(1_001) + "]".repeat(1_001);
+		assertThatIllegalArgumentException().isThrownBy(() -> ScalarDecoders.JSON.decode(tooDeep))
+			.withMessageContaining("nesting depth (1001) exceeds the maximum allowed (1000");
 	}
 
 	@Test

@@ -53,8 +53,22 @@ class TextArrayParserTests {
 	}
 
 	@Test
-	void malformedTextFailsWithPositionAndText() {
-		assertThatIllegalArgumentException().isThrownBy(() -> strings("{a,b")).withMessageContaining("{a,b");
+	void moreThanSixDimensionsFailWithoutRecursingDeeper() {
+		assertThat(strings("{{{{{{x}}}}}}")).isEqualTo(List.of(List.of(List.of(List.of(List.of(List.of("x")))))));
+		assertThatIllegalArgumentException().isThrownBy(() -> strings("{{{{{{{x}}}}}}}"))
+			.withMessageContaining("more than 6 dimensions");
+		for (int depth : new int[] { 3_050, 100_000 }) {
+			String deep = "{".repeat(depth) + "}".repeat(depth);
+			assertThatIllegalArgumentException().isThrownBy(() -> strings(deep))
+				.withMessageContaining("more than 6 dimensions");
+		}
+	}
+
+	@Test
+	void malformedTextFailsWithThePositionButNotTheValue() {
+		assertThatIllegalArgumentException().isThrownBy(() -> strings("{secret,b"))
+			.withMessageContaining("position 9")
+			.withMessageNotContaining("secret");
 		assertThatIllegalArgumentException().isThrownBy(() -> strings("a,b}")).withMessageContaining("position 0");
 		assertThatIllegalArgumentException().isThrownBy(() -> strings("{\"a}"))
 			.withMessageContaining("unterminated");

@@ -8,7 +8,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.pgcdc.pgoutput.TupleData;
 import dev.pgcdc.test.TestDatabase;
 import dev.pgcdc.test.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
@@ -66,11 +65,10 @@ class TypeFidelityTests {
 						String text = rows.getString(4);
 						Object expected = JdbcExpectations.expectedOrFailure(rows, 2, column.baseTypeName());
 						String where = column.name() + " row " + rows.getInt(1);
-						Object actual = decode(column, TupleData.TEXT, text.getBytes(StandardCharsets.UTF_8), where,
-								mismatches);
+						Object actual = decode(column, false, text.getBytes(StandardCharsets.UTF_8), where, mismatches);
 						compare(where + " text '" + abbreviate(text) + "'", expected, actual, mismatches);
 						if (binary) {
-							Object fromBinary = decode(column, TupleData.BINARY, rows.getBytes(5), where, mismatches);
+							Object fromBinary = decode(column, true, rows.getBytes(5), where, mismatches);
 							compare(where + " binary", actual, fromBinary, mismatches);
 							comparedBinary++;
 						}
@@ -95,11 +93,11 @@ class TypeFidelityTests {
 				int count = 0;
 				while (rows.next()) {
 					compare("c_bytea row " + rows.getInt(1), rows.getBytes(2),
-							registry.decode(17, -1, tuple(TupleData.TEXT, rows.getBytes(3)), 0), mismatches);
+							text(17, rows.getBytes(3)), mismatches);
 					if (rows.getObject(4) != null) {
 						compare("c_bytea_arr row " + rows.getInt(1),
 								JdbcExpectations.expected(rows, 4, "_bytea"),
-								registry.decode(1001, -1, tuple(TupleData.TEXT, rows.getBytes(5)), 0), mismatches);
+								text(1001, rows.getBytes(5)), mismatches);
 					}
 					count++;
 				}
@@ -109,14 +107,19 @@ class TypeFidelityTests {
 		assertThat(mismatches).isEmpty();
 	}
 
-	private static Object decode(FixtureColumn column, byte kind, byte[] bytes, String where, List<String> failures) {
+	private static Object decode(FixtureColumn column, boolean binary, byte[] bytes, String where,
+			List<String> failures) {
 		try {
-			return registry.decode(column.oid(), column.typmod(), tuple(kind, bytes), 0);
+			return registry.decode(column.oid(), bytes, 0, bytes.length, binary);
 		}
 		catch (RuntimeException ex) {
-			failures.add(where + " (" + (char) kind + "): " + ex);
+			failures.add(where + " (" + (binary ? "binary" : "text") + "): " + ex);
 			return ex;
 		}
+	}
+
+	private static Object text(int typeOid, byte[] bytes) {
+		return registry.decode(typeOid, bytes, 0, bytes.length, false);
 	}
 
 	/** @return each mismatch's "column row n" */
@@ -130,10 +133,6 @@ class TypeFidelityTests {
 			}
 		}
 		return keys;
-	}
-
-	static TupleData tuple(byte kind, byte[] bytes) {
-		return new TupleData(new byte[] { kind }, bytes, new int[] { 0 }, new int[] { bytes.length });
 	}
 
 	static void compare(String where, Object expected, Object actual, List<String> mismatches) {

@@ -29,6 +29,10 @@ final class TypeFixture {
 
 	static final String BIG_NUMERIC = "9".repeat(600) + "." + "1234567890".repeat(40);
 
+	/** Past Jackson's default limits (nesting 500, numbers of 1,000 characters), within the server's. */
+	static final String DEEP_JSON = "[".repeat(999) + "{\"n\": " + "1234567890".repeat(150) + "." + "5".repeat(500) + "}"
+			+ "]".repeat(999);
+
 	static {
 		String[][] columns = { { "c_int2", "int2" }, { "c_int4", "int4" }, { "c_int8", "int8" },
 				{ "c_numeric", "numeric" }, { "c_numeric_scaled", "numeric(10,3)" }, { "c_float4", "float4" },
@@ -119,6 +123,8 @@ final class TypeFixture {
 		row("c_date", "'4713-01-01 BC'", "c_timestamp", "'4713-01-01 00:00:00 BC'",
 				"c_timestamptz", "'4713-01-01 00:00:00+00 BC'", "c_time", "'23:59:59.999999'");
 		row(); // every column NULL
+		row("c_json", "'" + DEEP_JSON + "'", "c_jsonb", "'" + DEEP_JSON + "'", "c_jsonb_arr",
+				"ARRAY['" + DEEP_JSON + "'::jsonb]");
 	}
 
 	private TypeFixture() {

@@ -1,13 +1,14 @@
 package dev.pgcdc.types;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
-import dev.pgcdc.pgoutput.PgOutputMessage;
-import dev.pgcdc.pgoutput.TupleData;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,11 +24,14 @@ class TypeRegistryTests {
 
 	private static final int POSINT_LIST = 16411;
 
+	private static final int POSINT_ALIAS = 16412;
+
 	private static final Map<Integer, PgType> CATALOG = Map.of(
 			MOOD, new PgType(MOOD, "sales", "mood", 'e', 0, 0, ',', "enum_send"),
 			MOOD_ARRAY, new PgType(MOOD_ARRAY, "sales", "_mood", 'b', 0, MOOD, ',', "array_send"),
 			POSINT, new PgType(POSINT, "public", "posint", 'd', 23, 0, ',', "int4send"),
-			POSINT_LIST, new PgType(POSINT_LIST, "public", "posint_list", 'd', 1007, 0, ',', "array_send"));
+			POSINT_LIST, new PgType(POSINT_LIST, "public", "posint_list", 'd', 1007, 0, ',', "array_send"),
+			POSINT_ALIAS, new PgType(POSINT_ALIAS, "public", "posint_alias", 'd', POSINT, 0, ',', "int4send"));
 
 	private final AtomicInteger lookUps = new AtomicInteger();
 
@@ -38,8 +42,8 @@ class TypeRegistryTests {
 
 	@Test
 	void builtInTypesDecodeWithoutTheCatalog() {
-		assertThat(this.registry.decode(23, -1, text("42"), 0)).isEqualTo(42);
-		assertThat(this.registry.decode(1007, -1, text("{1,NULL}"), 0)).isEqualTo(java.util.Arrays.asList(1, null));
+		assertThat(text(this.registry, 23, "42")).isEqualTo(42);
+		assertThat(text(this.registry, 1007, "{1,NULL}")).isEqualTo(java.util.Arrays.asList(1, null));
 		assertThat(this.registry.typeName(23)).isEqualTo("int4");
 		assertThat(this.registry.typeName(1009)).isEqualTo("_text");
 		assertThat(this.lookUps).hasValue(0);
@@ -47,13 +51,13 @@ class TypeRegistryTests {
 
 	@Test
 	void enumsDomainsAndTheirArraysResolveOnceThroughTheCatalog() {
-		assertThat(this.registry.decode(MOOD_ARRAY, -1, text("{happy,sad}"), 0)).isEqualTo(List.of("happy", "sad"));
-		assertThat(this.registry.decode(POSINT, -1, text("5"), 0)).isEqualTo(5);
-		assertThat(this.registry.decode(POSINT_LIST, -1, text("{5,6}"), 0)).isEqualTo(List.of(5, 6));
+		assertThat(text(this.registry, MOOD_ARRAY, "{happy,sad}")).isEqualTo(List.of("happy", "sad"));
+		assertThat(text(this.registry, POSINT, "5")).isEqualTo(5);
+		assertThat(text(this.registry, POSINT_LIST, "{5,6}")).isEqualTo(List.of(5, 6));
 		int afterFirstUse = this.lookUps.get();
 		for (int i = 0; i < 3; i++) {
-			this.registry.decode(MOOD_ARRAY, -1, text("{happy}"), 0);
-			this.registry.decode(POSINT, -1, text("7"), 0);
+			text(this.registry, MOOD_ARRAY, "{happy}");
+			text(this.registry, POSINT, "7");
 		}
 		assertThat(this.lookUps).hasValue(afterFirstUse);
 		assertThat(this.registry.typeName(MOOD)).isEqualTo("sales.mood");
@@ -65,9 +69,9 @@ class TypeRegistryTests {
 	@Test
 	void unknownTypesDecodeAsTextAndAreNamedByTheirTypeMessage() {
 		TypeRegistry withoutCatalog = new TypeRegistry();
-		assertThat(withoutCatalog.decode(99999, -1, text("(1,x)"), 0)).isEqualTo("(1,x)");
+		assertThat(text(withoutCatalog, 99999, "(1,x)")).isEqualTo("(1,x)");
 		assertThat(withoutCatalog.typeName(99999)).isEqualTo("oid:99999");
-		withoutCatalog.register(new PgOutputMessage.Type(0, 99999, "public", "citext"));
+		withoutCatalog.register(99999, "public", "citext");
 		assertThat(withoutCatalog.typeName(99999)).isEqualTo("citext");
 		assertThat(withoutCatalog.supportsBinary(99999)).isFalse();
 	}
@@ -81,26 +85,43 @@ class TypeRegistryTests {
 			}
 			return Optional.ofNullable(CATALOG.get(oid));
 		});
-		assertThat(flaky.decode(POSINT, -1, text("5"), 0)).isEqualTo("5");
-		assertThat(flaky.decode(POSINT, -1, text("5"), 0)).isEqualTo("5");
+		assertThat(text(flaky, POSINT, "5")).isEqualTo("5");
+		assertThat(text(flaky, POSINT, "5")).isEqualTo("5");
 		assertThat(calls).hasValue(1);
-		flaky.register(new PgOutputMessage.Type(0, POSINT, "public", "posint"));
-		assertThat(flaky.decode(POSINT, -1, text("5"), 0)).isEqualTo(5);
+		flaky.register(POSINT, "public", "posint");
+		assertThat(text(flaky, POSINT, "5")).isEqualTo(5);
+	}
+
+	@Test
+	void aDomainOverATypeWhoseLookUpFailedIsLookedUpAgainWithIt() {
+		AtomicBoolean failNext = new AtomicBoolean(true);
+		AtomicLong now = new AtomicLong();
+		TypeRegistry flaky = new TypeRegistry((oid) -> {
+			if (oid == POSINT && failNext.getAndSet(false)) {
+				throw new IllegalStateException("timeout");
+			}
+			return Optional.ofNullable(CATALOG.get(oid));
+		}, Duration.ofSeconds(30), now::get);
+		assertThat(text(flaky, POSINT_ALIAS, "5")).isEqualTo("5");
+		assertThat(flaky.typeName(POSINT_ALIAS)).isEqualTo("posint_alias");
+		now.addAndGet(Duration.ofSeconds(30).toNanos());
+		assertThat(text(flaky, POSINT_ALIAS, "5")).isEqualTo(5);
+		assertThat(text(flaky, POSINT, "6")).isEqualTo(6);
 	}
 
 	@Test
 	void aTypeMessageForAResolvedTypeCausesNoNewLookUp() {
-		this.registry.decode(POSINT, -1, text("5"), 0);
+		text(this.registry, POSINT, "5");
 		int lookUps = this.lookUps.get();
-		this.registry.register(new PgOutputMessage.Type(0, POSINT, "public", "posint"));
-		this.registry.decode(POSINT, -1, text("5"), 0);
+		this.registry.register(POSINT, "public", "posint");
+		text(this.registry, POSINT, "5");
 		assertThat(this.lookUps).hasValue(lookUps);
 	}
 
 	@Test
 	void binaryValueOfATypeWithoutBinaryDecoderFailsNamingTheType() {
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> this.registry.decode(1186, -1, tuple(TupleData.BINARY, new byte[16]), 0))
+			.isThrownBy(() -> this.registry.decode(1186, new byte[16], 0, 16, true))
 			.withMessageContaining("interval")
 			.withMessageContaining("binary");
 		assertThat(this.registry.supportsBinary(1186)).isFalse();
@@ -109,25 +130,50 @@ class TypeRegistryTests {
 
 	@Test
 	void aValueThatDoesNotParseFailsNamingItsType() {
-		assertThatIllegalArgumentException().isThrownBy(() -> this.registry.decode(1082, -1, text("02/29/2024"), 0))
+		assertThatIllegalArgumentException().isThrownBy(() -> text(this.registry, 1082, "02/29/2024"))
 			.withMessageContaining("text value of type date (OID 1082)")
 			.withMessageContaining("DateStyle");
 	}
 
 	@Test
-	void nullGivesNullAndUnchangedToastIsRefused() {
-		assertThat(this.registry.decode(23, -1, tuple(TupleData.NULL, new byte[0]), 0)).isNull();
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> this.registry.decode(23, -1, tuple(TupleData.UNCHANGED_TOAST, new byte[0]), 0))
-			.withMessageContaining("TOAST");
+	void malformedValuesFailNamingTheTypeButNeverQuotingTheValue() {
+		String[][] cases = { { "23", "int4", "12secret", "secret" },
+				{ "20", "int8", "1234567890123456789012secret", "secret" }, { "1700", "numeric", "1.2.secret", "secret" },
+				{ "701", "float8", "secret", "secret" }, { "16", "bool", "secret", "secret" },
+				{ "1082", "date", "9999-99-99", "99" }, { "1184", "timestamptz", "secret", "secret" },
+				{ "2950", "uuid", "secret", "secret" }, { "3802", "jsonb", "{\"a\": secret}", "secret" },
+				{ "1009", "_text", "{\"secret}", "secret" }, { "1007", "_int4", "{1,secret}", "secret" } };
+		for (String[] malformed : cases) {
+			assertThatIllegalArgumentException().as(malformed[1])
+				.isThrownBy(() -> text(this.registry, Integer.parseInt(malformed[0]), malformed[2]))
+				.withMessageStartingWith("Cannot decode a text value of type " + malformed[1] + " (OID " + malformed[0] + ")")
+				.satisfies((ex) -> {
+					for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+						assertThat(String.valueOf(cause.getMessage())).as(malformed[1]).doesNotContain(malformed[3]);
+					}
+				});
+		}
 	}
 
-	private static TupleData text(String value) {
-		return tuple(TupleData.TEXT, value.getBytes(StandardCharsets.UTF_8));
+	@Test
+	void noErrorEscapesADecode() {
+		String deep = "{".repeat(100_000) + "}".repeat(100_000);
+		assertThatIllegalArgumentException().isThrownBy(() -> text(this.registry, 1007, deep))
+			.withMessageContaining("type _int4 (OID 1007)")
+			.withMessageContaining("more than 6 dimensions");
 	}
 
-	private static TupleData tuple(byte kind, byte[] bytes) {
-		return new TupleData(new byte[] { kind }, bytes, new int[] { 0 }, new int[] { bytes.length });
+	@Test
+	void valuesAreReadInPlaceAtTheirOffset() {
+		byte[] message = "xx42yy".getBytes(StandardCharsets.UTF_8);
+		assertThat(this.registry.decode(23, message, 2, 2, false)).isEqualTo(42);
+		byte[] binary = { 9, 0, 0, 0, 42, 9 };
+		assertThat(this.registry.decode(23, binary, 1, 4, true)).isEqualTo(42);
+	}
+
+	private static Object text(TypeRegistry registry, int typeOid, String value) {
+		byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+		return registry.decode(typeOid, bytes, 0, bytes.length, false);
 	}
 
 }

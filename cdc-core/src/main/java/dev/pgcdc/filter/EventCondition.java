@@ -2,7 +2,6 @@ package dev.pgcdc.filter;
 
 import dev.pgcdc.event.ChangeEvent;
 import org.jspecify.annotations.Nullable;
-import org.springframework.expression.EvaluationException;
 import org.springframework.expression.Expression;
 import org.springframework.expression.ExpressionParser;
 import org.springframework.expression.ParseException;
@@ -72,7 +71,8 @@ public final class EventCondition {
 	 * Evaluate the condition for an event.
 	 * @param event the event
 	 * @return whether the handler should run
-	 * @throws IllegalStateException if evaluation fails or does not give a boolean
+	 * @throws ConditionEvaluationException if evaluation fails or does not give a boolean, with
+	 * a message that carries no row value
 	 */
 	public boolean matches(ChangeEvent event) {
 		Object result;
@@ -93,13 +93,11 @@ public final class EventCondition {
 					// condition does not hold, as WalEx users expect; it is not a handler failure
 					return false;
 				}
-				throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + describe(event)
-						+ ": " + ex.getMessage(), ex);
+				throw ConditionEvaluationException.failed(this.text, event, ex);
 			}
-			catch (EvaluationException | UnsupportedOperationException ex) {
-				// the event by table, operation, xid and LSN only: row values must not reach logs or the endpoint
-				throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + describe(event)
-						+ ": " + ex.getMessage(), ex);
+			catch (RuntimeException ex) {
+				// an arithmetic error, an accessor that threw: the type only, as for SpEL's errors
+				throw ConditionEvaluationException.failed(this.text, event, ex);
 			}
 			finally {
 				// do not keep the last rows reachable
@@ -125,13 +123,7 @@ public final class EventCondition {
 			return bool;
 		}
 		// the type only: the result may be a column value
-		throw new IllegalStateException("SpEL condition \"" + this.text + "\" must give a boolean, but gave a "
-				+ result.getClass().getName() + " on " + describe(event));
-	}
-
-	// for example UPDATE on public.users (xid 7, lsn 0/16B3748): no row values
-	private static String describe(ChangeEvent event) {
-		return event.operation() + " on " + event.qualifiedTable() + " (xid " + event.xid() + ", lsn " + event.lsn() + ")";
+		throw ConditionEvaluationException.notBoolean(this.text, event, result);
 	}
 
 	/** @return the SpEL text */

@@ -1,5 +1,7 @@
 package dev.pgcdc.filter;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.HashMap;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 class FilterTests {
 
@@ -185,6 +188,40 @@ class FilterTests {
 		// no state carried from one event to the next through variables
 		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("(#seen = true) == true")
 			.matches(event(Operation.INSERT, row("id", 1), null)));
+	}
+
+	@Test
+	void conditionFailuresNameTheConditionAndTheErrorTypeButNoRowValue() {
+		String secret = "secret-value-123";
+		ChangeEvent insert = event(Operation.INSERT, row("id", 1, "secret", secret, "pattern", secret + "[", "list",
+				List.of(1), "index", 987654321), null);
+		// ConversionFailedException ... for value [secret-value-123]
+		assertThat(failure("#new['secret'] and true", insert)).contains("#new['secret'] and true",
+				"INSERT on public.users (xid 1, lsn 0/1)", "org.springframework.expression.spel.SpelEvaluationException",
+				"EL1001E", "cannot convert from java.lang.String to java.lang.Boolean",
+				"org.springframework.core.convert.ConversionFailedException")
+			.doesNotContain(secret);
+		assertThat(failure("!#new['secret']", insert)).doesNotContain(secret);
+		// SpEL's own message quotes the pattern, a row value
+		assertThat(failure("'x' matches #new['pattern']", insert)).contains("EL1018E").doesNotContain(secret);
+		// and the index, a row value
+		assertThat(failure("#new['list'][#new['index']] == 1", insert)).contains("EL1025E").doesNotContain("987654321");
+		// not a SpEL exception at all: the type only
+		assertThat(failure("#new['id'] / 0 == 1", insert)).contains("java.lang.ArithmeticException");
+		assertThat(failure("#new['secret']", insert)).contains("must give a boolean", "java.lang.String")
+			.doesNotContain(secret);
+	}
+
+	/** Everything a logger would print for the failure: message, causes, suppressed. */
+	private static String failure(String condition, ChangeEvent event) {
+		EventCondition parsed = EventCondition.parse(condition);
+		ConditionEvaluationException failure = catchThrowableOfType(ConditionEvaluationException.class,
+				() -> parsed.matches(event));
+		assertThat(failure).as(condition).isNotNull();
+		assertThat(failure.getCondition()).isEqualTo(condition);
+		StringWriter printed = new StringWriter();
+		failure.printStackTrace(new PrintWriter(printed));
+		return printed.toString();
 	}
 
 	@Test

@@ -1,12 +1,14 @@
 package dev.pgcdc.filter;
 
+import java.util.List;
+
 import dev.pgcdc.event.ChangeEvent;
 import org.jspecify.annotations.Nullable;
 import org.springframework.expression.Expression;
-import org.springframework.expression.ExpressionParser;
 import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.SpelEvaluationException;
 import org.springframework.expression.spel.SpelMessage;
+import org.springframework.expression.spel.standard.SpelExpression;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
 import org.springframework.expression.spel.support.DataBindingPropertyAccessor;
 import org.springframework.expression.spel.support.MapAccessor;
@@ -15,8 +17,9 @@ import org.springframework.expression.spel.support.SimpleEvaluationContext;
 /**
  * A handler's SpEL {@code condition}, parsed once and evaluated per event in a
  * {@link SimpleEvaluationContext} with read-only data binding: row data is untrusted input, so
- * there are no bean references, no type references ({@code T(...)}), no constructors and no
- * method calls. Variables:
+ * there are no bean references, no type references ({@code T(...)}), no constructors, no
+ * method or function calls and no assignments, and {@link #parse} rejects a condition that
+ * uses any of them, so it fails start-up rather than the first event. Variables:
  * <ul>
  * <li>{@code #event}: the {@link ChangeEvent}</li>
  * <li>{@code #new} / {@code #old}: the new and old rows (maps, possibly {@code null});
@@ -25,11 +28,11 @@ import org.springframework.expression.spel.support.SimpleEvaluationContext;
  * <li>{@code #op}: the operation name, {@code 'INSERT'}, {@code 'UPDATE'}, {@code 'DELETE'}
  * or {@code 'TRUNCATE'}</li>
  * </ul>
- * A {@code null} result counts as false. Assignments are rejected too.
+ * A {@code null} result counts as false.
  */
 public final class EventCondition {
 
-	private static final ExpressionParser PARSER = new SpelExpressionParser();
+	private static final SpelExpressionParser PARSER = new SpelExpressionParser();
 
 	// read-only: column values through #new.done as well as #new['done'], record accessors as properties
 	private static final MapAccessor MAP_ACCESSOR = new MapAccessor(false);
@@ -53,18 +56,31 @@ public final class EventCondition {
 	}
 
 	/**
-	 * Parse a condition.
+	 * Parse a condition, rejecting what the read-only evaluation could not run.
 	 * @param text the SpEL text
 	 * @return the condition
-	 * @throws IllegalArgumentException if the text does not parse, with the parser's message
+	 * @throws IllegalArgumentException if the text does not parse, with the parser's message, or
+	 * uses a type or bean reference, a constructor, a method or function call or an assignment,
+	 * naming each and what to write instead
 	 */
 	public static EventCondition parse(String text) {
+		SpelExpression expression;
 		try {
-			return new EventCondition(text, PARSER.parseExpression(text));
+			expression = PARSER.parseRaw(text);
 		}
 		catch (ParseException ex) {
 			throw new IllegalArgumentException("Invalid SpEL condition \"" + text + "\": " + ex.getMessage(), ex);
 		}
+		List<String> forbidden = ForbiddenConstructs.find(expression.getAST());
+		if (!forbidden.isEmpty()) {
+			throw new IllegalArgumentException("Invalid SpEL condition \"" + text + "\": "
+					+ String.join(", ", forbidden) + ((forbidden.size() == 1) ? " is" : " are") + " not allowed."
+					+ " Conditions are evaluated read-only against row data, without T(...) type references, bean"
+					+ " references, constructors, method or function calls, or assignments: read columns and"
+					+ " properties instead (#new['done'], #new.done, #old.id, #event.xid, #op, #table) and combine"
+					+ " them with operators (==, !=, <, matches, between, and, or, !, ?:)");
+		}
+		return new EventCondition(text, expression);
 	}
 
 	/**

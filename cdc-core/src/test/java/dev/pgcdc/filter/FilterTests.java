@@ -169,13 +169,44 @@ class FilterTests {
 	@Test
 	void conditionsAreReadOnlyAndSandboxed() {
 		ChangeEvent update = event(Operation.UPDATE, row("id", 1, "done", true), row("id", 1, "done", false));
-		assertThatIllegalStateException()
-			.isThrownBy(() -> EventCondition.parse("T(java.lang.System).exit(1) == null").matches(update));
-		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("#event.toString() != null").matches(update));
-		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("(#new['done'] = false) == false").matches(update));
-		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("@someBean != null").matches(update));
 		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("#new['id']").matches(update))
 			.withMessageContaining("must give a boolean");
+		// what the read-only context allows keeps working: properties, indexes, selections, operators
+		assertThat(EventCondition.parse("#event.source.table == 'users' and #event.changes.empty == false"
+				+ " and #event.newRecord['id'] between {0, 2} and #event.lsn matches '0/.*'").matches(update)).isTrue();
+		assertThat(EventCondition.parse("#new.?[value == true] != null and {1, 2}[0] == 1").matches(update)).isTrue();
+	}
+
+	@Test
+	void constructsTheReadOnlyContextCannotRunFailWhenParsed() {
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("T(java.lang.System).exit(1) == null"))
+			.withMessageContaining("Invalid SpEL condition \"T(java.lang.System).exit(1) == null\"")
+			.withMessageContaining("type reference T(java.lang.System) at position 0, method call exit(1) at position 20"
+					+ " are not allowed")
+			.withMessageContaining("read columns and properties instead");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#event.toString() != null"))
+			.withMessageContaining("method call toString() at position 7 is not allowed");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#op.toUpperCase() == 'UPDATE'"))
+			.withMessageContaining("method call toUpperCase()");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("@someBean != null"))
+			.withMessageContaining("bean reference @someBean");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("&someFactory != null"))
+			.withMessageContaining("bean reference &someFactory");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("new String('x') == #new['name']"))
+			.withMessageContaining("constructor new String('x')");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#new['id'] instanceof T(Integer)"))
+			.withMessageContaining("type reference T(Integer)");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#check(#new) == true"))
+			.withMessageContaining("function call #check(#new)");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("(#new['done'] = false) == false"))
+			.withMessageContaining("assignment #new['done']=false");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#new['n']++ > 0"))
+			.withMessageContaining("increment #new['n']++");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("--#new['n'] > 0"))
+			.withMessageContaining("decrement --#new['n']");
+		// never evaluated at run time, still refused: the condition is wrong whatever the rows
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("true or #new.keySet() != null"))
+			.withMessageContaining("method call keySet()");
 	}
 
 	@Test
@@ -185,9 +216,9 @@ class FilterTests {
 			.isFalse();
 		assertThat(condition.matches(event(Operation.INSERT, row("id", 2, "done", true), null))).isTrue();
 		assertThat(condition.matches(event(Operation.INSERT, row("id", 3, "done", false), null))).isFalse();
-		// no state carried from one event to the next through variables
-		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("(#seen = true) == true")
-			.matches(event(Operation.INSERT, row("id", 1), null)));
+		// no state carried from one event to the next through variables: assigning one fails start-up
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("(#seen = true) == true"))
+			.withMessageContaining("assignment #seen=true");
 	}
 
 	@Test

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -35,9 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * SpEL conditions in a Spring Boot application on a real PostgreSQL: a condition that fails
- * on a row is reported by handler, condition and error type, and the row's values reach no
- * log line, exception message or endpoint field.
+ * SpEL conditions in a Spring Boot application: one the read-only context cannot run fails
+ * start-up; on a real PostgreSQL, one that fails on a row is reported by handler, condition
+ * and error type, and the row's values reach no log line, exception message or endpoint field.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CdcConditionIntegrationTests {
@@ -94,6 +95,19 @@ class CdcConditionIntegrationTests {
 		assertThat(output).contains("leaky", CONDITION, "ConversionFailedException").doesNotContain(SECRET);
 	}
 
+	@Test
+	void aConditionTheReadOnlyContextCannotRunFailsStartUp() {
+		// start-up, not the first event: no database, no stream needed
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(CdcAutoConfiguration.class, JacksonAutoConfiguration.class))
+			.withPropertyValues("spring.datasource.url=jdbc:postgresql://localhost:1/app", "cdc.auto-startup=false")
+			.withUserConfiguration(MethodCallHandler.class)
+			.run((context) -> assertThat(context).getFailure()
+				.hasMessageContaining("bean 'cdcConditionIntegrationTests.MethodCallHandler' method 'handle(ChangeEvent)'")
+				.hasMessageContaining("method call isEmpty() at position 15 is not allowed")
+				.hasMessageContaining("#new.done"));
+	}
+
 	private static String printed(Throwable error) {
 		StringWriter printed = new StringWriter();
 		error.printStackTrace(new PrintWriter(printed));
@@ -102,6 +116,15 @@ class CdcConditionIntegrationTests {
 
 	private static String endpoint(AssertableApplicationContext context) {
 		return json.writeValueAsString(context.getBean(CdcEndpoint.class).status());
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class MethodCallHandler {
+
+		@OnInsert(table = "secrets", condition = "#event.changes.isEmpty()")
+		void handle(ChangeEvent event) {
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -4,22 +4,20 @@ import java.util.List;
 
 import dev.pgcdc.event.ChangeEvent;
 import org.jspecify.annotations.Nullable;
-import org.springframework.expression.Expression;
 import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.SpelEvaluationException;
 import org.springframework.expression.spel.SpelMessage;
 import org.springframework.expression.spel.standard.SpelExpression;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
-import org.springframework.expression.spel.support.DataBindingPropertyAccessor;
-import org.springframework.expression.spel.support.MapAccessor;
 import org.springframework.expression.spel.support.SimpleEvaluationContext;
 
 /**
- * A handler's SpEL {@code condition}, parsed once and evaluated per event in a
- * {@link SimpleEvaluationContext} with read-only data binding: row data is untrusted input, so
- * there are no bean references, no type references ({@code T(...)}), no constructors, no
- * method or function calls and no assignments, and {@link #parse} rejects a condition that
- * uses any of them, so it fails start-up rather than the first event. Variables:
+ * A handler's SpEL {@code condition}, parsed once and evaluated per event with the
+ * capabilities of a {@link SimpleEvaluationContext} for read-only data binding: row data is
+ * untrusted input, so there are no bean references, no type references ({@code T(...)}), no
+ * constructors, no method or function calls and no assignments, and {@link #parse} rejects a
+ * condition that uses any of them, so it fails start-up rather than the first event.
+ * Variables:
  * <ul>
  * <li>{@code #event}: the {@link ChangeEvent}</li>
  * <li>{@code #new} / {@code #old}: the new and old rows (maps, possibly {@code null});
@@ -28,31 +26,22 @@ import org.springframework.expression.spel.support.SimpleEvaluationContext;
  * <li>{@code #op}: the operation name, {@code 'INSERT'}, {@code 'UPDATE'}, {@code 'DELETE'}
  * or {@code 'TRUNCATE'}</li>
  * </ul>
- * A {@code null} result counts as false.
+ * A {@code null} result counts as false. Evaluation takes no lock and keeps no state: the
+ * variables are read from the event through a small immutable context made for each
+ * evaluation, so conditions may be evaluated from several threads at once.
  */
 public final class EventCondition {
 
 	private static final SpelExpressionParser PARSER = new SpelExpressionParser();
 
-	// read-only: column values through #new.done as well as #new['done'], record accessors as properties
-	private static final MapAccessor MAP_ACCESSOR = new MapAccessor(false);
-
-	private static final DataBindingPropertyAccessor PROPERTY_ACCESSOR = DataBindingPropertyAccessor.forReadOnlyAccess();
-
 	private final String text;
 
-	private final Expression expression;
+	// evaluated concurrently: SpEL's AST caches its accessors thread-safely
+	private final SpelExpression expression;
 
-	// one context per condition, its variables reset for each event: conditions are evaluated on
-	// the dispatcher thread, and the lock only guards against other callers
-	private final SimpleEvaluationContext context;
-
-	private EventCondition(String text, Expression expression) {
+	private EventCondition(String text, SpelExpression expression) {
 		this.text = text;
 		this.expression = expression;
-		this.context = SimpleEvaluationContext.forPropertyAccessors(MAP_ACCESSOR, PROPERTY_ACCESSOR)
-			.withAssignmentDisabled()
-			.build();
 	}
 
 	/**
@@ -92,35 +81,20 @@ public final class EventCondition {
 	 */
 	public boolean matches(ChangeEvent event) {
 		Object result;
-		synchronized (this.context) {
-			SimpleEvaluationContext context = this.context;
-			context.setVariable("event", event);
-			context.setVariable("new", event.newRecord());
-			context.setVariable("old", event.oldRecord());
-			context.setVariable("table", event.table());
-			context.setVariable("schema", event.schema());
-			context.setVariable("op", event.operation().name());
-			try {
-				result = this.expression.getValue(context);
+		try {
+			result = this.expression.getValue(new EventEvaluationContext(event));
+		}
+		catch (SpelEvaluationException ex) {
+			if (readsAnAbsentRow(ex)) {
+				// #new['done'] on a DELETE (or #old.x on an INSERT): the row is not there, so the
+				// condition does not hold, as WalEx users expect; it is not a handler failure
+				return false;
 			}
-			catch (SpelEvaluationException ex) {
-				if (readsAnAbsentRow(ex)) {
-					// #new['done'] on a DELETE (or #old.x on an INSERT): the row is not there, so the
-					// condition does not hold, as WalEx users expect; it is not a handler failure
-					return false;
-				}
-				throw ConditionEvaluationException.failed(this.text, event, ex);
-			}
-			catch (RuntimeException ex) {
-				// an arithmetic error, an accessor that threw: the type only, as for SpEL's errors
-				throw ConditionEvaluationException.failed(this.text, event, ex);
-			}
-			finally {
-				// do not keep the last rows reachable
-				context.setVariable("event", null);
-				context.setVariable("new", null);
-				context.setVariable("old", null);
-			}
+			throw ConditionEvaluationException.failed(this.text, event, ex);
+		}
+		catch (RuntimeException ex) {
+			// an arithmetic error, an accessor that threw: the type only, as for SpEL's errors
+			throw ConditionEvaluationException.failed(this.text, event, ex);
 		}
 		return toBoolean(result, event);
 	}

@@ -3,13 +3,20 @@ package dev.pgcdc.filter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
@@ -141,6 +148,15 @@ class FilterTests {
 		assertThat(UnwatchedRecord.parse("n = 5e1").matches(row("n", 50))).isTrue();
 		assertThat(UnwatchedRecord.parse("n != 5").matches(row("n", 5))).isFalse();
 		assertThat(UnwatchedRecord.parse("n != 5").matches(row("n", 7))).isTrue();
+		// a string literal compares with numbers by value, read once when parsed
+		assertThat(UnwatchedRecord.parse("n = '5.0'").matches(row("n", 5))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = ' 7 '").matches(row("n", 7L))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = '7.5'").matches(row("n", 7.5))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = '7.5'").matches(row("n", 7))).isFalse();
+		assertThat(UnwatchedRecord.parse("n = 'seven'").matches(row("n", 7))).isFalse();
+		assertThat(UnwatchedRecord.parse("n = 'seven'").matches(row("n", "seven"))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 7").matches(row("n", new BigInteger("7")))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 7").matches(row("n", true))).isFalse();
 	}
 
 	@Test
@@ -253,6 +269,39 @@ class FilterTests {
 		StringWriter printed = new StringWriter();
 		failure.printStackTrace(new PrintWriter(printed));
 		return printed.toString();
+	}
+
+	@Test
+	void aConditionEvaluatesOnSeveralThreadsAtOnce() throws Exception {
+		EventCondition condition = EventCondition.parse("#new['done'] == true and #op == 'INSERT'");
+		ChangeEvent done = event(Operation.INSERT, row("id", 1, "done", true), null);
+		ChangeEvent notDone = event(Operation.INSERT, row("id", 2, "done", false), null);
+		int threads = 4;
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		try {
+			CountDownLatch start = new CountDownLatch(1);
+			List<Future<Integer>> wrong = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				wrong.add(executor.submit(() -> {
+					start.await();
+					int mismatches = 0;
+					for (int i = 0; i < 20_000; i++) {
+						boolean even = (i % 2) == 0;
+						if (condition.matches(even ? done : notDone) != even) {
+							mismatches++;
+						}
+					}
+					return mismatches;
+				}));
+			}
+			start.countDown();
+			for (Future<Integer> mismatches : wrong) {
+				assertThat(mismatches.get(60, TimeUnit.SECONDS)).isZero();
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
 	}
 
 	@Test

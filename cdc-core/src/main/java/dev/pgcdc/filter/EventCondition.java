@@ -1,23 +1,23 @@
 package dev.pgcdc.filter;
 
+import java.util.List;
+
 import dev.pgcdc.event.ChangeEvent;
 import org.jspecify.annotations.Nullable;
-import org.springframework.expression.EvaluationException;
-import org.springframework.expression.Expression;
-import org.springframework.expression.ExpressionParser;
 import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.SpelEvaluationException;
 import org.springframework.expression.spel.SpelMessage;
+import org.springframework.expression.spel.standard.SpelExpression;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
-import org.springframework.expression.spel.support.DataBindingPropertyAccessor;
-import org.springframework.expression.spel.support.MapAccessor;
 import org.springframework.expression.spel.support.SimpleEvaluationContext;
 
 /**
- * A handler's SpEL {@code condition}, parsed once and evaluated per event in a
- * {@link SimpleEvaluationContext} with read-only data binding: row data is untrusted input, so
- * there are no bean references, no type references ({@code T(...)}), no constructors and no
- * method calls. Variables:
+ * A handler's SpEL {@code condition}, parsed once and evaluated per event with the
+ * capabilities of a {@link SimpleEvaluationContext} for read-only data binding: row data is
+ * untrusted input, so there are no bean references, no type references ({@code T(...)}), no
+ * constructors, no method or function calls and no assignments, and {@link #parse} rejects a
+ * condition that uses any of them, so it fails start-up rather than the first event.
+ * Variables:
  * <ul>
  * <li>{@code #event}: the {@link ChangeEvent}</li>
  * <li>{@code #new} / {@code #old}: the new and old rows (maps, possibly {@code null});
@@ -26,87 +26,75 @@ import org.springframework.expression.spel.support.SimpleEvaluationContext;
  * <li>{@code #op}: the operation name, {@code 'INSERT'}, {@code 'UPDATE'}, {@code 'DELETE'}
  * or {@code 'TRUNCATE'}</li>
  * </ul>
- * A {@code null} result counts as false. Assignments are rejected too.
+ * A {@code null} result counts as false. Evaluation takes no lock and keeps no state: the
+ * variables are read from the event through a small immutable context made for each
+ * evaluation, so conditions may be evaluated from several threads at once.
  */
 public final class EventCondition {
 
-	private static final ExpressionParser PARSER = new SpelExpressionParser();
-
-	// read-only: column values through #new.done as well as #new['done'], record accessors as properties
-	private static final MapAccessor MAP_ACCESSOR = new MapAccessor(false);
-
-	private static final DataBindingPropertyAccessor PROPERTY_ACCESSOR = DataBindingPropertyAccessor.forReadOnlyAccess();
+	private static final SpelExpressionParser PARSER = new SpelExpressionParser();
 
 	private final String text;
 
-	private final Expression expression;
+	// evaluated concurrently: SpEL's AST caches its accessors thread-safely
+	private final SpelExpression expression;
 
-	// one context per condition, its variables reset for each event: conditions are evaluated on
-	// the dispatcher thread, and the lock only guards against other callers
-	private final SimpleEvaluationContext context;
-
-	private EventCondition(String text, Expression expression) {
+	private EventCondition(String text, SpelExpression expression) {
 		this.text = text;
 		this.expression = expression;
-		this.context = SimpleEvaluationContext.forPropertyAccessors(MAP_ACCESSOR, PROPERTY_ACCESSOR)
-			.withAssignmentDisabled()
-			.build();
 	}
 
 	/**
-	 * Parse a condition.
+	 * Parse a condition, rejecting what the read-only evaluation could not run.
 	 * @param text the SpEL text
 	 * @return the condition
-	 * @throws IllegalArgumentException if the text does not parse, with the parser's message
+	 * @throws IllegalArgumentException if the text does not parse, with the parser's message, or
+	 * uses a type or bean reference, a constructor, a method or function call or an assignment,
+	 * naming each and what to write instead
 	 */
 	public static EventCondition parse(String text) {
+		SpelExpression expression;
 		try {
-			return new EventCondition(text, PARSER.parseExpression(text));
+			expression = PARSER.parseRaw(text);
 		}
 		catch (ParseException ex) {
 			throw new IllegalArgumentException("Invalid SpEL condition \"" + text + "\": " + ex.getMessage(), ex);
 		}
+		List<String> forbidden = ForbiddenConstructs.find(expression.getAST());
+		if (!forbidden.isEmpty()) {
+			throw new IllegalArgumentException("Invalid SpEL condition \"" + text + "\": "
+					+ String.join(", ", forbidden) + ((forbidden.size() == 1) ? " is" : " are") + " not allowed."
+					+ " Conditions are evaluated read-only against row data, without T(...) type references, bean"
+					+ " references, constructors, method or function calls, or assignments: read columns and"
+					+ " properties instead (#new['done'], #new.done, #old.id, #event.xid, #op, #table) and combine"
+					+ " them with operators (==, !=, <, matches, between, and, or, !, ?:)");
+		}
+		return new EventCondition(text, expression);
 	}
 
 	/**
 	 * Evaluate the condition for an event.
 	 * @param event the event
 	 * @return whether the handler should run
-	 * @throws IllegalStateException if evaluation fails or does not give a boolean
+	 * @throws ConditionEvaluationException if evaluation fails or does not give a boolean, with
+	 * a message that carries no row value
 	 */
 	public boolean matches(ChangeEvent event) {
 		Object result;
-		synchronized (this.context) {
-			SimpleEvaluationContext context = this.context;
-			context.setVariable("event", event);
-			context.setVariable("new", event.newRecord());
-			context.setVariable("old", event.oldRecord());
-			context.setVariable("table", event.table());
-			context.setVariable("schema", event.schema());
-			context.setVariable("op", event.operation().name());
-			try {
-				result = this.expression.getValue(context);
+		try {
+			result = this.expression.getValue(new EventEvaluationContext(event));
+		}
+		catch (SpelEvaluationException ex) {
+			if (readsAnAbsentRow(ex)) {
+				// #new['done'] on a DELETE (or #old.x on an INSERT): the row is not there, so the
+				// condition does not hold, as WalEx users expect; it is not a handler failure
+				return false;
 			}
-			catch (SpelEvaluationException ex) {
-				if (readsAnAbsentRow(ex)) {
-					// #new['done'] on a DELETE (or #old.x on an INSERT): the row is not there, so the
-					// condition does not hold, as WalEx users expect; it is not a handler failure
-					return false;
-				}
-				throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + describe(event)
-						+ ": " + ex.getMessage(), ex);
-			}
-			catch (EvaluationException | UnsupportedOperationException ex) {
-				// the event by table, operation, xid and LSN only: row values must not reach logs or the endpoint
-				throw new IllegalStateException("SpEL condition \"" + this.text + "\" failed on " + describe(event)
-						+ ": " + ex.getMessage(), ex);
-			}
-			finally {
-				// do not keep the last rows reachable
-				context.setVariable("event", null);
-				context.setVariable("new", null);
-				context.setVariable("old", null);
-			}
+			throw ConditionEvaluationException.failed(this.text, event, ex);
+		}
+		catch (RuntimeException ex) {
+			// an arithmetic error, an accessor that threw: the type only, as for SpEL's errors
+			throw ConditionEvaluationException.failed(this.text, event, ex);
 		}
 		return toBoolean(result, event);
 	}
@@ -125,13 +113,7 @@ public final class EventCondition {
 			return bool;
 		}
 		// the type only: the result may be a column value
-		throw new IllegalStateException("SpEL condition \"" + this.text + "\" must give a boolean, but gave a "
-				+ result.getClass().getName() + " on " + describe(event));
-	}
-
-	// for example UPDATE on public.users (xid 7, lsn 0/16B3748): no row values
-	private static String describe(ChangeEvent event) {
-		return event.operation() + " on " + event.qualifiedTable() + " (xid " + event.xid() + ", lsn " + event.lsn() + ")";
+		throw ConditionEvaluationException.notBoolean(this.text, event, result);
 	}
 
 	/** @return the SpEL text */

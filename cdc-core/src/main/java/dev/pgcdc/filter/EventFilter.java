@@ -83,7 +83,8 @@ public final class EventFilter {
 	 * Whether the event passes this filter.
 	 * @param event the event
 	 * @return {@code true} if the handler should see it
-	 * @throws IllegalStateException if the condition cannot be evaluated
+	 * @throws ConditionEvaluationException if the condition cannot be evaluated (its message carries
+	 * no row value)
 	 */
 	public boolean accepts(ChangeEvent event) {
 		if (!this.operations.contains(event.operation())) {

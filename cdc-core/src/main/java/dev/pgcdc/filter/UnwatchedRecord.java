@@ -21,13 +21,13 @@ import org.jspecify.annotations.Nullable;
  * value's text ({@code UUID}, enum labels, dates...). {@code null} equals no literal, so
  * {@code column != literal} matches a null value. A column the row does not carry (a key-only
  * old row, an unchanged TOAST value) never matches, so the event is not skipped for it.
- *
- * @param column the column name
- * @param operator the comparison
- * @param literal the literal ({@code BigDecimal}, {@code String} or {@code Boolean}), {@code null}
- * for the null tests
+ * <p>
+ * The literal is read once, when the entry is parsed: its numeric value (for a string literal
+ * too, which compares with numeric values by value) and whether it is an integer that fits a
+ * {@code long}, so testing a row compares typed values without parsing anything but a
+ * non-integral value.
  */
-public record UnwatchedRecord(String column, Operator operator, @Nullable Object literal) {
+public final class UnwatchedRecord {
 
 	private static final Pattern NULL_TEST = Pattern.compile("(?i)\\s*(\"[^\"]+\"|[^\\s=!]+)\\s+is\\s+(not\\s+)?null\\s*");
 
@@ -45,6 +45,48 @@ public record UnwatchedRecord(String column, Operator operator, @Nullable Object
 		/** {@code column is not null}. */
 		IS_NOT_NULL
 
+	}
+
+	private final String column;
+
+	private final Operator operator;
+
+	private final @Nullable Object literal;
+
+	// the literal's numeric value: a number literal, or a string literal that reads as a number
+	private final @Nullable BigDecimal number;
+
+	// whether the numeric value is an integer within long range, and then that long
+	private final boolean integral;
+
+	private final long integralValue;
+
+	/**
+	 * Create an entry.
+	 * @param column the column name
+	 * @param operator the comparison
+	 * @param literal the literal ({@code BigDecimal}, {@code String} or {@code Boolean}),
+	 * {@code null} for the null tests
+	 */
+	public UnwatchedRecord(String column, Operator operator, @Nullable Object literal) {
+		this.column = column;
+		this.operator = operator;
+		this.literal = literal;
+		this.number = (literal instanceof BigDecimal decimal) ? decimal
+				: (literal instanceof String text) ? decimal(text) : null;
+		Long exact = (this.number != null) ? exactLong(this.number) : null;
+		this.integral = exact != null;
+		this.integralValue = (exact != null) ? exact : 0;
+	}
+
+	private static @Nullable Long exactLong(BigDecimal number) {
+		try {
+			return number.longValueExact();
+		}
+		catch (ArithmeticException ex) {
+			// a fraction, or beyond long: no integral value equals it
+			return null;
+		}
 	}
 
 	/**
@@ -119,26 +161,26 @@ public record UnwatchedRecord(String column, Operator operator, @Nullable Object
 
 	private boolean equalsLiteral(Object value) {
 		Object literal = Objects.requireNonNull(this.literal);
-		if (literal instanceof BigDecimal number) {
-			if (isIntegral(value) && number.scale() == 0 && number.precision() <= 18) {
-				// the common case (an id, a flag column): compare as longs, no BigDecimal per row
-				return ((Number) value).longValue() == number.longValue();
-			}
-			BigDecimal decimal = decimal(value);
-			return decimal != null && decimal.compareTo(number) == 0;
-		}
 		if (literal instanceof Boolean bool) {
 			if (value instanceof Boolean) {
 				return value.equals(bool);
 			}
 			return (value instanceof String text) && text.equalsIgnoreCase(bool.toString());
 		}
-		if (value instanceof Number) {
-			BigDecimal decimal = decimal(value);
-			BigDecimal other = decimal((String) literal);
-			return decimal != null && other != null && decimal.compareTo(other) == 0;
+		if (literal instanceof String text && !(value instanceof Number)) {
+			return text.equals(String.valueOf(value));
 		}
-		return literal.equals(String.valueOf(value));
+		// by numeric value: a number literal with any value, a string literal with a number
+		BigDecimal number = this.number;
+		if (number == null) {
+			return false;
+		}
+		if (isIntegral(value)) {
+			// the common case (an id, a flag column): compare as longs, nothing parsed
+			return this.integral && ((Number) value).longValue() == this.integralValue;
+		}
+		BigDecimal decimal = decimal(value);
+		return decimal != null && decimal.compareTo(number) == 0;
 	}
 
 	private static boolean isIntegral(Object value) {
@@ -162,6 +204,35 @@ public record UnwatchedRecord(String column, Operator operator, @Nullable Object
 			// not a number: not equal
 		}
 		return null;
+	}
+
+	/** @return the column name */
+	public String column() {
+		return this.column;
+	}
+
+	/** @return the comparison */
+	public Operator operator() {
+		return this.operator;
+	}
+
+	/**
+	 * @return the literal ({@code BigDecimal}, {@code String} or {@code Boolean}), {@code null}
+	 * for the null tests
+	 */
+	public @Nullable Object literal() {
+		return this.literal;
+	}
+
+	@Override
+	public boolean equals(@Nullable Object other) {
+		return (this == other) || (other instanceof UnwatchedRecord that && this.column.equals(that.column)
+				&& this.operator == that.operator && Objects.equals(this.literal, that.literal));
+	}
+
+	@Override
+	public int hashCode() {
+		return Objects.hash(this.column, this.operator, this.literal);
 	}
 
 	@Override

@@ -109,6 +109,18 @@ class CdcHandlerAnnotationBeanPostProcessorTests {
 	}
 
 	@Test
+	void conditionsUsingWhatTheReadOnlyContextForbidsFailWithBeanMethodAndConstruct() {
+		assertThatExceptionOfType(BeansException.class).isThrownBy(() -> context(TypeReferenceCondition.class))
+			.withMessageContaining("Invalid CDC handler bean 'typeReferenceCondition' method 'handle(ChangeEvent)'")
+			.withMessageContaining("type reference T(java.lang.Runtime) at position 0")
+			.withMessageContaining("method call getRuntime() at position 21")
+			.withMessageContaining("read columns and properties instead");
+		assertThatExceptionOfType(BeansException.class).isThrownBy(() -> context(MethodCallCondition.class))
+			.withMessageContaining("bean 'methodCallCondition' method 'changed(ChangeEvent)'")
+			.withMessageContaining("method call toUpperCase() at position 13 is not allowed");
+	}
+
+	@Test
 	void badUnwatchedRecordFailsWithBeanAndMethod() {
 		assertThatExceptionOfType(BeansException.class).isThrownBy(() -> context(BadRecord.class))
 			.withMessageContaining("bean 'badRecord' method 'handle(ChangeEvent)'")
@@ -273,6 +285,22 @@ class CdcHandlerAnnotationBeanPostProcessorTests {
 
 		@OnInsert(table = "users", condition = "#new['x' ==")
 		void handle(ChangeEvent event) {
+		}
+
+	}
+
+	static class TypeReferenceCondition {
+
+		@OnInsert(table = "users", condition = "T(java.lang.Runtime).getRuntime() != null")
+		void handle(ChangeEvent event) {
+		}
+
+	}
+
+	static class MethodCallCondition {
+
+		@OnUpdate(table = "users", condition = "#new['name'].toUpperCase() == 'BOB'")
+		void changed(ChangeEvent event) {
 		}
 
 	}

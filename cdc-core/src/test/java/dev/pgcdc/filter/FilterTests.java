@@ -1,13 +1,22 @@
 package dev.pgcdc.filter;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
@@ -17,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 class FilterTests {
 
@@ -138,6 +148,15 @@ class FilterTests {
 		assertThat(UnwatchedRecord.parse("n = 5e1").matches(row("n", 50))).isTrue();
 		assertThat(UnwatchedRecord.parse("n != 5").matches(row("n", 5))).isFalse();
 		assertThat(UnwatchedRecord.parse("n != 5").matches(row("n", 7))).isTrue();
+		// a string literal compares with numbers by value, read once when parsed
+		assertThat(UnwatchedRecord.parse("n = '5.0'").matches(row("n", 5))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = ' 7 '").matches(row("n", 7L))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = '7.5'").matches(row("n", 7.5))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = '7.5'").matches(row("n", 7))).isFalse();
+		assertThat(UnwatchedRecord.parse("n = 'seven'").matches(row("n", 7))).isFalse();
+		assertThat(UnwatchedRecord.parse("n = 'seven'").matches(row("n", "seven"))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 7").matches(row("n", new BigInteger("7")))).isTrue();
+		assertThat(UnwatchedRecord.parse("n = 7").matches(row("n", true))).isFalse();
 	}
 
 	@Test
@@ -166,13 +185,44 @@ class FilterTests {
 	@Test
 	void conditionsAreReadOnlyAndSandboxed() {
 		ChangeEvent update = event(Operation.UPDATE, row("id", 1, "done", true), row("id", 1, "done", false));
-		assertThatIllegalStateException()
-			.isThrownBy(() -> EventCondition.parse("T(java.lang.System).exit(1) == null").matches(update));
-		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("#event.toString() != null").matches(update));
-		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("(#new['done'] = false) == false").matches(update));
-		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("@someBean != null").matches(update));
 		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("#new['id']").matches(update))
 			.withMessageContaining("must give a boolean");
+		// what the read-only context allows keeps working: properties, indexes, selections, operators
+		assertThat(EventCondition.parse("#event.source.table == 'users' and #event.changes.empty == false"
+				+ " and #event.newRecord['id'] between {0, 2} and #event.lsn matches '0/.*'").matches(update)).isTrue();
+		assertThat(EventCondition.parse("#new.?[value == true] != null and {1, 2}[0] == 1").matches(update)).isTrue();
+	}
+
+	@Test
+	void constructsTheReadOnlyContextCannotRunFailWhenParsed() {
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("T(java.lang.System).exit(1) == null"))
+			.withMessageContaining("Invalid SpEL condition \"T(java.lang.System).exit(1) == null\"")
+			.withMessageContaining("type reference T(java.lang.System) at position 0, method call exit(1) at position 20"
+					+ " are not allowed")
+			.withMessageContaining("read columns and properties instead");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#event.toString() != null"))
+			.withMessageContaining("method call toString() at position 7 is not allowed");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#op.toUpperCase() == 'UPDATE'"))
+			.withMessageContaining("method call toUpperCase()");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("@someBean != null"))
+			.withMessageContaining("bean reference @someBean");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("&someFactory != null"))
+			.withMessageContaining("bean reference &someFactory");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("new String('x') == #new['name']"))
+			.withMessageContaining("constructor new String('x')");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#new['id'] instanceof T(Integer)"))
+			.withMessageContaining("type reference T(Integer)");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#check(#new) == true"))
+			.withMessageContaining("function call #check(#new)");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("(#new['done'] = false) == false"))
+			.withMessageContaining("assignment #new['done']=false");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("#new['n']++ > 0"))
+			.withMessageContaining("increment #new['n']++");
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("--#new['n'] > 0"))
+			.withMessageContaining("decrement --#new['n']");
+		// never evaluated at run time, still refused: the condition is wrong whatever the rows
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("true or #new.keySet() != null"))
+			.withMessageContaining("method call keySet()");
 	}
 
 	@Test
@@ -182,9 +232,76 @@ class FilterTests {
 			.isFalse();
 		assertThat(condition.matches(event(Operation.INSERT, row("id", 2, "done", true), null))).isTrue();
 		assertThat(condition.matches(event(Operation.INSERT, row("id", 3, "done", false), null))).isFalse();
-		// no state carried from one event to the next through variables
-		assertThatIllegalStateException().isThrownBy(() -> EventCondition.parse("(#seen = true) == true")
-			.matches(event(Operation.INSERT, row("id", 1), null)));
+		// no state carried from one event to the next through variables: assigning one fails start-up
+		assertThatIllegalArgumentException().isThrownBy(() -> EventCondition.parse("(#seen = true) == true"))
+			.withMessageContaining("assignment #seen=true");
+	}
+
+	@Test
+	void conditionFailuresNameTheConditionAndTheErrorTypeButNoRowValue() {
+		String secret = "secret-value-123";
+		ChangeEvent insert = event(Operation.INSERT, row("id", 1, "secret", secret, "pattern", secret + "[", "list",
+				List.of(1), "index", 987654321), null);
+		// ConversionFailedException ... for value [secret-value-123]
+		assertThat(failure("#new['secret'] and true", insert)).contains("#new['secret'] and true",
+				"INSERT on public.users (xid 1, lsn 0/1)", "org.springframework.expression.spel.SpelEvaluationException",
+				"EL1001E", "cannot convert from java.lang.String to java.lang.Boolean",
+				"org.springframework.core.convert.ConversionFailedException")
+			.doesNotContain(secret);
+		assertThat(failure("!#new['secret']", insert)).doesNotContain(secret);
+		// SpEL's own message quotes the pattern, a row value
+		assertThat(failure("'x' matches #new['pattern']", insert)).contains("EL1018E").doesNotContain(secret);
+		// and the index, a row value
+		assertThat(failure("#new['list'][#new['index']] == 1", insert)).contains("EL1025E").doesNotContain("987654321");
+		// not a SpEL exception at all: the type only
+		assertThat(failure("#new['id'] / 0 == 1", insert)).contains("java.lang.ArithmeticException");
+		assertThat(failure("#new['secret']", insert)).contains("must give a boolean", "java.lang.String")
+			.doesNotContain(secret);
+	}
+
+	/** Everything a logger would print for the failure: message, causes, suppressed. */
+	private static String failure(String condition, ChangeEvent event) {
+		EventCondition parsed = EventCondition.parse(condition);
+		ConditionEvaluationException failure = catchThrowableOfType(ConditionEvaluationException.class,
+				() -> parsed.matches(event));
+		assertThat(failure).as(condition).isNotNull();
+		assertThat(failure.getCondition()).isEqualTo(condition);
+		StringWriter printed = new StringWriter();
+		failure.printStackTrace(new PrintWriter(printed));
+		return printed.toString();
+	}
+
+	@Test
+	void aConditionEvaluatesOnSeveralThreadsAtOnce() throws Exception {
+		EventCondition condition = EventCondition.parse("#new['done'] == true and #op == 'INSERT'");
+		ChangeEvent done = event(Operation.INSERT, row("id", 1, "done", true), null);
+		ChangeEvent notDone = event(Operation.INSERT, row("id", 2, "done", false), null);
+		int threads = 4;
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		try {
+			CountDownLatch start = new CountDownLatch(1);
+			List<Future<Integer>> wrong = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				wrong.add(executor.submit(() -> {
+					start.await();
+					int mismatches = 0;
+					for (int i = 0; i < 20_000; i++) {
+						boolean even = (i % 2) == 0;
+						if (condition.matches(even ? done : notDone) != even) {
+							mismatches++;
+						}
+					}
+					return mismatches;
+				}));
+			}
+			start.countDown();
+			for (Future<Integer> mismatches : wrong) {
+				assertThat(mismatches.get(60, TimeUnit.SECONDS)).isZero();
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
 	}
 
 	@Test

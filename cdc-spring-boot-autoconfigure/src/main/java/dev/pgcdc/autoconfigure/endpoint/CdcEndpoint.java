@@ -97,16 +97,19 @@ public class CdcEndpoint {
 	 * Enable or disable a table; enabling a table that is not subscribed adds it to the
 	 * subscription and the publication.
 	 * @param table a table name
-	 * @param enabled whether its events are dispatched
-	 * @return the subscription (200), or 404 for an unknown table, 400 for a table that cannot
-	 * be published, 503 when the stream is not running
+	 * @param enabled whether its events are dispatched: a JSON boolean, as {@code Object} so
+	 * that Actuator's lenient conversion ({@code "no"}, {@code 0}...) does not apply
+	 * @return the subscription (200), or 400 when {@code enabled} is not a JSON boolean, 404 for
+	 * an unknown table, 400 for a table that cannot be published, 503 when the stream is not
+	 * running
 	 */
 	@WriteOperation
-	public WebEndpointResponse<?> configure(@Selector String table, boolean enabled) {
+	public WebEndpointResponse<?> configure(@Selector String table, Object enabled) {
 		TableName name = parse(table);
 		try {
+			boolean enable = EndpointArguments.requireBoolean("enabled", enabled);
 			CdcSubscription subscription;
-			if (!enabled) {
+			if (!enable) {
 				subscription = this.subscriptions.disable(name);
 			}
 			else if (this.subscriptions.get(name).isPresent()) {
@@ -180,7 +183,7 @@ public class CdcEndpoint {
 		if (ex instanceof CdcTableNotFoundException) {
 			status = WebEndpointResponse.STATUS_NOT_FOUND;
 		}
-		else if (ex instanceof CdcConfigurationException) {
+		else if (ex instanceof CdcConfigurationException || ex instanceof InvalidEndpointRequestException) {
 			status = WebEndpointResponse.STATUS_BAD_REQUEST;
 		}
 		else if (ex instanceof IllegalStateException) {

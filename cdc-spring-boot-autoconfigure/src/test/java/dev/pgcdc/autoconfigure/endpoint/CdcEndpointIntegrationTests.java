@@ -149,6 +149,26 @@ class CdcEndpointIntegrationTests {
 	}
 
 	@Test
+	void enabledTakesJsonBooleansOnly() throws Exception {
+		for (String value : List.of("\"no\"", "\"off\"", "0", "\" false \"", "1", "\"yes\"", "\"TRUE\"", "\"\"")) {
+			Response response = post("/actuator/cdc/orders", "{\"enabled\": " + value + "}");
+			assertThat(response.status()).as(value).isEqualTo(400);
+			assertThat(response.body().get("message").asString()).as(value)
+				.contains("'enabled' must be a JSON boolean, true or false");
+		}
+		assertThat(post("/actuator/cdc/orders", "{\"enabled\": null}").status()).isEqualTo(400);
+		assertThat(post("/actuator/cdc/orders", "{\"enabled\": [true]}").status()).isEqualTo(400);
+		// nothing was changed by the rejected requests
+		assertThat(get("/actuator/cdc/orders").body().get("enabled").asBoolean()).isTrue();
+		assertThat(post("/actuator/cdc/orders", "{\"enabled\": false}").body().get("enabled").asBoolean()).isFalse();
+		assertThat(post("/actuator/cdc/orders", "{\"enabled\": true}").body().get("enabled").asBoolean()).isTrue();
+		// Actuator's MVC adapter reads the body as Map<String, String>: true and "true" arrive alike
+		Response quoted = post("/actuator/cdc/orders", "{\"enabled\": \"true\"}");
+		assertThat(quoted.status()).isEqualTo(200);
+		assertThat(quoted.body().get("enabled").asBoolean()).isTrue();
+	}
+
+	@Test
 	void aNewTableIsAddedWhileStreamingAndRemovedAgain() throws Exception {
 		assertThat(get("/actuator/cdc/extra").status()).isEqualTo(404);
 		database.execute("INSERT INTO extra VALUES (1)", "INSERT INTO marker DEFAULT VALUES");

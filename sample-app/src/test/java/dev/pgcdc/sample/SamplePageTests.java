@@ -11,12 +11,18 @@ import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
+import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.SearchContext;
@@ -38,7 +44,6 @@ import org.springframework.util.FileSystemUtils;
 import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The page in a real browser: Debian's headless Chromium driven by its chromedriver through
@@ -46,16 +51,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * show up on the page through the change stream and server-sent events.
  * <p>
  * Needs {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} ({@code .ci/install-browser}
- * installs them); skipped without them. Selenium Manager is never asked to download anything:
- * the driver and the browser are given explicitly. Screenshots go to
- * {@code target/screenshots/}.
+ * installs them; {@code -Dpgcdc.test.chromium=…} and {@code -Dpgcdc.test.chromedriver=…}, or
+ * {@code PGCDC_TEST_CHROMIUM} and {@code PGCDC_TEST_CHROMEDRIVER}, point elsewhere). Without them
+ * every test is reported as skipped, with the reason, before the application starts. Selenium
+ * Manager is never asked to download anything: the driver and the browser are given explicitly.
+ * Screenshots go to {@code target/screenshots/}.
  */
 @SampleAppTest
+@ExtendWith(SamplePageTests.BrowserInstalled.class)
 class SamplePageTests {
 
-	static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
+	static final Path CHROMIUM = executable("pgcdc.test.chromium", "/usr/bin/chromium");
 
-	static final Path CHROMEDRIVER = Paths.get("/usr/bin/chromedriver");
+	static final Path CHROMEDRIVER = executable("pgcdc.test.chromedriver", "/usr/bin/chromedriver");
 
 	static final Path SCREENSHOTS = Paths.get("target", "screenshots");
 
@@ -78,9 +86,6 @@ class SamplePageTests {
 
 	@BeforeAll
 	static void startBrowser() throws IOException {
-		assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-				"The page test needs Debian's chromium and chromium-driver (" + CHROMIUM + ", " + CHROMEDRIVER
-						+ "); install them with .ci/install-browser");
 		System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
 		CDP_LOGGER.setLevel(Level.SEVERE);
 		CHROMIUM_LOGGER.setLevel(Level.SEVERE);
@@ -220,6 +225,38 @@ class SamplePageTests {
 
 	private static String unique(String prefix) {
 		return prefix + " " + UUID.randomUUID().toString().substring(0, 8);
+	}
+
+	/** The system property, else its environment variable ({@code PGCDC_TEST_…}), else the default. */
+	private static Path executable(String property, String defaultPath) {
+		String value = System.getProperty(property);
+		if (value == null || value.isBlank()) {
+			value = System.getenv(property.toUpperCase().replace('.', '_'));
+		}
+		return Paths.get((value == null || value.isBlank()) ? defaultPath : value);
+	}
+
+	/**
+	 * Disables the whole class when the browser or its driver is missing, so Surefire counts
+	 * each test as skipped instead of dropping them, and no application context is started for
+	 * nothing. Surefire shows no skip reasons on the console, so the reason is also logged.
+	 */
+	static final class BrowserInstalled implements ExecutionCondition {
+
+		@Override
+		public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+			List<Path> missing = Stream.of(CHROMIUM, CHROMEDRIVER).filter((path) -> !Files.isExecutable(path)).toList();
+			if (missing.isEmpty()) {
+				return ConditionEvaluationResult.enabled("chromium and chromedriver are installed");
+			}
+			String reason = "The page test needs Debian's chromium and chromium-driver; missing " + missing
+					+ ": install them with .ci/install-browser";
+			if (context.getTestMethod().isEmpty()) {
+				LogFactory.getLog(SamplePageTests.class).warn("Skipped: " + reason);
+			}
+			return ConditionEvaluationResult.disabled(reason);
+		}
+
 	}
 
 }

@@ -6,15 +6,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.pgcdc.event.TableName;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
-import org.postgresql.replication.ReplicationSlotInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,16 +124,26 @@ final class SlotManager {
 	 * @throws SQLException if the server fails
 	 */
 	LogSequenceNumber createTemporary(Connection replication) throws SQLException {
-		ReplicationSlotInfo info = replication.unwrap(PGConnection.class)
-			.getReplicationAPI()
-			.createReplicationSlot()
-			.logical()
-			.withSlotName(this.slot)
-			.withOutputPlugin(PLUGIN)
-			.withTemporaryOption()
-			.make();
-		logger.debug("Created temporary replication slot {} at {}", this.slot, info.getConsistentPoint());
-		return info.getConsistentPoint();
+		// not pgjdbc's createReplicationSlot(): it writes the name unquoted, and the walsender reads an
+		// unquoted name as an SQL identifier, so a valid slot name such as 1abc is a syntax error
+		String command = "CREATE_REPLICATION_SLOT " + quoted() + " TEMPORARY LOGICAL " + PLUGIN;
+		try (Statement statement = replication.createStatement(); ResultSet row = statement.executeQuery(command)) {
+			if (!row.next()) {
+				throw new SQLException(command + " returned no row", "08P01");
+			}
+			LogSequenceNumber consistentPoint = LogSequenceNumber.valueOf(row.getString("consistent_point"));
+			logger.debug("Created temporary replication slot {} at {}", this.slot, consistentPoint.asString());
+			return consistentPoint;
+		}
+	}
+
+	/**
+	 * The slot name as replication commands must carry it: slot names may start with a digit,
+	 * which the walsender's grammar accepts only in a quoted identifier.
+	 * @return the slot name, double-quoted
+	 */
+	String quoted() {
+		return TableName.quote(this.slot);
 	}
 
 	/**

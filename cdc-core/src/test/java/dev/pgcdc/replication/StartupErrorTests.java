@@ -96,6 +96,23 @@ class StartupErrorTests {
 	}
 
 	@Test
+	void roleThatMayNotCreateThePublicationChangesNothing() throws Exception {
+		database.execute("CREATE TABLE own_table (id int PRIMARY KEY)", "ALTER TABLE own_table OWNER TO " + ROLE,
+				"ALTER ROLE " + ROLE + " REPLICATION");
+		try {
+			assertThatExceptionOfType(CdcConfigurationException.class)
+				.isThrownBy(() -> asRole("own_pub").tables("own_table").handler(new Recorder()).start())
+				.withMessageContaining("Cannot manage publication own_pub")
+				.withMessageContaining("lacks the CREATE privilege on the database");
+			assertThat(TableResolverTests.relreplident(database, "own_table")).as("replica identity left as it was")
+				.isEqualTo("d");
+		}
+		finally {
+			database.execute("ALTER ROLE " + ROLE + " NOREPLICATION");
+		}
+	}
+
+	@Test
 	void missingTableIsNamedWithSimilarTables() {
 		database.execute("CREATE SCHEMA sales", "CREATE TABLE sales.invoices (id int PRIMARY KEY)");
 		assertThatExceptionOfType(CdcConfigurationException.class)
@@ -105,7 +122,7 @@ class StartupErrorTests {
 	}
 
 	@Test
-	void existingPublicationModeNeedsThePublication() {
+	void existingPublicationModeNeedsThePublication() throws Exception {
 		database.execute("CREATE TABLE listed (id int PRIMARY KEY)");
 		assertThatExceptionOfType(CdcConfigurationException.class)
 			.isThrownBy(() -> stream(database, "absent_pub").publicationMode(PublicationMode.EXISTING)
@@ -114,6 +131,8 @@ class StartupErrorTests {
 				.start())
 			.withMessageContaining("Publication absent_pub does not exist")
 			.withMessageContaining("CREATE PUBLICATION \"absent_pub\"");
+		assertThat(TableResolverTests.relreplident(database, "listed")).as("replica identity left as it was")
+			.isEqualTo("d");
 	}
 
 	@Test

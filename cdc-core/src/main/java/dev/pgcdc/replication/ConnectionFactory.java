@@ -27,14 +27,14 @@ final class ConnectionFactory {
 
 	/**
 	 * @return a new plain connection in autocommit mode, for catalog look-ups and admin SQL
-	 * @throws SQLException if connecting fails
+	 * @throws SQLException if connecting fails (a network failure names the server and its cause)
 	 */
 	Connection admin() throws SQLException {
 		Properties properties = baseProperties();
 		// ALTER TABLE ... REPLICA IDENTITY and ALTER PUBLICATION queue behind long transactions and
 		// every query on the table queues behind them: give up soon (and retry with back-off) instead
 		PGProperty.OPTIONS.set(properties, "-c lock_timeout=" + ADMIN_LOCK_TIMEOUT_MILLIS);
-		return DriverManager.getConnection(this.settings.url(), properties);
+		return connect(properties);
 	}
 
 	/**
@@ -60,7 +60,7 @@ final class ConnectionFactory {
 		PGProperty.CONNECT_TIMEOUT.set(properties, PROBE_TIMEOUT_SECONDS);
 		PGProperty.LOGIN_TIMEOUT.set(properties, PROBE_TIMEOUT_SECONDS);
 		PGProperty.SOCKET_TIMEOUT.set(properties, PROBE_TIMEOUT_SECONDS);
-		return DriverManager.getConnection(this.settings.url(), properties);
+		return connect(properties);
 	}
 
 	/**
@@ -73,7 +73,16 @@ final class ConnectionFactory {
 		// the replication protocol only understands the simple query protocol
 		PGProperty.PREFER_QUERY_MODE.set(properties, "simple");
 		PGProperty.ASSUME_MIN_SERVER_VERSION.set(properties, "10");
-		return DriverManager.getConnection(this.settings.url(), properties);
+		return connect(properties);
+	}
+
+	private Connection connect(Properties properties) throws SQLException {
+		try {
+			return DriverManager.getConnection(this.settings.url(), properties);
+		}
+		catch (SQLException ex) {
+			throw SqlErrors.explainConnectFailure(ex, this.settings.url());
+		}
 	}
 
 	private Properties baseProperties() {

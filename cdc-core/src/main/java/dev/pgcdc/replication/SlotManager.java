@@ -7,8 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -19,19 +17,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Replication slot administration: names, the durable slot (created if absent), temporary
- * slots (created on the replication connection itself, so they vanish with it), who holds a
- * slot, and the final acknowledgement of a durable slot after its connection closed.
+ * Replication slot administration: the durable slot (created if absent), temporary slots
+ * (created on the replication connection itself, so they vanish with it), who holds a slot, and
+ * the final acknowledgement of a durable slot after its connection closed. Names are derived by
+ * {@link StreamNames}.
  */
 final class SlotManager {
 
 	private static final Logger logger = LoggerFactory.getLogger(SlotManager.class);
 
-	/** PostgreSQL's limit for identifiers, and so for slot names. */
-	static final int MAX_NAME_LENGTH = 63;
-
-	/** The slot name used when neither a name nor an application name is given. */
-	static final String DEFAULT_BASE = "cdc";
+	/** The base of derived names without an application name; see {@link StreamNames#DEFAULT_BASE}. */
+	static final String DEFAULT_BASE = StreamNames.DEFAULT_BASE;
 
 	private static final String PLUGIN = "pgoutput";
 
@@ -42,36 +38,22 @@ final class SlotManager {
 	}
 
 	/**
-	 * Derive a slot name: {@code <base>_slot}, plus a per-instance suffix for temporary slots so
-	 * replicas never collide.
+	 * Kept for {@link ChangeStream.Builder}; see {@link StreamNames#defaultSlot}.
 	 * @param base the application name or another base
 	 * @param temporary whether the slot is temporary
 	 * @return a valid slot name
 	 */
 	static String deriveName(String base, boolean temporary) {
-		String name = sanitize(base) + "_slot";
-		if (!temporary) {
-			return sanitize(name);
-		}
-		String suffix = "_" + ProcessHandle.current().pid() + "_"
-				+ Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36 * 36), 36);
-		return sanitize(truncate(name, MAX_NAME_LENGTH - suffix.length()) + suffix);
+		return StreamNames.defaultSlot(base, temporary);
 	}
 
 	/**
+	 * Kept for {@link ChangeStream.Builder}; see {@link StreamNames#validSlot}.
 	 * @param name any text
-	 * @return the text made a valid slot name: lower case {@code [a-z0-9_]}, at most 63 characters
+	 * @return the text made a valid slot name
 	 */
 	static String sanitize(String name) {
-		String clean = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]+", "_");
-		if (clean.isEmpty()) {
-			clean = DEFAULT_BASE;
-		}
-		return truncate(clean, MAX_NAME_LENGTH);
-	}
-
-	private static String truncate(String name, int length) {
-		return (name.length() > length) ? name.substring(0, length) : name;
+		return StreamNames.validSlot(name);
 	}
 
 	/** @return the slot name */

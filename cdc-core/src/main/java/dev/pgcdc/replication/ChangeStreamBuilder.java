@@ -296,11 +296,10 @@ public final class ChangeStreamBuilder {
 			throw new InvalidStreamSettingException("handler", null,
 					"give the stream something to deliver to: handler(...) or onEvent(...)");
 		}
-		String base = (this.applicationName != null && !this.applicationName.isBlank()) ? this.applicationName
-				: SlotManager.DEFAULT_BASE;
-		String publicationName = (this.publication != null) ? this.publication : base + "_publication";
-		String slotName = (this.slot != null) ? SlotManager.sanitize(this.slot)
-				: SlotManager.deriveName(base, !this.durable);
+		String publicationName = (this.publication != null) ? this.publication
+				: StreamNames.defaultPublication(this.applicationName);
+		String slotName = (this.slot != null) ? StreamNames.validSlot(this.slot)
+				: StreamNames.defaultSlot(this.applicationName, !this.durable);
 		StreamSettings settings = new StreamSettings(this.url, this.username, this.password,
 				(this.applicationName != null) ? this.applicationName : StreamSettings.DEFAULT_APPLICATION_NAME,
 				this.tables, this.replicaIdentity, this.tableIdentities, publicationName, this.publicationMode, slotName,

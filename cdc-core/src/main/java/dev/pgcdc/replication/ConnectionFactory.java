@@ -75,14 +75,14 @@ final class ConnectionFactory {
 
 	/**
 	 * @return a new plain connection in autocommit mode, for catalog look-ups and admin SQL
-	 * @throws SQLException if connecting fails
+	 * @throws SQLException if connecting fails (a network failure names the server and its cause)
 	 */
 	Connection admin() throws SQLException {
 		Properties properties = baseProperties();
 		// ALTER TABLE ... REPLICA IDENTITY and ALTER PUBLICATION queue behind long transactions and
 		// every query on the table queues behind them: give up soon (and retry with back-off) instead
 		PGProperty.OPTIONS.set(properties, "-c lock_timeout=" + ADMIN_LOCK_TIMEOUT_MILLIS);
-		return track(DriverManager.getConnection(this.settings.url(), properties));
+		return track(connect(properties));
 	}
 
 	/**
@@ -119,7 +119,7 @@ final class ConnectionFactory {
 		PGProperty.CONNECT_TIMEOUT.set(properties, seconds);
 		PGProperty.LOGIN_TIMEOUT.set(properties, seconds);
 		PGProperty.SOCKET_TIMEOUT.set(properties, seconds);
-		return DriverManager.getConnection(this.settings.url(), properties);
+		return connect(properties);
 	}
 
 	/**
@@ -127,7 +127,7 @@ final class ConnectionFactory {
 	 * @throws SQLException if connecting fails
 	 */
 	Connection replication() throws SQLException {
-		return track(DriverManager.getConnection(this.settings.url(), replicationProperties()));
+		return track(connect(replicationProperties()));
 	}
 
 	private Properties replicationProperties() {
@@ -137,6 +137,15 @@ final class ConnectionFactory {
 		PGProperty.PREFER_QUERY_MODE.set(properties, "simple");
 		PGProperty.ASSUME_MIN_SERVER_VERSION.set(properties, "10");
 		return properties;
+	}
+
+	private Connection connect(Properties properties) throws SQLException {
+		try {
+			return DriverManager.getConnection(this.settings.url(), properties);
+		}
+		catch (SQLException ex) {
+			throw SqlErrors.explainConnectFailure(ex, this.settings.url());
+		}
 	}
 
 	private Properties baseProperties() {

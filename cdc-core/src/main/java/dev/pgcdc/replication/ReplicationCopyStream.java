@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.pgcdc.event.TableName;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.copy.CopyDual;
 import org.postgresql.replication.LogSequenceNumber;
@@ -64,7 +65,7 @@ final class ReplicationCopyStream implements PGReplicationStream {
 	 * @return the {@code START_REPLICATION} command for a logical slot, names and values quoted
 	 */
 	static String command(String slot, LogSequenceNumber start, Map<String, String> options) {
-		StringBuilder command = new StringBuilder("START_REPLICATION SLOT ").append(quoteIdentifier(slot))
+		StringBuilder command = new StringBuilder("START_REPLICATION SLOT ").append(TableName.quote(slot))
 			.append(" LOGICAL ")
 			.append(start.asString());
 		if (!options.isEmpty()) {
@@ -73,7 +74,7 @@ final class ReplicationCopyStream implements PGReplicationStream {
 				if (command.charAt(command.length() - 1) != '(') {
 					command.append(", ");
 				}
-				command.append(quoteIdentifier(name)).append(" '").append(value.replace("'", "''")).append('\'');
+				command.append(TableName.quote(name)).append(" '").append(value.replace("'", "''")).append('\'');
 			});
 			command.append(')');
 		}
@@ -91,10 +92,6 @@ final class ReplicationCopyStream implements PGReplicationStream {
 	static ReplicationCopyStream start(CopyDual copy, StatusWriter writer, LogSequenceNumber start,
 			long statusIntervalMillis, AckTracker ack) {
 		return new ReplicationCopyStream(copy, writer, start, statusIntervalMillis, ack);
-	}
-
-	private static String quoteIdentifier(String identifier) {
-		return '"' + identifier.replace("\"", "\"\"") + '"';
 	}
 
 	@Override

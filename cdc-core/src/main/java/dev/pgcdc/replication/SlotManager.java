@@ -6,32 +6,28 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
+import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.pgcdc.event.TableName;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
-import org.postgresql.replication.ReplicationSlotInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Replication slot administration: names, the durable slot (created if absent), temporary
- * slots (created on the replication connection itself, so they vanish with it), who holds a
- * slot, and the final acknowledgement of a durable slot after its connection closed.
+ * Replication slot administration: the durable slot (created if absent), temporary slots
+ * (created on the replication connection itself, so they vanish with it), who holds a slot, and
+ * the final acknowledgement of a durable slot after its connection closed. Names are derived by
+ * {@link StreamNames}.
  */
 final class SlotManager {
 
 	private static final Logger logger = LoggerFactory.getLogger(SlotManager.class);
 
-	/** PostgreSQL's limit for identifiers, and so for slot names. */
-	static final int MAX_NAME_LENGTH = 63;
-
-	/** The slot name used when neither a name nor an application name is given. */
-	static final String DEFAULT_BASE = "cdc";
+	/** The base of derived names without an application name; see {@link StreamNames#DEFAULT_BASE}. */
+	static final String DEFAULT_BASE = StreamNames.DEFAULT_BASE;
 
 	private static final String PLUGIN = "pgoutput";
 
@@ -42,36 +38,22 @@ final class SlotManager {
 	}
 
 	/**
-	 * Derive a slot name: {@code <base>_slot}, plus a per-instance suffix for temporary slots so
-	 * replicas never collide.
+	 * Kept for {@link ChangeStream.Builder}; see {@link StreamNames#defaultSlot}.
 	 * @param base the application name or another base
 	 * @param temporary whether the slot is temporary
 	 * @return a valid slot name
 	 */
 	static String deriveName(String base, boolean temporary) {
-		String name = sanitize(base) + "_slot";
-		if (!temporary) {
-			return sanitize(name);
-		}
-		String suffix = "_" + ProcessHandle.current().pid() + "_"
-				+ Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36 * 36), 36);
-		return sanitize(truncate(name, MAX_NAME_LENGTH - suffix.length()) + suffix);
+		return StreamNames.defaultSlot(base, temporary);
 	}
 
 	/**
+	 * Kept for {@link ChangeStream.Builder}; see {@link StreamNames#validSlot}.
 	 * @param name any text
-	 * @return the text made a valid slot name: lower case {@code [a-z0-9_]}, at most 63 characters
+	 * @return the text made a valid slot name
 	 */
 	static String sanitize(String name) {
-		String clean = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]+", "_");
-		if (clean.isEmpty()) {
-			clean = DEFAULT_BASE;
-		}
-		return truncate(clean, MAX_NAME_LENGTH);
-	}
-
-	private static String truncate(String name, int length) {
-		return (name.length() > length) ? name.substring(0, length) : name;
+		return StreamNames.validSlot(name);
 	}
 
 	/** @return the slot name */
@@ -124,16 +106,26 @@ final class SlotManager {
 	 * @throws SQLException if the server fails
 	 */
 	LogSequenceNumber createTemporary(Connection replication) throws SQLException {
-		ReplicationSlotInfo info = replication.unwrap(PGConnection.class)
-			.getReplicationAPI()
-			.createReplicationSlot()
-			.logical()
-			.withSlotName(this.slot)
-			.withOutputPlugin(PLUGIN)
-			.withTemporaryOption()
-			.make();
-		logger.debug("Created temporary replication slot {} at {}", this.slot, info.getConsistentPoint());
-		return info.getConsistentPoint();
+		// not pgjdbc's createReplicationSlot(): it writes the name unquoted, and the walsender reads an
+		// unquoted name as an SQL identifier, so a valid slot name such as 1abc is a syntax error
+		String command = "CREATE_REPLICATION_SLOT " + quoted() + " TEMPORARY LOGICAL " + PLUGIN;
+		try (Statement statement = replication.createStatement(); ResultSet row = statement.executeQuery(command)) {
+			if (!row.next()) {
+				throw new SQLException(command + " returned no row", "08P01");
+			}
+			LogSequenceNumber consistentPoint = LogSequenceNumber.valueOf(row.getString("consistent_point"));
+			logger.debug("Created temporary replication slot {} at {}", this.slot, consistentPoint.asString());
+			return consistentPoint;
+		}
+	}
+
+	/**
+	 * The slot name as replication commands must carry it: slot names may start with a digit,
+	 * which the walsender's grammar accepts only in a quoted identifier.
+	 * @return the slot name, double-quoted
+	 */
+	String quoted() {
+		return TableName.quote(this.slot);
 	}
 
 	/**

@@ -14,9 +14,9 @@ import dev.pgcdc.replication.TableResolver.ResolvedTable;
 
 /**
  * The server-side preparation of a stream, on a plain connection: check the server, resolve
- * the tables (and run the builder's start-up check), apply replica identities, bring the
- * publication in step and create the durable slot; and the same steps for one table added or
- * removed while streaming.
+ * the tables (and run the builder's start-up check), decide the replica identity and
+ * publication changes (refusing what cannot work), then make them and create the durable slot;
+ * and the same steps for one table added or removed while streaming.
  */
 final class StartupSequence {
 
@@ -53,10 +53,12 @@ final class StartupSequence {
 				resolved.forEach((table) -> infos.add(table.info()));
 				this.settings.startupCheck().accept(infos);
 			}
-			for (ResolvedTable table : resolved) {
-				this.identities.apply(connection, table, info.user());
-			}
-			this.publication.synchronize(connection, tables);
+			// everything that can be refused is refused before the first change: a start-up that fails
+			// leaves replica identities and the publication as they were
+			List<ReplicaIdentityManager.Change> identityChanges = this.identities.plan(resolved, info.user());
+			PublicationManager.Change publicationChange = this.publication.plan(connection, resolved);
+			this.identities.apply(connection, identityChanges, info.user());
+			this.publication.apply(connection, publicationChange);
 			if (this.settings.durable()) {
 				this.slots.ensureDurable(connection);
 			}
@@ -72,9 +74,12 @@ final class StartupSequence {
 	 */
 	TableInfo add(TableName table) throws SQLException {
 		try (Connection connection = this.connections.admin()) {
+			String user = connection.getMetaData().getUserName();
 			ResolvedTable resolved = TableResolver.resolve(connection, table);
-			this.identities.apply(connection, resolved, connection.getMetaData().getUserName());
-			this.publication.add(connection, table);
+			List<ReplicaIdentityManager.Change> identityChanges = this.identities.plan(List.of(resolved), user);
+			PublicationManager.Change publicationChange = this.publication.planAdd(connection, resolved);
+			this.identities.apply(connection, identityChanges, user);
+			this.publication.apply(connection, publicationChange);
 			return resolved.info();
 		}
 	}

@@ -14,17 +14,24 @@ import java.util.List;
 import java.util.Map;
 
 import dev.pgcdc.event.TableName;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Finds subscribed tables in the catalog: that each exists and is a table, its columns and
- * their types in table order (named as {@code TypeRegistry#typeName} names them: {@code typname},
+ * Finds subscribed tables in the catalog: that each exists and is a table that can be
+ * published (a permanent, logged, user table, and so are its partitions), its columns and their
+ * types in table order (named as {@code TypeRegistry#typeName} names them: {@code typname},
  * schema-qualified outside {@code pg_catalog} and {@code public}), its owner and replica identity.
+ * Everything is checked here, before the stream changes anything on the server, so a table that
+ * cannot be published leaves no replica identity set and no publication altered.
  */
 final class TableResolver {
 
+	// FirstNormalObjectId: relations below it were made by initdb (pg_catalog, information_schema),
+	// and PostgreSQL publishes none of them
 	private static final String TABLE = """
 			SELECT c.oid, c.relkind, c.relreplident, pg_get_userbyid(c.relowner),
-			       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)
+			       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary),
+			       c.relpersistence, pg_has_role(c.relowner, 'USAGE'), c.oid < 16384
 			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE n.nspname = ? AND c.relname = ?""";
 
@@ -52,14 +59,23 @@ final class TableResolver {
 	 * @param info the table and its columns
 	 * @param replicaIdentity {@code relreplident}: {@code d}efault, {@code f}ull, {@code n}othing, {@code i}ndex
 	 * @param owner the owning role
+	 * @param owned whether the current user has the owner's privileges (may alter it and publish it)
 	 * @param hasPrimaryKey whether the table has a primary key
-	 * @param partitioned whether it is a partitioned table (its partitions hold the rows)
+	 * @param partitions the leaf partitions of a partitioned table (they hold the rows), else empty
 	 */
-	record ResolvedTable(TableInfo info, char replicaIdentity, String owner, boolean hasPrimaryKey,
-			boolean partitioned) {
+	record ResolvedTable(TableInfo info, char replicaIdentity, String owner, boolean owned, boolean hasPrimaryKey,
+			List<ResolvedTable> partitions) {
 
 		TableName name() {
 			return this.info.name();
+		}
+
+		/** @return this table and its leaf partitions: every relation whose replica identity counts */
+		List<ResolvedTable> withPartitions() {
+			List<ResolvedTable> all = new ArrayList<>();
+			all.add(this);
+			all.addAll(this.partitions);
+			return all;
 		}
 
 	}
@@ -69,7 +85,7 @@ final class TableResolver {
 	 * @param tables the tables to find
 	 * @return each table as found
 	 * @throws SQLException if the catalog cannot be read
-	 * @throws CdcConfigurationException naming a table that does not exist or is not a table
+	 * @throws CdcConfigurationException naming a table that does not exist or cannot be published
 	 */
 	static List<ResolvedTable> resolve(Connection connection, Iterable<TableName> tables) throws SQLException {
 		List<ResolvedTable> resolved = new ArrayList<>();
@@ -84,9 +100,17 @@ final class TableResolver {
 	 * @param table the table to find
 	 * @return the table as found
 	 * @throws SQLException if the catalog cannot be read
-	 * @throws CdcConfigurationException if it does not exist or is not a table
+	 * @throws CdcConfigurationException if it does not exist or cannot be published
 	 */
 	static ResolvedTable resolve(Connection connection, TableName table) throws SQLException {
+		return resolve(connection, table, null);
+	}
+
+	/**
+	 * @param partitionOf the partitioned table when {@code table} is one of its partitions
+	 */
+	private static ResolvedTable resolve(Connection connection, TableName table, @Nullable TableName partitionOf)
+			throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement(TABLE)) {
 			statement.setString(1, table.schema());
 			statement.setString(2, table.name());
@@ -96,14 +120,39 @@ final class TableResolver {
 				}
 				long oid = row.getLong(1);
 				String kind = row.getString(2);
-				if (!"r".equals(kind) && !"p".equals(kind)) {
-					throw new CdcConfigurationException("Cannot subscribe to " + table + ": it is a " + describeKind(kind)
-							+ ", not a table. Only tables can be published for logical replication.");
-				}
+				checkPublishable(table, partitionOf, kind, row.getString(6), row.getBoolean(8));
+				boolean partitioned = "p".equals(kind);
 				TableInfo info = new TableInfo(table, columns(connection, oid));
-				return new ResolvedTable(info, row.getString(3).charAt(0), row.getString(4), row.getBoolean(5),
-						"p".equals(kind));
+				return new ResolvedTable(info, row.getString(3).charAt(0), row.getString(4), row.getBoolean(7),
+						row.getBoolean(5), partitioned ? partitions(connection, table) : List.of());
 			}
+		}
+	}
+
+	/**
+	 * Refuse what {@code CREATE PUBLICATION} refuses, and unlogged partitions, whose changes no
+	 * publication would ever see.
+	 */
+	private static void checkPublishable(TableName table, @Nullable TableName partitionOf, String kind,
+			String persistence, boolean system) {
+		String subject = "Cannot subscribe to " + table
+				+ ((partitionOf != null) ? " (a partition of " + partitionOf + ")" : "");
+		if (!"r".equals(kind) && !"p".equals(kind)) {
+			throw new CdcConfigurationException(subject + ": it is a " + describeKind(kind)
+					+ ", not a table. Only tables can be published for logical replication.");
+		}
+		if (system) {
+			throw new CdcConfigurationException(subject + ": it is a system table, and PostgreSQL publishes no"
+					+ " system table for logical replication. Subscribe to tables of your own.");
+		}
+		if ("u".equals(persistence)) {
+			throw new CdcConfigurationException(subject + ": it is an unlogged table, whose changes are not written"
+					+ " to the WAL, so logical replication cannot see them. Make it logged (ALTER TABLE " + table.quoted()
+					+ " SET LOGGED;) or do not subscribe to it.");
+		}
+		if ("t".equals(persistence)) {
+			throw new CdcConfigurationException(subject + ": it is a temporary table, which only the session that"
+					+ " created it can see and which is not written to the WAL. Subscribe to a permanent table.");
 		}
 	}
 
@@ -114,7 +163,7 @@ final class TableResolver {
 	 * @return its leaf partitions as found
 	 * @throws SQLException if the catalog cannot be read
 	 */
-	static List<ResolvedTable> partitions(Connection connection, TableName table) throws SQLException {
+	private static List<ResolvedTable> partitions(Connection connection, TableName table) throws SQLException {
 		List<TableName> leaves = new ArrayList<>();
 		try (PreparedStatement statement = connection.prepareStatement(PARTITIONS)) {
 			statement.setString(1, table.quoted());
@@ -124,7 +173,11 @@ final class TableResolver {
 				}
 			}
 		}
-		return resolve(connection, leaves);
+		List<ResolvedTable> resolved = new ArrayList<>();
+		for (TableName leaf : leaves) {
+			resolved.add(resolve(connection, leaf, table));
+		}
+		return resolved;
 	}
 
 	private static Map<String, String> columns(Connection connection, long oid) throws SQLException {

@@ -96,6 +96,23 @@ class StartupErrorTests {
 	}
 
 	@Test
+	void roleThatMayNotCreateThePublicationChangesNothing() throws Exception {
+		database.execute("CREATE TABLE own_table (id int PRIMARY KEY)", "ALTER TABLE own_table OWNER TO " + ROLE,
+				"ALTER ROLE " + ROLE + " REPLICATION");
+		try {
+			assertThatExceptionOfType(CdcConfigurationException.class)
+				.isThrownBy(() -> asRole("own_pub").tables("own_table").handler(new Recorder()).start())
+				.withMessageContaining("Cannot manage publication own_pub")
+				.withMessageContaining("lacks the CREATE privilege on the database");
+			assertThat(TableResolverTests.relreplident(database, "own_table")).as("replica identity left as it was")
+				.isEqualTo("d");
+		}
+		finally {
+			database.execute("ALTER ROLE " + ROLE + " NOREPLICATION");
+		}
+	}
+
+	@Test
 	void missingTableIsNamedWithSimilarTables() {
 		database.execute("CREATE SCHEMA sales", "CREATE TABLE sales.invoices (id int PRIMARY KEY)");
 		assertThatExceptionOfType(CdcConfigurationException.class)
@@ -105,7 +122,7 @@ class StartupErrorTests {
 	}
 
 	@Test
-	void existingPublicationModeNeedsThePublication() {
+	void existingPublicationModeNeedsThePublication() throws Exception {
 		database.execute("CREATE TABLE listed (id int PRIMARY KEY)");
 		assertThatExceptionOfType(CdcConfigurationException.class)
 			.isThrownBy(() -> stream(database, "absent_pub").publicationMode(PublicationMode.EXISTING)
@@ -114,6 +131,8 @@ class StartupErrorTests {
 				.start())
 			.withMessageContaining("Publication absent_pub does not exist")
 			.withMessageContaining("CREATE PUBLICATION \"absent_pub\"");
+		assertThat(TableResolverTests.relreplident(database, "listed")).as("replica identity left as it was")
+			.isEqualTo("d");
 	}
 
 	@Test
@@ -136,8 +155,23 @@ class StartupErrorTests {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			port = socket.getLocalPort();
 		}
+		assertThat(lastErrorRetrying("jdbc:postgresql://127.0.0.1:" + port + "/nowhere"))
+			.contains("127.0.0.1:" + port + "/nowhere: connection refused")
+			.doesNotContain("secret");
+	}
+
+	@Test
+	void unknownHostIsNamedWithTheCause() {
+		assertThat(lastErrorRetrying("jdbc:postgresql://no-such-host.invalid:5432/db?password=secret"))
+			.contains("no-such-host.invalid:5432/db")
+			.contains("unknown host no-such-host.invalid")
+			.doesNotContain("secret");
+	}
+
+	/** Start a stream on a server it cannot reach: it retries in the background. */
+	private static String lastErrorRetrying(String url) {
 		ChangeStream stream = ChangeStream.builder()
-			.url("jdbc:postgresql://127.0.0.1:" + port + "/nowhere")
+			.url(url)
 			.username("nobody")
 			.password("secret")
 			.tables("t")
@@ -148,12 +182,12 @@ class StartupErrorTests {
 			assertThat(stream.isRunning()).isTrue();
 			assertThat(stream.state()).isEqualTo(StreamState.RECONNECTING);
 			await().atMost(Duration.ofSeconds(30)).until(() -> stream.status().lastError() != null);
-			assertThat(stream.status().lastError()).doesNotContain("secret");
+			return stream.status().lastError();
 		}
 		finally {
 			stream.stop();
+			assertThat(stream.state()).isEqualTo(StreamState.STOPPED);
 		}
-		assertThat(stream.state()).isEqualTo(StreamState.STOPPED);
 	}
 
 	@Test
@@ -185,7 +219,7 @@ class StartupErrorTests {
 		assertThat(temporary.slot()).matches("my_app__slot_[a-z0-9_]+").hasSizeLessThanOrEqualTo(63);
 		assertThat(temporary.slot()).isNotEqualTo(other.slot());
 		assertThat(durable.slot()).isEqualTo("my_app__slot");
-		assertThat(durable.publication()).isEqualTo("My App!_publication");
+		assertThat(durable.publication()).isEqualTo("my_app__publication");
 		assertThat(ChangeStream.builder().url("jdbc:postgresql://localhost/x").durable(true).onEvent((e) -> {
 		}).build().slot()).isEqualTo("cdc_slot");
 		assertThat(SlotManager.deriveName("x".repeat(100), true)).hasSizeLessThanOrEqualTo(63);

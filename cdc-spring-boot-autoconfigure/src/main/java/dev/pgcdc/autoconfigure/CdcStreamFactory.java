@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -17,6 +16,7 @@ import dev.pgcdc.replication.ChangeStreamBuilder;
 import dev.pgcdc.replication.InvalidStreamSettingException;
 import dev.pgcdc.replication.ReplicaIdentity;
 import dev.pgcdc.replication.StreamListener;
+import dev.pgcdc.replication.StreamNames;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.core.env.Environment;
@@ -30,12 +30,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
  */
 final class CdcStreamFactory {
 
-	private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
-
 	// a plain identifier: the name is passed quoted in publication_names, inside a single-quoted option value
 	private static final Pattern PUBLICATION_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
-
-	private static final int MAX_IDENTIFIER = 63;
 
 	private final CdcProperties properties;
 
@@ -169,7 +165,7 @@ final class CdcStreamFactory {
 			}
 			return configured;
 		}
-		return derivedName(applicationName, "publication");
+		return StreamNames.defaultPublication(applicationName);
 	}
 
 	/**
@@ -177,26 +173,11 @@ final class CdcStreamFactory {
 	 * {@code <application>_slot} (with a per-instance suffix when temporary).
 	 */
 	static @Nullable String slotName(@Nullable String configured) {
-		if (configured != null && !SLOT_NAME.matcher(configured).matches()) {
+		if (configured != null && !StreamNames.isValidSlot(configured)) {
 			throw new InvalidConfigurationPropertyValueException("cdc.slot.name", configured,
 					"PostgreSQL slot names use lower-case letters, digits and underscores only, at most 63");
 		}
 		return configured;
-	}
-
-	/**
-	 * {@code <application>_<kind>} with the application name reduced to lower-case letters,
-	 * digits and underscores (as the stream derives slot names), or {@code cdc_<kind>}
-	 * without one.
-	 */
-	static String derivedName(@Nullable String applicationName, String kind) {
-		String base = (applicationName != null)
-				? applicationName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]+", "_").replaceAll("^_+|_+$", "") : "";
-		if (base.isEmpty()) {
-			base = "cdc";
-		}
-		int room = MAX_IDENTIFIER - kind.length() - 1;
-		return ((base.length() > room) ? base.substring(0, room) : base) + "_" + kind;
 	}
 
 	private static Set<TableName> tables(List<String> configured) {

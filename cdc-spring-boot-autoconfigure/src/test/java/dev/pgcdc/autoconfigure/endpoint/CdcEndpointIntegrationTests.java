@@ -71,7 +71,8 @@ class CdcEndpointIntegrationTests {
 		TestDatabase database = TestPostgres.createDatabase("ops_endpoint");
 		database.execute("CREATE TABLE orders (id int PRIMARY KEY)", "CREATE TABLE counted (id int PRIMARY KEY)",
 				"CREATE TABLE marker (id serial PRIMARY KEY)", "CREATE TABLE extra (id int PRIMARY KEY)",
-				"CREATE TABLE later (id int PRIMARY KEY)", "CREATE TABLE slow (id int PRIMARY KEY)", "CREATE TABLE \"Audit Log\" (id int PRIMARY KEY)", "CREATE VIEW a_view AS SELECT 1 AS one");
+				"CREATE TABLE later (id int PRIMARY KEY)", "CREATE TABLE slow (id int PRIMARY KEY)", "CREATE TABLE \"Audit Log\" (id int PRIMARY KEY)", "CREATE VIEW a_view AS SELECT 1 AS one",
+				"CREATE UNLOGGED TABLE scratch_rows (id int PRIMARY KEY)");
 		return database;
 	}
 
@@ -246,6 +247,9 @@ class CdcEndpointIntegrationTests {
 		Response view = post("/actuator/cdc/a_view", "{\"enabled\": true}");
 		assertThat(view.status()).isEqualTo(400);
 		assertThat(view.body().get("message").asString()).contains("view");
+		Response unlogged = post("/actuator/cdc/scratch_rows", "{\"enabled\": true}");
+		assertThat(unlogged.status()).isEqualTo(400);
+		assertThat(unlogged.body().get("message").asString()).contains("public.scratch_rows").contains("SET LOGGED");
 		assertThat(post("/actuator/cdc/later", "{}").status()).isEqualTo(400);
 		for (String invalid : List.of("a.b.c", "\"open", "orders; DROP TABLE orders", "1abc")) {
 			String path = "/actuator/cdc/" + URLEncoder.encode(invalid, StandardCharsets.UTF_8).replace("+", "%20");

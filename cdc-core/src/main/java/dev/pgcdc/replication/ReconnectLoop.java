@@ -1,6 +1,5 @@
 package dev.pgcdc.replication;
 
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.concurrent.CancellationException;
@@ -32,11 +31,7 @@ final class ReconnectLoop implements Runnable {
 
 	private final StreamSettings settings;
 
-	private final Supplier<Collection<TableName>> tables;
-
 	private final ConnectionFactory connections;
-
-	private final StartupSequence startup;
 
 	private final SlotManager slots;
 
@@ -50,6 +45,8 @@ final class ReconnectLoop implements Runnable {
 
 	private final SessionFailures failures;
 
+	private final SessionOpener opener;
+
 	private final CountDownLatch stopSignal = new CountDownLatch(1);
 
 	private final CountDownLatch ended = new CountDownLatch(1);
@@ -62,17 +59,13 @@ final class ReconnectLoop implements Runnable {
 
 	private volatile @Nullable ReplicationSession session;
 
-	private volatile @Nullable ServerInfo server;
-
 	private volatile @Nullable ReplicationSession firstSession;
 
 	private volatile @Nullable Future<?> firstAttempt;
 
-	private volatile @Nullable Thread opener;
+	private volatile @Nullable Thread openingThread;
 
 	private @Nullable BackOffExecution backOff;
-
-	private boolean binaryRefused;
 
 	/** The last session, when it was closed under the reader, which then could not send its last status. */
 	private volatile @Nullable ReplicationSession aborted;
@@ -83,15 +76,14 @@ final class ReconnectLoop implements Runnable {
 	ReconnectLoop(StreamSettings settings, Supplier<Collection<TableName>> tables, ConnectionFactory connections,
 			StartupSequence startup, TypeRegistry types, StreamStatistics statistics, StateTracker.RunState state) {
 		this.settings = settings;
-		this.tables = tables;
 		this.connections = connections;
-		this.startup = startup;
 		this.slots = new SlotManager(settings.slot());
 		this.types = types;
 		this.ack = new AckTracker(this::flushed);
 		this.statistics = statistics;
 		this.state = state;
 		this.failures = new SessionFailures(settings);
+		this.opener = new SessionOpener(settings, tables, connections, startup, this.slots, types, statistics, state);
 	}
 
 	/** @return what decides the flushed position */
@@ -137,9 +129,9 @@ final class ReconnectLoop implements Runnable {
 	 * @throws CdcConfigurationException for a problem retrying cannot fix
 	 */
 	void openFirst() {
-		this.opener = Thread.currentThread();
+		this.openingThread = Thread.currentThread();
 		try {
-			ReplicationSession opened = connect();
+			ReplicationSession opened = this.opener.open(this.ack);
 			this.firstSession = opened;
 			if (opened != null && this.stopRequested) {
 				// stop() came while the slot was still being created
@@ -163,7 +155,7 @@ final class ReconnectLoop implements Runnable {
 			lost(ex);
 		}
 		finally {
-			this.opener = null;
+			this.openingThread = null;
 		}
 	}
 
@@ -199,7 +191,7 @@ final class ReconnectLoop implements Runnable {
 			this.firstSession = null;
 			try {
 				if (current == null) {
-					current = connect();
+					current = this.opener.open(this.ack);
 				}
 				if (current != null) {
 					stream(current);
@@ -254,7 +246,7 @@ final class ReconnectLoop implements Runnable {
 		this.stopDeadline = deadline;
 		this.stopRequested = true;
 		this.stopSignal.countDown();
-		Thread opening = this.opener;
+		Thread opening = this.openingThread;
 		if (opening != null) {
 			this.connections.cancelOpenedBy(opening);
 		}
@@ -307,42 +299,6 @@ final class ReconnectLoop implements Runnable {
 		return this.state.get() == StreamState.FAILED || (current != null && current.failed());
 	}
 
-	/**
-	 * Prepare (when not yet done) and open a session.
-	 * @return the session, or {@code null} when the slot is busy (STANDBY)
-	 */
-	private @Nullable ReplicationSession connect() throws SQLException {
-		ServerInfo info = this.server;
-		if (info == null) {
-			info = this.startup.prepare(this.tables.get());
-			this.statistics.serverVersion(info.version());
-			this.server = info;
-		}
-		try {
-			ReplicationSession opened = ReplicationSession.open(this.connections, this.slots, this.settings, info,
-					this.ack.flushed(), binary(info), this.ack);
-			this.backOff = null;
-			return opened;
-		}
-		catch (SQLException ex) {
-			if (SqlErrors.isSlotInUse(ex) && this.settings.durable()) {
-				standby(ex);
-				return null;
-			}
-			throw ex;
-		}
-	}
-
-	/** @return whether to ask for binary values on the next session */
-	private boolean binary(ServerInfo info) throws SQLException {
-		if (!this.settings.binary() || this.binaryRefused || !info.supportsBinary()) {
-			return false;
-		}
-		try (Connection connection = this.connections.admin()) {
-			return BinaryFormat.usable(connection, this.settings.publication(), this.types);
-		}
-	}
-
 	private void stream(ReplicationSession current) throws Exception {
 		this.session = current;
 		this.streamed = current;
@@ -360,7 +316,7 @@ final class ReconnectLoop implements Runnable {
 		if (handoff == null) {
 			throw new IllegalStateException("No hand-off queue");
 		}
-		ServerInfo info = this.server;
+		ServerInfo info = this.opener.server();
 		try {
 			new StreamReader(current, (info != null) ? info : new ServerInfo("", 0, "", ""), this.settings,
 					this.types, handoff, this.ack, this.statistics, () -> this.stopRequested).run();
@@ -389,7 +345,7 @@ final class ReconnectLoop implements Runnable {
 				return false;
 			}
 			case RETRY_IN_TEXT -> {
-				this.binaryRefused = true;
+				this.opener.refuseBinary();
 				logger.warn("{}", ex.getMessage());
 				lost(outcome.error());
 			}
@@ -411,20 +367,6 @@ final class ReconnectLoop implements Runnable {
 		StreamState next = (handoff != null && handoff.paused()) ? StreamState.PAUSED : StreamState.STREAMING;
 		this.state.change(next, "slot " + this.settings.slot() + ", publication " + this.settings.publication() + ", "
 				+ this.settings.describe(), null);
-	}
-
-	private void standby(SQLException ex) {
-		SlotHolder holder = null;
-		try (Connection connection = this.connections.admin()) {
-			holder = this.slots.holder(connection);
-		}
-		catch (SQLException lookup) {
-			logger.debug("Cannot look up the holder of slot {}", this.settings.slot(), lookup);
-		}
-		String detail = "slot " + this.settings.slot() + " is held by " + ((holder != null) ? holder : "another process")
-				+ "; taking over when it frees";
-		this.statistics.error(detail);
-		this.state.change(StreamState.STANDBY, detail, ex);
 	}
 
 	private void lost(Throwable ex) {

@@ -24,6 +24,11 @@ import org.springframework.util.backoff.BackOffExecution;
  * ({@link SessionFailures}) and reconnects with back-off (RECONNECTING, STANDBY) until the run
  * is stopped or failed. The first attempt is made by {@code start()}, so configuration errors
  * surface there.
+ * <p>
+ * Longer than most files here (about 450 lines, half of them comments) on purpose: the run's
+ * end-of-life rules (first attempt, stop, back-off, failure, last acknowledgement) interlock and
+ * are easiest to check when read in one place; opening sessions ({@link SessionOpener}) and
+ * classifying errors ({@link SessionFailures}) live apart.
  */
 final class ReconnectLoop implements Runnable {
 

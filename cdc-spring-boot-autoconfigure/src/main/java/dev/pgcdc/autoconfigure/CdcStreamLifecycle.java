@@ -1,5 +1,6 @@
 package dev.pgcdc.autoconfigure;
 
+import dev.pgcdc.CdcStreamStateChangedEvent;
 
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.StreamLag;
@@ -114,6 +115,15 @@ public class CdcStreamLifecycle implements SmartLifecycle {
 	/** @return the stream, once started */
 	public @Nullable ChangeStream getStream() {
 		return this.stream;
+	}
+
+	/**
+	 * @return how many times the stream lost its session and reconnected (the stream's own
+	 * count, as the endpoint shows it), 0 without a stream
+	 */
+	public long getReconnects() {
+		ChangeStream stream = this.stream;
+		return (stream != null) ? stream.status().reconnects() : 0;
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.pgcdc.autoconfigure;
 
+import dev.pgcdc.CdcStreamStateChangedEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

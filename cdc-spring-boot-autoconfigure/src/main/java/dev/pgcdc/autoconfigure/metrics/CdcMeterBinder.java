@@ -1,21 +1,19 @@
 package dev.pgcdc.autoconfigure.metrics;
 
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
-import dev.pgcdc.autoconfigure.CdcStreamStateChangedEvent;
 import dev.pgcdc.dispatch.DispatchObserver;
 import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.HandlerMethod;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.replication.StreamLag;
-import dev.pgcdc.replication.StreamState;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
@@ -23,7 +21,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.jspecify.annotations.Nullable;
-import org.springframework.context.ApplicationListener;
 
 /**
  * The change stream's meters:
@@ -38,22 +35,25 @@ import org.springframework.context.ApplicationListener;
  * reconnecting.</li>
  * </ul>
  */
-public class CdcMeterBinder implements MeterBinder, ApplicationListener<CdcStreamStateChangedEvent> {
+public class CdcMeterBinder implements MeterBinder {
 
 	private final HandlerMulticaster dispatcher;
 
 	private final Supplier<StreamLag> lag;
 
-	private final List<Counter> reconnects = new CopyOnWriteArrayList<>();
+	private final LongSupplier reconnects;
 
 	/**
 	 * @param dispatcher the dispatcher to observe
 	 * @param lag the stream's last measured lag, without waiting for the server (see
 	 * {@link dev.pgcdc.autoconfigure.CdcStreamLifecycle#getLag()})
+	 * @param reconnects the stream's own count of lost sessions ({@code StreamStatus.reconnects()}),
+	 * the same number the endpoint shows
 	 */
-	public CdcMeterBinder(HandlerMulticaster dispatcher, Supplier<StreamLag> lag) {
+	public CdcMeterBinder(HandlerMulticaster dispatcher, Supplier<StreamLag> lag, LongSupplier reconnects) {
 		this.dispatcher = dispatcher;
 		this.lag = lag;
+		this.reconnects = reconnects;
 	}
 
 	@Override
@@ -65,17 +65,10 @@ public class CdcMeterBinder implements MeterBinder, ApplicationListener<CdcStrea
 		TimeGauge.builder("cdc.lag.time", this, TimeUnit.MILLISECONDS, (binder) -> binder.lagMillis())
 			.description("Time since the commit of the last handled transaction while changes wait; 0 when caught up")
 			.register(registry);
-		this.reconnects.add(Counter.builder("cdc.reconnects")
+		FunctionCounter.builder("cdc.reconnects", this.reconnects, LongSupplier::getAsLong)
 			.description("Times the change stream lost its connection and reconnected")
-			.register(registry));
+			.register(registry);
 		this.dispatcher.addObserver(new RegistryObserver(registry));
-	}
-
-	@Override
-	public void onApplicationEvent(CdcStreamStateChangedEvent event) {
-		if (event.getCurrent() == StreamState.RECONNECTING) {
-			this.reconnects.forEach(Counter::increment);
-		}
 	}
 
 	private double lagBytes() {

@@ -150,6 +150,22 @@ class CdcEndpointIntegrationTests {
 	}
 
 	@Test
+	void pauseHoldsDispatchAndStreamingResumesIt() throws Exception {
+		assertThat(post("/actuator/cdc", "{\"state\": \"SLEEPING\"}").status()).isEqualTo(400);
+		Response paused = post("/actuator/cdc", "{\"state\": \"PAUSED\"}");
+		assertThat(paused.status()).isEqualTo(200);
+		await().untilAsserted(() -> assertThat(get("/actuator/cdc").body().get("state").asString()).isEqualTo("PAUSED"));
+		int markers = this.handlers.markers();
+		database.execute("INSERT INTO marker DEFAULT VALUES");
+		// the change is received and held: nothing reaches handlers while paused
+		await().during(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(this.handlers.markers()).isEqualTo(markers));
+		Response resumed = post("/actuator/cdc", "{\"state\": \"STREAMING\"}");
+		assertThat(resumed.status()).isEqualTo(200);
+		await().untilAsserted(() -> assertThat(this.handlers.markers()).isEqualTo(markers + 1));
+		await().untilAsserted(() -> assertThat(get("/actuator/cdc").body().get("state").asString()).isEqualTo("STREAMING"));
+	}
+
+	@Test
 	void enabledTakesJsonBooleansOnly() throws Exception {
 		for (String value : List.of("\"no\"", "\"off\"", "0", "\" false \"", "1", "\"yes\"", "\"TRUE\"", "\"\"")) {
 			Response response = post("/actuator/cdc/orders", "{\"enabled\": " + value + "}");

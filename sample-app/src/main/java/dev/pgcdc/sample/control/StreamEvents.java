@@ -4,7 +4,7 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 import dev.pgcdc.CdcSubscriptionChangedEvent;
-import dev.pgcdc.autoconfigure.CdcStreamStateChangedEvent;
+import dev.pgcdc.CdcStreamStateChangedEvent;
 import dev.pgcdc.sample.activity.ActivityLog;
 
 /**

@@ -1,4 +1,4 @@
-package dev.pgcdc.autoconfigure;
+package dev.pgcdc;
 
 import dev.pgcdc.replication.StreamState;
 import org.jspecify.annotations.Nullable;
@@ -7,7 +7,9 @@ import org.springframework.context.ApplicationEvent;
 /**
  * Published when the change stream changes state (starting, streaming, reconnecting,
  * failed...), so applications can react with an {@code @EventListener}. Published on the
- * thread that made the change, usually the stream's own.
+ * stream's state thread, never on its reader or dispatcher, one change after the other in the
+ * order they happened. Lives next to {@link CdcSubscriptionChangedEvent}: the starter's two
+ * application events.
  */
 public class CdcStreamStateChangedEvent extends ApplicationEvent {
 
@@ -19,22 +21,17 @@ public class CdcStreamStateChangedEvent extends ApplicationEvent {
 
 	/**
 	 * Create an event.
-	 * @param source the lifecycle running the stream
+	 * @param source what runs the stream (the starter's {@code CdcStreamLifecycle})
 	 * @param previous the state before
 	 * @param current the new state
 	 * @param cause the error behind the change, if any
 	 */
-	public CdcStreamStateChangedEvent(CdcStreamLifecycle source, StreamState previous, StreamState current,
+	public CdcStreamStateChangedEvent(Object source, StreamState previous, StreamState current,
 			@Nullable Throwable cause) {
 		super(source);
 		this.previous = previous;
 		this.current = current;
 		this.cause = cause;
-	}
-
-	@Override
-	public CdcStreamLifecycle getSource() {
-		return (CdcStreamLifecycle) super.getSource();
 	}
 
 	/** @return the state before the change */

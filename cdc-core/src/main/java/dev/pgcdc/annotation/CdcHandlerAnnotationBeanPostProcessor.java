@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -119,13 +120,14 @@ public class CdcHandlerAnnotationBeanPostProcessor
 	 * any), in method name order.
 	 */
 	private List<HandlerDefinition> define(Discovered discovered, Object exposed) {
-		List<Method> sorted = new ArrayList<>(discovered.methods().keySet());
-		sorted.sort(METHOD_ORDER);
+		List<Map.Entry<Method, HandlerAnnotation>> sorted = new ArrayList<>(discovered.methods().entrySet());
+		sorted.sort(Map.Entry.comparingByKey(METHOD_ORDER));
 		List<HandlerDefinition> definitions = new ArrayList<>();
-		for (Method method : sorted) {
+		for (Map.Entry<Method, HandlerAnnotation> entry : sorted) {
+			Method method = entry.getKey();
 			Method invocable = AopUtils.selectInvocableMethod(method, exposed.getClass());
 			definitions.add(define(exposed, discovered.beanName(), discovered.targetClass(), method, invocable,
-					discovered.methods().get(method)));
+					entry.getValue()));
 		}
 		return definitions;
 	}
@@ -165,7 +167,7 @@ public class CdcHandlerAnnotationBeanPostProcessor
 				return new HandlerDefinition(id, beanName, bean, invocable, order, Set.of(), EventFilter.acceptAll(),
 						resolve(onMessage.prefix()));
 			}
-			OnEvent onEvent = annotation.onEvent();
+			OnEvent onEvent = Objects.requireNonNull(annotation.onEvent(), "neither @OnEvent nor @OnMessage");
 			Set<TableName> tables = new LinkedHashSet<>();
 			for (String table : onEvent.table()) {
 				tables.add(table(table));

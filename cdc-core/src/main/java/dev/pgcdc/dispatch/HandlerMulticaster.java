@@ -221,6 +221,8 @@ public final class HandlerMulticaster implements BatchHandler {
 		}
 	}
 
+	// Retryable<R extends @Nullable Object> allows the lambda's null; NullAway sees that only in JSpecifyMode
+	@SuppressWarnings("NullAway")
 	private void deliver(HandlerMethod handler, CdcEvent event, List<ChangeEvent> chunk, List<CdcEvent> events) {
 		@Nullable Object[] arguments;
 		try {

@@ -75,7 +75,8 @@ public class ConditionEvaluationException extends IllegalStateException {
 		StringBuilder description = new StringBuilder(error.getClass().getName());
 		if (error instanceof SpelEvaluationException spel) {
 			SpelMessage message = spel.getMessageCode();
-			Object[] inserts = TYPES_ONLY.contains(message) ? spel.getInserts() : typesOnly(spel.getInserts());
+			Object @Nullable [] raw = spel.getInserts();
+			Object[] inserts = (TYPES_ONLY.contains(message) && raw != null) ? raw : typesOnly(raw);
 			description.append(' ').append(message.formatMessage(inserts));
 			if (spel.getPosition() >= 0) {
 				description.append(" at position ").append(spel.getPosition());

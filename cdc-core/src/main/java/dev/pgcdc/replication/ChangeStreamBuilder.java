@@ -300,6 +300,10 @@ public final class ChangeStreamBuilder {
 				: StreamNames.defaultPublication(this.applicationName);
 		String slotName = (this.slot != null) ? StreamNames.validSlot(this.slot)
 				: StreamNames.defaultSlot(this.applicationName, !this.durable);
+		if (this.url == null) {
+			// StreamSettings rejects it too; checked here because its url is not @Nullable
+			throw new InvalidStreamSettingException("url", null, StreamSettings.URL_RULE);
+		}
 		StreamSettings settings = new StreamSettings(this.url, this.username, this.password,
 				(this.applicationName != null) ? this.applicationName : StreamSettings.DEFAULT_APPLICATION_NAME,
 				this.tables, this.replicaIdentity, this.tableIdentities, publicationName, this.publicationMode, slotName,

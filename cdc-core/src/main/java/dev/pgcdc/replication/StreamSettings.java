@@ -55,6 +55,8 @@ public record StreamSettings(String url, @Nullable String username, @Nullable St
 	/** The largest number of events in one batch by default. */
 	public static final int DEFAULT_BATCH_SIZE = 1024;
 
+	static final String URL_RULE = "set it to a PostgreSQL JDBC URL (jdbc:postgresql://host:5432/database)";
+
 	/** The number of batches queued between reader and dispatcher by default. */
 	public static final int DEFAULT_QUEUE_CAPACITY = 16;
 
@@ -88,8 +90,7 @@ public record StreamSettings(String url, @Nullable String username, @Nullable St
 	 */
 	public StreamSettings {
 		if (url == null || !url.startsWith("jdbc:postgresql:")) {
-			throw new InvalidStreamSettingException("url", url,
-					"set it to a PostgreSQL JDBC URL (jdbc:postgresql://host:5432/database)");
+			throw new InvalidStreamSettingException("url", url, URL_RULE);
 		}
 		require(batchSize > 0, "batchSize", batchSize, "must be at least 1");
 		require(queueCapacity > 0, "queueCapacity", queueCapacity, "must be at least 1");

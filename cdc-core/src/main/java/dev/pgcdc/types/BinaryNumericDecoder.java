@@ -3,6 +3,7 @@ package dev.pgcdc.types;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 
@@ -144,7 +145,7 @@ final class BinaryNumericDecoder implements BinaryDecoder {
 						: BigInteger.valueOf(factor)).add(BigInteger.valueOf(value));
 			}
 		}
-		return result;
+		return Objects.requireNonNull(result, "no digits");
 	}
 
 }

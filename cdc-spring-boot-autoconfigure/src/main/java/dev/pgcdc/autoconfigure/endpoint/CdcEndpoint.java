@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -174,7 +175,8 @@ public class CdcEndpoint {
 			return TableName.parse(table);
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidEndpointRequestException(ex.getMessage(), "Invalid table name");
+			throw new InvalidEndpointRequestException(
+					Objects.requireNonNullElse(ex.getMessage(), "Invalid table name " + table), "Invalid table name");
 		}
 	}
 

@@ -1,6 +1,7 @@
 package dev.pgcdc.sample.todo;
 
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,7 +40,8 @@ public class TodoRepository {
 		return this.jdbc
 			.sql("INSERT INTO todos (user_id, title) SELECT id, ? FROM users"
 					+ " WHERE (?::bigint IS NULL OR id = ?::bigint) ORDER BY id LIMIT 1 RETURNING id")
-			.params(title, userId.orElse(null), userId.orElse(null))
+			// params(Object...) is declared without null elements; the list form binds a null owner as SQL NULL
+			.params(Arrays.asList(title, userId.orElse(null), userId.orElse(null)))
 			.query(Long.class)
 			.optional();
 	}

@@ -17,9 +17,7 @@ import dev.pgcdc.stream.BatchHandler;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.retry.RetryException;
 import org.springframework.core.retry.RetryPolicy;
-import org.springframework.core.retry.RetryTemplate;
 
 /**
  * Calls the registered handlers for each batch of the stream, on the stream's dispatcher
@@ -43,6 +41,8 @@ import org.springframework.core.retry.RetryTemplate;
  * <p>
  * Tables disabled in the registry are checked at each transaction's first batch: their
  * events are acknowledged without dispatch from the next transaction on.
+ * <p>
+ * Retries and the error policy are the {@link RetryingErrorHandler}'s.
  */
 public final class HandlerMulticaster implements BatchHandler {
 
@@ -62,11 +62,7 @@ public final class HandlerMulticaster implements BatchHandler {
 
 	private final HandlerRegistry registry;
 
-	private final RetryTemplate retryTemplate;
-
-	private final ErrorPolicy errorPolicy;
-
-	private final @Nullable CdcErrorHandler errorHandler;
+	private final RetryingErrorHandler errors;
 
 	private Set<TableName> disabledTables = Set.of();
 
@@ -89,9 +85,7 @@ public final class HandlerMulticaster implements BatchHandler {
 	public HandlerMulticaster(HandlerRegistry registry, RetryPolicy retryPolicy, ErrorPolicy errorPolicy,
 			@Nullable CdcErrorHandler errorHandler) {
 		this.registry = registry;
-		this.retryTemplate = new RetryTemplate(retryPolicy);
-		this.errorPolicy = errorPolicy;
-		this.errorHandler = errorHandler;
+		this.errors = new RetryingErrorHandler(retryPolicy, errorPolicy, errorHandler);
 	}
 
 	/**
@@ -128,7 +122,7 @@ public final class HandlerMulticaster implements BatchHandler {
 
 	/** @return the error policy */
 	public ErrorPolicy errorPolicy() {
-		return this.errorPolicy;
+		return this.errors.errorPolicy();
 	}
 
 	@Override
@@ -157,7 +151,7 @@ public final class HandlerMulticaster implements BatchHandler {
 			if (chunk != null) {
 				// one unmodifiable copy: the handler cannot change what retries and the error handler see
 				List<ChangeEvent> events = List.copyOf(chunk);
-				deliver(handler, events.get(0), events, List.copyOf(events));
+				deliver(handler, events.get(0), events);
 			}
 		}
 	}
@@ -188,7 +182,7 @@ public final class HandlerMulticaster implements BatchHandler {
 			}
 			catch (RuntimeException ex) {
 				handler.stats().countFailure(ex);
-				giveUp(handler, List.of(event), ex, 0);
+				this.errors.giveUp(handler, List.of(event), ex, 0);
 				continue;
 			}
 			if (!accepted) {
@@ -198,7 +192,7 @@ public final class HandlerMulticaster implements BatchHandler {
 				chunks.computeIfAbsent(handler, (key) -> new ArrayList<>()).add(event);
 			}
 			else {
-				deliver(handler, event, List.of(), List.of(event));
+				deliver(handler, event, List.of());
 			}
 		}
 	}
@@ -216,45 +210,53 @@ public final class HandlerMulticaster implements BatchHandler {
 	private void dispatch(LogicalMessage message, List<HandlerMethod> handlers) {
 		for (HandlerMethod handler : handlers) {
 			if (handler.handles(message)) {
-				deliver(handler, message, List.of(), List.of(message));
+				deliver(handler, message, List.of());
 			}
 		}
 	}
 
-	private void deliver(HandlerMethod handler, CdcEvent event, List<ChangeEvent> chunk, List<CdcEvent> events) {
+	/**
+	 * Bind and call one handler, for one event or (batch handlers) one chunk; on failure the
+	 * error handler retries and applies the policy.
+	 */
+	private void deliver(HandlerMethod handler, CdcEvent event, List<ChangeEvent> chunk) {
 		@Nullable Object[] arguments;
 		try {
 			arguments = handler.arguments(event, chunk);
 		}
 		catch (RuntimeException ex) {
 			handler.stats().countFailure(ex);
-			giveUp(handler, events, ex, 0);
+			this.errors.giveUp(handler, RetryingErrorHandler.events(event, chunk), ex, 0);
 			return;
 		}
 		try {
-			this.retryTemplate.execute(() -> {
-				long start = System.nanoTime();
-				this.current = handler;
-				try {
-					handler.invoke(arguments);
-					observeInvocation(handler, start, null);
-				}
-				catch (Exception ex) {
-					observeInvocation(handler, start, ex);
-					handler.stats().countFailure(ex);
-					if (logger.isDebugEnabled()) {
-						logger.debug("CDC handler {} failed on {}", handler.id(), describe(events), ex);
-					}
-					throw ex;
-				}
-				finally {
-					this.current = null;
-				}
-				return null;
-			});
+			attempt(handler, arguments, event, chunk);
 		}
-		catch (RetryException ex) {
-			giveUp(handler, events, ex.getCause(), ex.getRetryCount() + 1);
+		catch (Exception ex) {
+			this.errors.retry(handler, event, chunk, ex, () -> attempt(handler, arguments, event, chunk));
+		}
+	}
+
+	/** One call of the handler, timed and observed. */
+	private void attempt(HandlerMethod handler, @Nullable Object[] arguments, CdcEvent event, List<ChangeEvent> chunk)
+			throws Exception {
+		long start = System.nanoTime();
+		this.current = handler;
+		try {
+			handler.invoke(arguments);
+			observeInvocation(handler, start, null);
+		}
+		catch (Exception ex) {
+			observeInvocation(handler, start, ex);
+			handler.stats().countFailure(ex);
+			if (logger.isDebugEnabled()) {
+				logger.debug("CDC handler {} failed on {}", handler.id(),
+						RetryingErrorHandler.describe(RetryingErrorHandler.events(event, chunk)), ex);
+			}
+			throw ex;
+		}
+		finally {
+			this.current = null;
 		}
 	}
 
@@ -266,44 +268,6 @@ public final class HandlerMulticaster implements BatchHandler {
 		for (DispatchObserver observer : this.observers) {
 			observer.handlerInvoked(handler, nanos, error);
 		}
-	}
-
-	private void giveUp(HandlerMethod handler, List<CdcEvent> events, Throwable error, int attempts) {
-		String what = "CDC handler '" + handler.id() + "' failed on " + describe(events) + " after " + attempts
-				+ ((attempts == 1) ? " attempt" : " attempts");
-		if (error instanceof Error fatal) {
-			throw fatal;
-		}
-		if (Thread.currentThread().isInterrupted()) {
-			throw new HandlerFailedException(handler.id(), what + " and was interrupted while retrying (stopping):"
-					+ " the transaction is not acknowledged", error);
-		}
-		if (this.errorPolicy == ErrorPolicy.STOP) {
-			throw new HandlerFailedException(handler.id(), what + "; error policy STOP: the stream stops and the"
-					+ " transaction (lsn " + events.get(0).lsn() + ") is not acknowledged. Cause: " + error, error);
-		}
-		handler.stats().countSkipped(events.size());
-		logger.warn("{}; error policy SKIP: skipping {} event(s){}", what, events.size(),
-				(this.errorHandler != null) ? " to the CdcErrorHandler" : "", error);
-		if (this.errorHandler != null) {
-			try {
-				this.errorHandler.handleError(new HandlerFailure(handler.id(), events, error, attempts));
-			}
-			catch (Exception ex) {
-				ex.addSuppressed(error);
-				throw new HandlerFailedException(handler.id(), what + " and the CdcErrorHandler failed too: the stream"
-						+ " stops and the transaction (lsn " + events.get(0).lsn() + ") is not acknowledged", ex);
-			}
-		}
-	}
-
-	/** The events by operation, table (or message prefix), xid and LSN: never row values. */
-	static String describe(List<CdcEvent> events) {
-		CdcEvent first = events.get(0);
-		String event = (first instanceof ChangeEvent change)
-				? change.operation() + " on " + change.qualifiedTable() : "message '" + ((LogicalMessage) first).prefix() + "'";
-		return ((events.size() == 1) ? event : events.size() + " events (first: " + event + ")") + " (xid " + first.xid()
-				+ ", lsn " + first.lsn() + ")";
 	}
 
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.LogicalMessage;
+import dev.pgcdc.filter.ConditionEvaluationException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,7 +107,7 @@ final class RetryingErrorHandler {
 		}
 		if (this.errorPolicy == ErrorPolicy.STOP) {
 			throw new HandlerFailedException(handler.id(), what + "; error policy STOP: the stream stops and the"
-					+ " transaction (lsn " + events.get(0).lsn() + ") is not acknowledged. Cause: " + error, error);
+					+ " transaction (lsn " + events.get(0).lsn() + ") is not acknowledged. Cause: " + cause(error), error);
 		}
 		handler.stats().countSkipped(events.size());
 		logger.warn("{}; error policy SKIP: skipping {} event(s){}", what, events.size(),
@@ -121,6 +122,12 @@ final class RetryingErrorHandler {
 						+ " stops and the transaction (lsn " + events.get(0).lsn() + ") is not acknowledged", ex);
 			}
 		}
+	}
+
+	// a handler's own message may quote row values (a constraint violation names the key, a check the
+	// value): only its type goes into the stream's error, the exception itself stays the cause
+	private static String cause(Throwable error) {
+		return (error instanceof ConditionEvaluationException) ? error.toString() : error.getClass().getName();
 	}
 
 	/**

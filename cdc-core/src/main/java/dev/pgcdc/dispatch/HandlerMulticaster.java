@@ -2,11 +2,11 @@ package dev.pgcdc.dispatch;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
@@ -42,7 +42,11 @@ import org.springframework.core.retry.RetryPolicy;
  * Tables disabled in the registry are checked at each transaction's first batch: their
  * events are acknowledged without dispatch from the next transaction on.
  * <p>
- * Retries and the error policy are the {@link RetryingErrorHandler}'s.
+ * Routing: the handlers that may see a table's events of one operation are found once and
+ * kept (see {@link HandlerRoutes}) until a handler is registered or a table filter is set,
+ * which takes effect from the next batch. Handlers binding the row to the same type get one
+ * conversion, and so one instance, per event. Retries and the error policy are the
+ * {@link RetryingErrorHandler}'s.
  */
 public final class HandlerMulticaster implements BatchHandler {
 
@@ -64,9 +68,14 @@ public final class HandlerMulticaster implements BatchHandler {
 
 	private final RetryingErrorHandler errors;
 
+	private final HandlerRoutes routes;
+
+	private final BoundRows rows = new BoundRows();
+
 	private Set<TableName> disabledTables = Set.of();
 
-	private final List<DispatchObserver> observers = new CopyOnWriteArrayList<>();
+	// an array, so telling the observers allocates no iterator per event
+	private volatile DispatchObserver[] observers = new DispatchObserver[0];
 
 	// the table of the previous event: the decoder gives the events of one relation the same
 	// name strings, so a run of events of one table shares one TableName (dispatcher thread only)
@@ -86,6 +95,7 @@ public final class HandlerMulticaster implements BatchHandler {
 			@Nullable CdcErrorHandler errorHandler) {
 		this.registry = registry;
 		this.errors = new RetryingErrorHandler(retryPolicy, errorPolicy, errorHandler);
+		this.routes = new HandlerRoutes(registry);
 	}
 
 	/**
@@ -116,8 +126,10 @@ public final class HandlerMulticaster implements BatchHandler {
 	 * Add an observer, told about every event and handler call from then on.
 	 * @param observer the observer
 	 */
-	public void addObserver(DispatchObserver observer) {
-		this.observers.add(observer);
+	public synchronized void addObserver(DispatchObserver observer) {
+		DispatchObserver[] observers = Arrays.copyOf(this.observers, this.observers.length + 1);
+		observers[observers.length - 1] = observer;
+		this.observers = observers;
 	}
 
 	/** @return the error policy */
@@ -136,15 +148,23 @@ public final class HandlerMulticaster implements BatchHandler {
 		if (batch.first()) {
 			this.disabledTables = this.registry.disabledTables();
 		}
-		List<HandlerMethod> handlers = this.registry.handlers();
-		Map<HandlerMethod, List<ChangeEvent>> chunks = new LinkedHashMap<>();
-		for (CdcEvent event : batch.events()) {
-			if (event instanceof ChangeEvent change) {
-				dispatch(change, handlers, chunks);
+		List<HandlerMethod> handlers = this.routes.refresh();
+		@Nullable Map<HandlerMethod, List<ChangeEvent>> chunks = null;
+		try {
+			for (CdcEvent event : batch.events()) {
+				if (event instanceof ChangeEvent change) {
+					chunks = dispatch(change, chunks);
+				}
+				else if (event instanceof LogicalMessage message) {
+					dispatch(message, handlers);
+				}
 			}
-			else if (event instanceof LogicalMessage message) {
-				dispatch(message, handlers);
-			}
+		}
+		finally {
+			this.rows.clear();
+		}
+		if (chunks == null) {
+			return;
 		}
 		for (HandlerMethod handler : handlers) {
 			List<ChangeEvent> chunk = chunks.get(handler);
@@ -156,26 +176,24 @@ public final class HandlerMulticaster implements BatchHandler {
 		}
 	}
 
-	private void dispatch(ChangeEvent event, List<HandlerMethod> handlers, Map<HandlerMethod, List<ChangeEvent>> chunks) {
+	private @Nullable Map<HandlerMethod, List<ChangeEvent>> dispatch(ChangeEvent event,
+			@Nullable Map<HandlerMethod, List<ChangeEvent>> chunks) {
 		TableName table = tableOf(event);
-		TableStats stats = this.registry.table(table);
+		HandlerRoutes.Route route = this.routes.route(table);
+		TableStats stats = route.stats();
 		if (this.disabledTables.contains(table)) {
 			stats.countIgnored();
-			return;
+			return chunks;
 		}
 		stats.countReceived(event.commitTimestamp());
 		for (DispatchObserver observer : this.observers) {
 			observer.eventReceived(event);
 		}
-		if (!this.registry.tableFilter(table).accepts(event)) {
+		if (!route.tableFilter().accepts(event)) {
 			stats.countFiltered();
-			return;
+			return chunks;
 		}
-		for (HandlerMethod handler : handlers) {
-			if (handler.definition().isMessageHandler() || !handler.watches(table)
-					|| !handler.filter().acceptsOperation(event.operation())) {
-				continue;
-			}
+		for (HandlerMethod handler : route.handlers(event.operation())) {
 			boolean accepted;
 			try {
 				accepted = handler.filter().accepts(event);
@@ -189,12 +207,14 @@ public final class HandlerMulticaster implements BatchHandler {
 				handler.stats().countFiltered();
 			}
 			else if (handler.isBatch()) {
+				chunks = (chunks != null) ? chunks : new LinkedHashMap<>();
 				chunks.computeIfAbsent(handler, (key) -> new ArrayList<>()).add(event);
 			}
 			else {
 				deliver(handler, event, List.of());
 			}
 		}
+		return chunks;
 	}
 
 	private TableName tableOf(ChangeEvent event) {
@@ -222,7 +242,7 @@ public final class HandlerMulticaster implements BatchHandler {
 	private void deliver(HandlerMethod handler, CdcEvent event, List<ChangeEvent> chunk) {
 		@Nullable Object[] arguments;
 		try {
-			arguments = handler.arguments(event, chunk);
+			arguments = handler.arguments(event, chunk, this.rows);
 		}
 		catch (RuntimeException ex) {
 			handler.stats().countFailure(ex);
@@ -261,11 +281,12 @@ public final class HandlerMulticaster implements BatchHandler {
 	}
 
 	private void observeInvocation(HandlerMethod handler, long start, @Nullable Throwable error) {
-		if (this.observers.isEmpty()) {
+		DispatchObserver[] observers = this.observers;
+		if (observers.length == 0) {
 			return;
 		}
 		long nanos = System.nanoTime() - start;
-		for (DispatchObserver observer : this.observers) {
+		for (DispatchObserver observer : observers) {
 			observer.handlerInvoked(handler, nanos, error);
 		}
 	}

@@ -39,7 +39,7 @@ import org.postgresql.replication.LogSequenceNumber;
  * The reader's and the dispatcher's per-event work without the network: the captured
  * transaction of 1000 inserts into {@code public.orders} (see {@code DecodeBenchmark}) decoded,
  * assembled into batches by the {@link TransactionAssembler} (batch size 256) and handed to a
- * {@link HandlerMulticaster} with four typical handlers:
+ * {@link HandlerMulticaster} with four typical handlers ({@code handlers=typical}, or none):
  * <ul>
  * <li>a {@code ChangeEvent} handler for every table;</li>
  * <li>a handler of {@code orders} bound to an {@code Order} record;</li>
@@ -64,9 +64,13 @@ public class DispatchBenchmark {
 	@Param({ "text", "binary" })
 	public String format;
 
+	/** {@code typical}: the four handlers above; {@code none}: no handler, the stream's own cost. */
+	@Param({ "typical", "none" })
+	public String handlers;
+
 	private ByteBuffer[] messages;
 
-	private LogSequenceNumber[] lsns;
+	private long[] positions;
 
 	private int protocolVersion;
 
@@ -91,9 +95,17 @@ public class DispatchBenchmark {
 		this.blackhole = blackhole;
 		CapturedFrames frames = CapturedFrames.load("/pgoutput/bench_" + this.format + ".txt.gz");
 		this.messages = frames.messages().toArray(new ByteBuffer[0]);
-		this.lsns = frames.lsns().toArray(new LogSequenceNumber[0]);
+		this.positions = frames.lsns().stream().mapToLong(LogSequenceNumber::asLong).toArray();
 		this.protocolVersion = this.format.equals("binary") ? 2 : 1;
 		HandlerRegistry registry = new HandlerRegistry();
+		if (this.handlers.equals("typical")) {
+			registerTypical(registry);
+		}
+		this.multicaster = new HandlerMulticaster(registry, HandlerMulticaster.defaultRetryPolicy(), ErrorPolicy.STOP,
+				null);
+	}
+
+	private void registerTypical(HandlerRegistry registry) throws NoSuchMethodException {
 		TableName orders = new TableName("public", "orders");
 		register(registry, "onChange", ChangeEvent.class, Set.of(), EventFilter.acceptAll());
 		register(registry, "onOrder", Order.class, Set.of(orders), EventFilter.acceptAll());
@@ -101,8 +113,6 @@ public class DispatchBenchmark {
 				EventFilter.of(List.of(), List.of(), List.of(), "#new['paid'] == true"));
 		register(registry, "onCustomerDeleted", ChangeEvent.class, Set.of(new TableName("public", "customer")),
 				EventFilter.of(List.of(Operation.DELETE), List.of(), List.of(), ""));
-		this.multicaster = new HandlerMulticaster(registry, HandlerMulticaster.defaultRetryPolicy(), ErrorPolicy.STOP,
-				null);
 	}
 
 	private void register(HandlerRegistry registry, String method, Class<?> parameter, Set<TableName> tables,
@@ -142,9 +152,10 @@ public class DispatchBenchmark {
 					}
 				});
 		ByteBuffer[] messages = this.messages;
-		LogSequenceNumber[] lsns = this.lsns;
+		long[] positions = this.positions;
 		for (int i = 0; i < messages.length; i++) {
-			assembler.accept(decoder.decode(messages[i], lsns[i]), lsns[i]);
+			// as the StreamReader does, with the position as a number
+			assembler.accept(decoder.decode(messages[i], positions[i]), positions[i]);
 		}
 		events.events += count[0];
 	}

@@ -25,7 +25,7 @@ public record HandlerFailure(String handlerId, List<CdcEvent> events, Throwable 
 	 */
 	@Override
 	public String toString() {
-		return "HandlerFailure[handlerId=" + this.handlerId + ", events=" + HandlerMulticaster.describe(this.events) + ", attempts="
+		return "HandlerFailure[handlerId=" + this.handlerId + ", events=" + RetryingErrorHandler.describe(this.events) + ", attempts="
 				+ this.attempts + ", error=" + this.error + "]";
 	}
 

@@ -24,7 +24,8 @@ import org.springframework.util.ReflectionUtils;
  * Parameters are resolved by type, in any order, each kind at most once:
  * <ul>
  * <li>change handlers: {@link ChangeEvent}, {@code Map<String, Object>} (the row), any other
- * class or record (the row bound by {@link RowBinder}), or {@code List<ChangeEvent>} alone
+ * class or record (the row bound by {@link RowBinder}; handlers binding the same type get the
+ * same instance for one event, so treat it as read-only), or {@code List<ChangeEvent>} alone
  * (the handler's matching events of one transaction chunk);</li>
  * <li>message handlers: {@link LogicalMessage}, {@code String} (content as UTF-8),
  * {@code byte[]}, or a {@code Map} or any other class read from JSON content.</li>
@@ -139,10 +140,10 @@ public final class HandlerMethod {
 	/**
 	 * Resolve arguments for one event, or for a chunk when {@link #isBatch()}.
 	 */
-	@Nullable Object[] arguments(CdcEvent event, List<ChangeEvent> chunk) {
+	@Nullable Object[] arguments(CdcEvent event, List<ChangeEvent> chunk, BoundRows rows) {
 		@Nullable Object[] arguments = new Object[this.bindings.size()];
 		for (int i = 0; i < arguments.length; i++) {
-			arguments[i] = this.bindings.get(i).resolve(event, chunk);
+			arguments[i] = this.bindings.get(i).resolve(event, chunk, rows);
 		}
 		return arguments;
 	}

@@ -2,11 +2,11 @@ package dev.pgcdc.dispatch;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
@@ -17,9 +17,7 @@ import dev.pgcdc.stream.BatchHandler;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.retry.RetryException;
 import org.springframework.core.retry.RetryPolicy;
-import org.springframework.core.retry.RetryTemplate;
 
 /**
  * Calls the registered handlers for each batch of the stream, on the stream's dispatcher
@@ -43,6 +41,12 @@ import org.springframework.core.retry.RetryTemplate;
  * <p>
  * Tables disabled in the registry are checked at each transaction's first batch: their
  * events are acknowledged without dispatch from the next transaction on.
+ * <p>
+ * Routing: the handlers that may see a table's events of one operation are found once and
+ * kept (see {@link HandlerRoutes}) until a handler is registered or a table filter is set,
+ * which takes effect from the next batch. Handlers binding the row to the same type get one
+ * conversion, and so one instance, per event. Retries and the error policy are the
+ * {@link RetryingErrorHandler}'s.
  */
 public final class HandlerMulticaster implements BatchHandler {
 
@@ -62,15 +66,16 @@ public final class HandlerMulticaster implements BatchHandler {
 
 	private final HandlerRegistry registry;
 
-	private final RetryTemplate retryTemplate;
+	private final RetryingErrorHandler errors;
 
-	private final ErrorPolicy errorPolicy;
+	private final HandlerRoutes routes;
 
-	private final @Nullable CdcErrorHandler errorHandler;
+	private final BoundRows rows = new BoundRows();
 
 	private Set<TableName> disabledTables = Set.of();
 
-	private final List<DispatchObserver> observers = new CopyOnWriteArrayList<>();
+	// an array, so telling the observers allocates no iterator per event
+	private volatile DispatchObserver[] observers = new DispatchObserver[0];
 
 	// the table of the previous event: the decoder gives the events of one relation the same
 	// name strings, so a run of events of one table shares one TableName (dispatcher thread only)
@@ -89,9 +94,8 @@ public final class HandlerMulticaster implements BatchHandler {
 	public HandlerMulticaster(HandlerRegistry registry, RetryPolicy retryPolicy, ErrorPolicy errorPolicy,
 			@Nullable CdcErrorHandler errorHandler) {
 		this.registry = registry;
-		this.retryTemplate = new RetryTemplate(retryPolicy);
-		this.errorPolicy = errorPolicy;
-		this.errorHandler = errorHandler;
+		this.errors = new RetryingErrorHandler(retryPolicy, errorPolicy, errorHandler);
+		this.routes = new HandlerRoutes(registry);
 	}
 
 	/**
@@ -122,13 +126,15 @@ public final class HandlerMulticaster implements BatchHandler {
 	 * Add an observer, told about every event and handler call from then on.
 	 * @param observer the observer
 	 */
-	public void addObserver(DispatchObserver observer) {
-		this.observers.add(observer);
+	public synchronized void addObserver(DispatchObserver observer) {
+		DispatchObserver[] observers = Arrays.copyOf(this.observers, this.observers.length + 1);
+		observers[observers.length - 1] = observer;
+		this.observers = observers;
 	}
 
 	/** @return the error policy */
 	public ErrorPolicy errorPolicy() {
-		return this.errorPolicy;
+		return this.errors.errorPolicy();
 	}
 
 	@Override
@@ -142,65 +148,73 @@ public final class HandlerMulticaster implements BatchHandler {
 		if (batch.first()) {
 			this.disabledTables = this.registry.disabledTables();
 		}
-		List<HandlerMethod> handlers = this.registry.handlers();
-		Map<HandlerMethod, List<ChangeEvent>> chunks = new LinkedHashMap<>();
-		for (CdcEvent event : batch.events()) {
-			if (event instanceof ChangeEvent change) {
-				dispatch(change, handlers, chunks);
+		List<HandlerMethod> handlers = this.routes.refresh();
+		@Nullable Map<HandlerMethod, List<ChangeEvent>> chunks = null;
+		try {
+			for (CdcEvent event : batch.events()) {
+				if (event instanceof ChangeEvent change) {
+					chunks = dispatch(change, chunks);
+				}
+				else if (event instanceof LogicalMessage message) {
+					dispatch(message, handlers);
+				}
 			}
-			else if (event instanceof LogicalMessage message) {
-				dispatch(message, handlers);
-			}
+		}
+		finally {
+			this.rows.clear();
+		}
+		if (chunks == null) {
+			return;
 		}
 		for (HandlerMethod handler : handlers) {
 			List<ChangeEvent> chunk = chunks.get(handler);
 			if (chunk != null) {
 				// one unmodifiable copy: the handler cannot change what retries and the error handler see
 				List<ChangeEvent> events = List.copyOf(chunk);
-				deliver(handler, events.get(0), events, List.copyOf(events));
+				deliver(handler, events.get(0), events);
 			}
 		}
 	}
 
-	private void dispatch(ChangeEvent event, List<HandlerMethod> handlers, Map<HandlerMethod, List<ChangeEvent>> chunks) {
+	private @Nullable Map<HandlerMethod, List<ChangeEvent>> dispatch(ChangeEvent event,
+			@Nullable Map<HandlerMethod, List<ChangeEvent>> chunks) {
 		TableName table = tableOf(event);
-		TableStats stats = this.registry.table(table);
+		HandlerRoutes.Route route = this.routes.route(table);
+		TableStats stats = route.stats();
 		if (this.disabledTables.contains(table)) {
 			stats.countIgnored();
-			return;
+			return chunks;
 		}
 		stats.countReceived(event.commitTimestamp());
 		for (DispatchObserver observer : this.observers) {
 			observer.eventReceived(event);
 		}
-		if (!this.registry.tableFilter(table).accepts(event)) {
+		if (!route.tableFilter().accepts(event)) {
 			stats.countFiltered();
-			return;
+			return chunks;
 		}
-		for (HandlerMethod handler : handlers) {
-			if (handler.definition().isMessageHandler() || !handler.watches(table)
-					|| !handler.filter().acceptsOperation(event.operation())) {
-				continue;
-			}
+		for (HandlerMethod handler : route.handlers(event.operation())) {
 			boolean accepted;
 			try {
 				accepted = handler.filter().accepts(event);
 			}
 			catch (RuntimeException ex) {
 				handler.stats().countFailure(ex);
-				giveUp(handler, List.of(event), ex, 0);
+				this.errors.giveUp(handler, List.of(event), ex, 0);
 				continue;
 			}
 			if (!accepted) {
 				handler.stats().countFiltered();
 			}
 			else if (handler.isBatch()) {
+				chunks = (chunks != null) ? chunks : new LinkedHashMap<>();
 				chunks.computeIfAbsent(handler, (key) -> new ArrayList<>()).add(event);
 			}
 			else {
-				deliver(handler, event, List.of(), List.of(event));
+				deliver(handler, event, List.of());
 			}
 		}
+		return chunks;
 	}
 
 	private TableName tableOf(ChangeEvent event) {
@@ -216,96 +230,65 @@ public final class HandlerMulticaster implements BatchHandler {
 	private void dispatch(LogicalMessage message, List<HandlerMethod> handlers) {
 		for (HandlerMethod handler : handlers) {
 			if (handler.handles(message)) {
-				deliver(handler, message, List.of(), List.of(message));
+				deliver(handler, message, List.of());
 			}
 		}
 	}
 
-	// Retryable<R extends @Nullable Object> allows the lambda's null; NullAway sees that only in JSpecifyMode
-	@SuppressWarnings("NullAway")
-	private void deliver(HandlerMethod handler, CdcEvent event, List<ChangeEvent> chunk, List<CdcEvent> events) {
+	/**
+	 * Bind and call one handler, for one event or (batch handlers) one chunk; on failure the
+	 * error handler retries and applies the policy.
+	 */
+	private void deliver(HandlerMethod handler, CdcEvent event, List<ChangeEvent> chunk) {
 		@Nullable Object[] arguments;
 		try {
-			arguments = handler.arguments(event, chunk);
+			arguments = handler.arguments(event, chunk, this.rows);
 		}
 		catch (RuntimeException ex) {
 			handler.stats().countFailure(ex);
-			giveUp(handler, events, ex, 0);
+			this.errors.giveUp(handler, RetryingErrorHandler.events(event, chunk), ex, 0);
 			return;
 		}
 		try {
-			this.retryTemplate.execute(() -> {
-				long start = System.nanoTime();
-				this.current = handler;
-				try {
-					handler.invoke(arguments);
-					observeInvocation(handler, start, null);
-				}
-				catch (Exception ex) {
-					observeInvocation(handler, start, ex);
-					handler.stats().countFailure(ex);
-					if (logger.isDebugEnabled()) {
-						logger.debug("CDC handler {} failed on {}", handler.id(), describe(events), ex);
-					}
-					throw ex;
-				}
-				finally {
-					this.current = null;
-				}
-				return null;
-			});
+			attempt(handler, arguments, event, chunk);
 		}
-		catch (RetryException ex) {
-			giveUp(handler, events, ex.getCause(), ex.getRetryCount() + 1);
+		catch (Exception ex) {
+			this.errors.retry(handler, event, chunk, ex, () -> attempt(handler, arguments, event, chunk));
+		}
+	}
+
+	/** One call of the handler, timed and observed. */
+	private void attempt(HandlerMethod handler, @Nullable Object[] arguments, CdcEvent event, List<ChangeEvent> chunk)
+			throws Exception {
+		long start = System.nanoTime();
+		this.current = handler;
+		try {
+			handler.invoke(arguments);
+			observeInvocation(handler, start, null);
+		}
+		catch (Exception ex) {
+			observeInvocation(handler, start, ex);
+			handler.stats().countFailure(ex);
+			if (logger.isDebugEnabled()) {
+				logger.debug("CDC handler {} failed on {}", handler.id(),
+						RetryingErrorHandler.describe(RetryingErrorHandler.events(event, chunk)), ex);
+			}
+			throw ex;
+		}
+		finally {
+			this.current = null;
 		}
 	}
 
 	private void observeInvocation(HandlerMethod handler, long start, @Nullable Throwable error) {
-		if (this.observers.isEmpty()) {
+		DispatchObserver[] observers = this.observers;
+		if (observers.length == 0) {
 			return;
 		}
 		long nanos = System.nanoTime() - start;
-		for (DispatchObserver observer : this.observers) {
+		for (DispatchObserver observer : observers) {
 			observer.handlerInvoked(handler, nanos, error);
 		}
-	}
-
-	private void giveUp(HandlerMethod handler, List<CdcEvent> events, Throwable error, int attempts) {
-		String what = "CDC handler '" + handler.id() + "' failed on " + describe(events) + " after " + attempts
-				+ ((attempts == 1) ? " attempt" : " attempts");
-		if (error instanceof Error fatal) {
-			throw fatal;
-		}
-		if (Thread.currentThread().isInterrupted()) {
-			throw new HandlerFailedException(handler.id(), what + " and was interrupted while retrying (stopping):"
-					+ " the transaction is not acknowledged", error);
-		}
-		if (this.errorPolicy == ErrorPolicy.STOP) {
-			throw new HandlerFailedException(handler.id(), what + "; error policy STOP: the stream stops and the"
-					+ " transaction (lsn " + events.get(0).lsn() + ") is not acknowledged. Cause: " + error, error);
-		}
-		handler.stats().countSkipped(events.size());
-		logger.warn("{}; error policy SKIP: skipping {} event(s){}", what, events.size(),
-				(this.errorHandler != null) ? " to the CdcErrorHandler" : "", error);
-		if (this.errorHandler != null) {
-			try {
-				this.errorHandler.handleError(new HandlerFailure(handler.id(), events, error, attempts));
-			}
-			catch (Exception ex) {
-				ex.addSuppressed(error);
-				throw new HandlerFailedException(handler.id(), what + " and the CdcErrorHandler failed too: the stream"
-						+ " stops and the transaction (lsn " + events.get(0).lsn() + ") is not acknowledged", ex);
-			}
-		}
-	}
-
-	/** The events by operation, table (or message prefix), xid and LSN: never row values. */
-	static String describe(List<CdcEvent> events) {
-		CdcEvent first = events.get(0);
-		String event = (first instanceof ChangeEvent change)
-				? change.operation() + " on " + change.qualifiedTable() : "message '" + ((LogicalMessage) first).prefix() + "'";
-		return ((events.size() == 1) ? event : events.size() + " events (first: " + event + ")") + " (xid " + first.xid()
-				+ ", lsn " + first.lsn() + ")";
 	}
 
 }

@@ -38,6 +38,9 @@ public final class HandlerRegistry {
 
 	private final Map<TableName, TableStats> tables = new ConcurrentHashMap<>();
 
+	// bumped after every change of what routing depends on (handlers, table filters)
+	private volatile long version;
+
 	/** A registry binding rows with a default Jackson mapper. */
 	public HandlerRegistry() {
 		this(new RowBinder());
@@ -68,6 +71,7 @@ public final class HandlerRegistry {
 		sorted.sort(ORDER);
 		this.sorted = List.copyOf(sorted);
 		definition.tables().forEach(this::table);
+		this.version++;
 		return handler;
 	}
 
@@ -100,6 +104,19 @@ public final class HandlerRegistry {
 	public void setTableFilter(TableName table, EventFilter filter, String origin) {
 		this.tableFilters.put(table, new TableFilter(filter, origin));
 		table(table);
+		synchronized (this) {
+			this.version++;
+		}
+	}
+
+	/**
+	 * A number that changes whenever a handler is registered or a table filter is set, so a
+	 * dispatcher knows when routes it derived from {@link #handlers()} and
+	 * {@link #tableFilter(TableName)} are stale.
+	 * @return the current version
+	 */
+	long version() {
+		return this.version;
 	}
 
 	/**

@@ -18,45 +18,46 @@ interface ParameterBinding {
 	/**
 	 * @param event the event the handler is called for
 	 * @param batch the handler's matching events of the current chunk
+	 * @param rows the rows of this event bound so far, shared by the event's handlers
 	 * @return the argument
 	 */
-	@Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch);
+	@Nullable Object resolve(CdcEvent event, List<ChangeEvent> batch, BoundRows rows);
 
 	/** @return the event itself */
 	static ParameterBinding event() {
-		return (event, batch) -> event;
+		return (event, batch, rows) -> event;
 	}
 
 	/** @return the handler's matching events of one transaction chunk */
 	static ParameterBinding batch() {
-		return (event, batch) -> batch;
+		return (event, batch, rows) -> batch;
 	}
 
 	/** @return the row as a map (new row, old row for DELETE) */
 	static ParameterBinding rowMap() {
-		return (event, batch) -> ((ChangeEvent) event).record();
+		return (event, batch, rows) -> ((ChangeEvent) event).record();
 	}
 
 	/**
 	 * @param binder binds rows
 	 * @param type the parameter type
-	 * @return the row bound to a class
+	 * @return the row bound to a class, once per event for all handlers binding that type
 	 */
 	static ParameterBinding row(RowBinder binder, JavaType type) {
-		return (event, batch) -> {
+		return (event, batch, rows) -> {
 			Map<String, @Nullable Object> row = ((ChangeEvent) event).record();
-			return (row != null) ? binder.bindRow(row, type) : null;
+			return (row != null) ? rows.bind(event, row, type, binder) : null;
 		};
 	}
 
 	/** @return a logical message's content as UTF-8 text */
 	static ParameterBinding contentText() {
-		return (event, batch) -> ((LogicalMessage) event).contentAsString();
+		return (event, batch, rows) -> ((LogicalMessage) event).contentAsString();
 	}
 
 	/** @return a logical message's content bytes */
 	static ParameterBinding contentBytes() {
-		return (event, batch) -> ((LogicalMessage) event).content();
+		return (event, batch, rows) -> ((LogicalMessage) event).content();
 	}
 
 	/**
@@ -65,7 +66,7 @@ interface ParameterBinding {
 	 * @return a logical message's content read as JSON
 	 */
 	static ParameterBinding contentJson(RowBinder binder, JavaType type) {
-		return (event, batch) -> binder.bindContent(((LogicalMessage) event).content(), type);
+		return (event, batch, rows) -> binder.bindContent(((LogicalMessage) event).content(), type);
 	}
 
 }

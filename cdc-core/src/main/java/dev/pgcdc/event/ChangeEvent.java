@@ -42,7 +42,8 @@ public record ChangeEvent(Operation operation, String schema, String table, @Nul
 		Objects.requireNonNull(operation, "operation");
 		newRecord = (newRecord != null) ? Collections.unmodifiableMap(newRecord) : null;
 		oldRecord = (oldRecord != null) ? Collections.unmodifiableMap(oldRecord) : null;
-		changes = Collections.unmodifiableMap(changes);
+		// most events have no changes (every INSERT and DELETE): no wrapper for those
+		changes = changes.isEmpty() ? Collections.emptyMap() : Collections.unmodifiableMap(changes);
 		// most rows have none: skip the copy
 		unchangedToastColumns = unchangedToastColumns.isEmpty() ? Set.of() : Set.copyOf(unchangedToastColumns);
 	}

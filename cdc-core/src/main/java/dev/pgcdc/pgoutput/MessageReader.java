@@ -25,9 +25,10 @@ final class MessageReader {
 
 	private byte type;
 
-	private LogSequenceNumber walStart = LogSequenceNumber.INVALID_LSN;
+	// a long, so the reader needs no LogSequenceNumber per message: one is made only for an error
+	private long walStart;
 
-	void reset(byte[] array, int start, int end, LogSequenceNumber walStart) {
+	void reset(byte[] array, int start, int end, long walStart) {
 		this.array = array;
 		this.start = start;
 		this.position = start;
@@ -39,7 +40,7 @@ final class MessageReader {
 	/** Read the message type byte (the first one). */
 	byte readType() {
 		if (this.position >= this.end) {
-			throw new PgOutputException("Empty pgoutput message at LSN " + this.walStart.asString());
+			throw new PgOutputException("Empty pgoutput message at LSN " + walStart().asString());
 		}
 		this.type = this.array[this.position++];
 		return this.type;
@@ -50,7 +51,7 @@ final class MessageReader {
 	}
 
 	LogSequenceNumber walStart() {
-		return this.walStart;
+		return LogSequenceNumber.valueOf(this.walStart);
 	}
 
 	byte[] array() {
@@ -172,13 +173,13 @@ final class MessageReader {
 
 	private PgOutputException truncated(String field, int bytes) {
 		return new PgOutputException("Truncated pgoutput message " + describeType() + " at LSN "
-				+ this.walStart.asString() + ": needs " + bytes + " byte(s) for " + field + " at offset "
+				+ walStart().asString() + ": needs " + bytes + " byte(s) for " + field + " at offset "
 				+ (this.position - this.start) + " but the message is " + (this.end - this.start) + " bytes long");
 	}
 
 	PgOutputException malformed(String problem) {
 		return new PgOutputException(
-				"Malformed pgoutput message " + describeType() + " at LSN " + this.walStart.asString() + ": " + problem);
+				"Malformed pgoutput message " + describeType() + " at LSN " + walStart().asString() + ": " + problem);
 	}
 
 	String describeType() {

@@ -81,6 +81,18 @@ public final class PgOutputDecoder {
 	 * @throws PgOutputException if the bytes are not a valid message
 	 */
 	public PgOutputMessage decode(ByteBuffer message, LogSequenceNumber walStart) {
+		return decode(message, walStart.asLong());
+	}
+
+	/**
+	 * Decode one message, as {@link #decode(ByteBuffer, LogSequenceNumber)}, with the LSN as a
+	 * number: the read loop's form, which allocates no {@code LogSequenceNumber} per message.
+	 * @param message the message bytes
+	 * @param walStart the LSN the message was sent at, used in error messages
+	 * @return the decoded message
+	 * @throws PgOutputException if the bytes are not a valid message
+	 */
+	public PgOutputMessage decode(ByteBuffer message, long walStart) {
 		if (message.hasArray()) {
 			int start = message.arrayOffset() + message.position();
 			this.reader.reset(message.array(), start, start + message.remaining(), walStart);
@@ -132,7 +144,7 @@ public final class PgOutputDecoder {
 				return streamPrepare();
 			default:
 				throw new PgOutputException("Unknown pgoutput message type " + MessageReader.describe(type) + " at LSN "
-						+ walStart.asString());
+						+ LogSequenceNumber.valueOf(walStart).asString());
 		}
 	}
 

@@ -193,6 +193,11 @@ final class ReplicationCopyStream implements PGReplicationStream {
 		this.lastStatus = System.nanoTime();
 	}
 
+	/** @return the last position received, as {@link #getLastReceiveLSN()} without allocating */
+	long lastReceived() {
+		return this.received;
+	}
+
 	@Override
 	public LogSequenceNumber getLastReceiveLSN() {
 		return LogSequenceNumber.valueOf(this.received);

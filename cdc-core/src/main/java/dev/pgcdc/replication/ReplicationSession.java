@@ -9,7 +9,6 @@ import dev.pgcdc.event.TableName;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyDual;
 import org.postgresql.replication.LogSequenceNumber;
-import org.postgresql.replication.PGReplicationStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,7 +93,7 @@ final class ReplicationSession implements AutoCloseable {
 		}
 	}
 
-	PGReplicationStream stream() {
+	ReplicationCopyStream stream() {
 		return this.stream;
 	}
 

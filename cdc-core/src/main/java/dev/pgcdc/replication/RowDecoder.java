@@ -1,6 +1,6 @@
 package dev.pgcdc.replication;
 
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,13 +14,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns pgoutput tuples into rows of Java values, column name to value in table order, with
- * the replica identity and unchanged-TOAST rules of the event model.
+ * the replica identity and unchanged-TOAST rules of the event model. Rows are read-only
+ * {@link RowMap}s sharing their relation's array of column names.
  */
 final class RowDecoder {
 
 	private static final Logger logger = LoggerFactory.getLogger(RowDecoder.class);
 
 	private final TypeRegistry types;
+
+	// the column names of the last relation seen: rows of one table come in runs
+	private @Nullable Relation namesOf;
+
+	private String[] names = new String[0];
 
 	RowDecoder(TypeRegistry types) {
 		this.types = types;
@@ -37,15 +43,22 @@ final class RowDecoder {
 	Map<String, @Nullable Object> oldRow(Relation relation, char kind, TupleData tuple) {
 		List<Relation.Column> columns = relation.columns();
 		int size = Math.min(columns.size(), tuple.size());
-		Map<String, @Nullable Object> row = new LinkedHashMap<>(capacity(size));
+		String[] names = names(relation);
+		@Nullable String[] own = null;
+		@Nullable Object[] values = new Object[size];
+		int count = 0;
 		for (int i = 0; i < size; i++) {
 			Relation.Column column = columns.get(i);
 			if ((kind == 'K' && !column.isKey()) || tuple.kind(i) == TupleData.UNCHANGED_TOAST) {
+				own = (own != null) ? own : Arrays.copyOf(names, size);
 				continue;
 			}
-			row.put(column.name(), value(column, tuple, i));
+			if (own != null) {
+				own[count] = column.name();
+			}
+			values[count++] = value(column, tuple, i);
 		}
-		return row;
+		return new RowMap((own != null) ? own : names, values, count);
 	}
 
 	/**
@@ -61,21 +74,43 @@ final class RowDecoder {
 			Set<String> unchangedToast) {
 		List<Relation.Column> columns = relation.columns();
 		int size = Math.min(columns.size(), tuple.size());
-		Map<String, @Nullable Object> row = new LinkedHashMap<>(capacity(size));
+		String[] names = names(relation);
+		@Nullable String[] own = null;
+		@Nullable Object[] values = new Object[size];
+		int count = 0;
 		for (int i = 0; i < size; i++) {
 			Relation.Column column = columns.get(i);
+			Object value;
 			if (tuple.kind(i) == TupleData.UNCHANGED_TOAST) {
-				if (oldRow != null && oldRow.containsKey(column.name())) {
-					row.put(column.name(), oldRow.get(column.name()));
-				}
-				else {
+				if (oldRow == null || !oldRow.containsKey(column.name())) {
 					unchangedToast.add(column.name());
+					own = (own != null) ? own : Arrays.copyOf(names, size);
+					continue;
 				}
-				continue;
+				value = oldRow.get(column.name());
 			}
-			row.put(column.name(), value(column, tuple, i));
+			else {
+				value = value(column, tuple, i);
+			}
+			if (own != null) {
+				own[count] = column.name();
+			}
+			values[count++] = value;
 		}
-		return row;
+		return new RowMap((own != null) ? own : names, values, count);
+	}
+
+	private String[] names(Relation relation) {
+		if (relation != this.namesOf) {
+			List<Relation.Column> columns = relation.columns();
+			String[] names = new String[columns.size()];
+			for (int i = 0; i < names.length; i++) {
+				names[i] = columns.get(i).name();
+			}
+			this.names = names;
+			this.namesOf = relation;
+		}
+		return this.names;
 	}
 
 	private @Nullable Object value(Relation.Column column, TupleData tuple, int index) {
@@ -92,10 +127,6 @@ final class RowDecoder {
 					Integer.toUnsignedString(column.typeOid()), ex);
 			return (tuple.kind(index) == TupleData.TEXT) ? tuple.text(index) : tuple.bytes(index);
 		}
-	}
-
-	private static int capacity(int size) {
-		return (int) (size / 0.75f) + 1;
 	}
 
 }

@@ -13,7 +13,6 @@ import dev.pgcdc.pgoutput.PgOutputMessage.StreamCommit;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
-import org.postgresql.replication.PGReplicationStream;
 
 /**
  * The read loop of one session, on the reader thread: a blocking {@code read()}, decoding,
@@ -33,7 +32,7 @@ final class StreamReader {
 
 	}
 
-	private final PGReplicationStream stream;
+	private final ReplicationCopyStream stream;
 
 	private final PgOutputDecoder decoder;
 
@@ -94,7 +93,8 @@ final class StreamReader {
 					// woken up by a stopping stream (see ReplicationCopyStream#wake): look at the stop flag
 					continue;
 				}
-				LogSequenceNumber lsn = this.stream.getLastReceiveLSN();
+				// the position as a number: a LogSequenceNumber per message would be garbage on the hot path
+				long lsn = this.stream.lastReceived();
 				this.statistics.received(lsn);
 				PgOutputMessage message = this.decoder.decode(buffer, lsn);
 				TransactionSpool streamed = this.spool;
@@ -124,13 +124,13 @@ final class StreamReader {
 		replayDecoder.decode(streamStart(commit.xid()), commit.commitLsn());
 		TransactionAssembler replayAssembler = new TransactionAssembler(this.types, this.server, this.batchSize,
 				this.binary, this.ack, this::enqueue);
-		replayAssembler.accept(new Begin(commit.commitLsn(), commit.commitTimestamp(), commit.xid()), commit.commitLsn());
+		long commitLsn = commit.commitLsn().asLong();
+		replayAssembler.accept(new Begin(commit.commitLsn(), commit.commitTimestamp(), commit.xid()), commitLsn);
 		for (byte[] message : messages) {
-			replayAssembler.accept(replayDecoder.decode(ByteBuffer.wrap(message), commit.commitLsn()),
-					commit.commitLsn());
+			replayAssembler.accept(replayDecoder.decode(ByteBuffer.wrap(message), commitLsn), commitLsn);
 		}
 		replayAssembler.accept(new Commit(commit.flags(), commit.commitLsn(), commit.endLsn(), commit.commitTimestamp()),
-				commit.endLsn());
+				commit.endLsn().asLong());
 	}
 
 	private static ByteBuffer streamStart(long xid) {

@@ -30,8 +30,12 @@ final class StreamStatistics {
 	private volatile @Nullable String serverVersion;
 
 	void received(LogSequenceNumber lsn) {
-		if (lsn.asLong() > this.received) {
-			this.received = lsn.asLong();
+		received(lsn.asLong());
+	}
+
+	void received(long lsn) {
+		if (lsn > this.received) {
+			this.received = lsn;
 		}
 	}
 

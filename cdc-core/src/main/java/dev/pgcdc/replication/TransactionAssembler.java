@@ -110,10 +110,10 @@ final class TransactionAssembler {
 
 	/**
 	 * @param message the next message of the session
-	 * @param lsn the position it was sent at
+	 * @param lsn the position it was sent at (a number, so the read loop makes no LSN object per message)
 	 * @throws Exception when the sink fails or is interrupted
 	 */
-	void accept(PgOutputMessage message, LogSequenceNumber lsn) throws Exception {
+	void accept(PgOutputMessage message, long lsn) throws Exception {
 		if (message instanceof Insert insert) {
 			Relation relation = this.relations.get(insert.relationId());
 			Set<String> toast = unchangedToastHolder(insert.newTuple());
@@ -161,7 +161,7 @@ final class TransactionAssembler {
 		else {
 			// Origin, and streaming or two-phase messages, which this stream does not request
 			if (logger.isDebugEnabled()) {
-				logger.debug("Ignoring {} at {}", message, lsn.asString());
+				logger.debug("Ignoring {} at {}", message, LogSequenceNumber.valueOf(lsn).asString());
 			}
 		}
 	}

@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.pgcdc.test.TestDatabase;
@@ -36,18 +39,25 @@ class LagProbeTests {
 				})
 				.build();
 			MovableClock clock = new MovableClock();
-			LagProbe probe = new LagProbe(new ConnectionFactory(stream.settings()), clock);
+			AtomicInteger questions = new AtomicInteger();
+			ExecutorService asker = Executors.newSingleThreadExecutor();
+			LagProbe probe = new LagProbe(new ConnectionFactory(stream.settings()), clock, (task) -> {
+				questions.incrementAndGet();
+				asker.execute(task);
+			});
 			// the first call starts the question and answers with what is known: nothing yet
 			assertThat(probe.measure(status("0/0")).bytes()).isNull();
 			await().atMost(TIMEOUT).until(() -> probe.measure(status("0/0")).bytes() != null);
 			assertThat(probe.measure(status("0/0")).bytes()).isPositive();
 			clock.now.set(clock.now.get().plusSeconds(10));
+			// an answer older than a second is asked again, on the kept connection
 			probe.measure(status("0/1"));
-			assertThat(probe.asking()).isTrue();
+			assertThat(questions).hasValue(2);
 			await().atMost(TIMEOUT).until(() -> !probe.asking());
 			assertThat(probe.measure(status("0/1")).bytes()).isPositive();
 			assertThat(connections(database)).isEqualTo(1);
 			probe.close();
+			asker.shutdown();
 			await().atMost(TIMEOUT).until(() -> connections(database) == 0);
 		}
 	}

@@ -36,6 +36,8 @@ final class HandoffQueue implements Runnable {
 
 	private final Consumer<Throwable> onFailure;
 
+	private final Runnable onAcknowledged;
+
 	private final StateTracker.RunState state;
 
 	private final long idleCheckMillis;
@@ -67,10 +69,12 @@ final class HandoffQueue implements Runnable {
 	 * @param idleCheckMillis how often an idle dispatcher lets the flushed LSN follow the server
 	 * @param state the run's state, for PAUSED
 	 * @param onFailure told when the handler threw; the dispatcher has ended then
+	 * @param onAcknowledged told after a transaction's handling moved the flushed position, so it
+	 * reaches the server soon
 	 */
 	HandoffQueue(int capacity, BatchHandler handler, AckTracker ack, StreamStatistics statistics,
 			Supplier<LogSequenceNumber> serverPosition, long idleCheckMillis, StateTracker.RunState state,
-			Consumer<Throwable> onFailure) {
+			Consumer<Throwable> onFailure, Runnable onAcknowledged) {
 		this.queue = new ArrayBlockingQueue<>(capacity);
 		this.handler = handler;
 		this.ack = ack;
@@ -79,6 +83,7 @@ final class HandoffQueue implements Runnable {
 		this.idleCheckMillis = idleCheckMillis;
 		this.state = state;
 		this.onFailure = onFailure;
+		this.onAcknowledged = onAcknowledged;
 	}
 
 	/**
@@ -288,6 +293,7 @@ final class HandoffQueue implements Runnable {
 		LogSequenceNumber end = next.ackLsn();
 		if (end != null) {
 			this.ack.completed(end);
+			this.onAcknowledged.run();
 		}
 	}
 

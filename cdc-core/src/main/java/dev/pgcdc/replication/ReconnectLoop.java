@@ -272,6 +272,18 @@ final class ReconnectLoop implements Runnable {
 	}
 
 	/**
+	 * A transaction was handled: send the flushed position now rather than with the next
+	 * periodic status update, at most every {@link ReplicationCopyStream#PROMPT_INTERVAL_MILLIS}.
+	 * On the dispatcher thread; the reader may be blocked in a read meanwhile.
+	 */
+	void acknowledgePromptly() {
+		ReplicationSession current = this.session;
+		if (current != null) {
+			current.acknowledgePromptly();
+		}
+	}
+
+	/**
 	 * Make a reader blocked in a read return, so that it notices the stop, sends its last
 	 * acknowledgement and closes the session itself.
 	 * @return whether it will (otherwise only {@link #abortSession()} ends its read)
@@ -316,6 +328,8 @@ final class ReconnectLoop implements Runnable {
 			current.stream().setFlushedLSN(flushed);
 			current.stream().setAppliedLSN(flushed);
 		}
+		// the first status update goes out at once, not one status interval after the session began
+		current.acknowledgePromptly();
 		streaming();
 		HandoffQueue handoff = this.queue;
 		if (handoff == null) {

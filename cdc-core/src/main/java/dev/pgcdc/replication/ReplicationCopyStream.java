@@ -24,6 +24,11 @@ import org.postgresql.replication.PGReplicationStream;
  */
 final class ReplicationCopyStream implements PGReplicationStream {
 
+	/** The shortest time between two status updates sent because transactions were handled. */
+	static final long PROMPT_INTERVAL_MILLIS = 100;
+
+	private static final long PROMPT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(PROMPT_INTERVAL_MILLIS);
+
 	/** Microseconds between the Unix and the PostgreSQL epoch (2000-01-01). */
 	private static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
 
@@ -43,7 +48,8 @@ final class ReplicationCopyStream implements PGReplicationStream {
 
 
 
-	private volatile long lastStatus = System.nanoTime();
+	/** Long ago: the first update of a session is never held back. */
+	private volatile long lastStatus = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
 	private volatile boolean wakeRequested;
 
@@ -170,6 +176,24 @@ final class ReplicationCopyStream implements PGReplicationStream {
 		catch (SQLException ex) {
 			this.wakeRequested = false;
 			return false;
+		}
+	}
+
+	/**
+	 * Send a status update now unless one went out within {@link #PROMPT_INTERVAL_MILLIS}: a
+	 * handled transaction reaches the server within that time (plus the dispatcher's next
+	 * completion), not one status interval later. From any thread (see {@link StatusWriter});
+	 * without a concurrent writer only the reader's own updates go out.
+	 */
+	void acknowledgePromptly() {
+		if (!this.writer.concurrent() || System.nanoTime() - this.lastStatus < PROMPT_INTERVAL_NANOS) {
+			return;
+		}
+		try {
+			sendStatus(false);
+		}
+		catch (SQLException ex) {
+			// the reader meets the same broken connection and reconnects; nothing is lost
 		}
 	}
 

@@ -98,6 +98,14 @@ final class ReplicationSession implements AutoCloseable {
 	}
 
 	/**
+	 * Send the flushed position now, from any thread, unless a status update went out within
+	 * the last {@link ReplicationCopyStream#PROMPT_INTERVAL_MILLIS}.
+	 */
+	void acknowledgePromptly() {
+		this.stream.acknowledgePromptly();
+	}
+
+	/**
 	 * From another thread: send the flushed position now and make a reader blocked in a read
 	 * return, so that it notices a stop and closes the session itself.
 	 * @return whether the reader will wake up (otherwise only closing the connection ends its read)

@@ -104,14 +104,14 @@ public final class CompareDrain {
 			case "pgcdc_binary":
 				return new PgcdcDrain(true);
 			case "debezium":
-				return new DebeziumDrain();
+				return new DebeziumDrain(10);
 			case "pg_recvlogical":
 				return new RecvLogicalDrain();
 			case "sql_get_changes":
 				return new SqlFunctionDrain();
 			default:
-				throw new IllegalArgumentException(
-						"Unknown engine '" + name + "': use pgcdc, pgcdc_binary, debezium, pg_recvlogical or sql_get_changes");
+				throw new IllegalArgumentException("Unknown engine '" + name
+						+ "': use pgcdc, pgcdc_binary, debezium, pg_recvlogical or sql_get_changes");
 		}
 	}
 

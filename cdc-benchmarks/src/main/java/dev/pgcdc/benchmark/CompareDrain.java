@@ -13,7 +13,7 @@ import dev.pgcdc.test.TestPostgres;
  * start one consumer on the slot and time until the last event arrived. {@code compare.sh}
  * runs this for every engine and shape and prints the medians.
  * <p>
- * Arguments: {@code <pgcdc|pgcdc_binary|debezium|pg_recvlogical|sql_get_changes> <one-tx|small-tx>
+ * Arguments: {@code <pgcdc|pgcdc_binary|raw|debezium|pg_recvlogical|sql_get_changes> <one-tx|small-tx>
  * [rows (default 200000)] [rows per small transaction (default 1000)]}. The server is the one {@link TestPostgres}
  * picks: {@code -Dpgcdc.test.url=...} (what {@code compare.sh} passes) or an embedded one.
  * <p>
@@ -33,7 +33,7 @@ public final class CompareDrain {
 
 	public static void main(String[] args) throws Exception {
 		if (args.length < 2) {
-			System.err.println("Usage: CompareDrain <pgcdc|pgcdc_binary|debezium|pg_recvlogical|sql_get_changes>"
+			System.err.println("Usage: CompareDrain <pgcdc|pgcdc_binary|raw|debezium|pg_recvlogical|sql_get_changes>"
 					+ " <one-tx|small-tx> [rows] [rows per tx]");
 			System.exit(2);
 		}
@@ -103,6 +103,8 @@ public final class CompareDrain {
 				return new PgcdcDrain(false);
 			case "pgcdc_binary":
 				return new PgcdcDrain(true);
+			case "raw":
+				return new RawDrain();
 			case "debezium":
 				return new DebeziumDrain(10);
 			case "pg_recvlogical":
@@ -111,7 +113,7 @@ public final class CompareDrain {
 				return new SqlFunctionDrain();
 			default:
 				throw new IllegalArgumentException("Unknown engine '" + name
-						+ "': use pgcdc, pgcdc_binary, debezium, pg_recvlogical or sql_get_changes");
+						+ "': use pgcdc, pgcdc_binary, raw, debezium, pg_recvlogical or sql_get_changes");
 		}
 	}
 

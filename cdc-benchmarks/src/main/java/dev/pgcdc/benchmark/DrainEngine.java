@@ -1,6 +1,6 @@
 package dev.pgcdc.benchmark;
 
-/** One way of reading a slot to its end: pgcdc, Debezium, or pg_recvlogical. */
+/** One way of reading a slot to its end: pgcdc, Debezium, raw pgjdbc, pg_recvlogical or the SQL function. */
 interface DrainEngine {
 
 	/** @return a short name for reports */

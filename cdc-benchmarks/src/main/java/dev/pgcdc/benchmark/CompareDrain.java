@@ -37,7 +37,7 @@ public final class CompareDrain {
 					+ " <one-tx|small-tx> [rows] [rows per tx]");
 			System.exit(2);
 		}
-		DrainEngine engine = engine(args[0]);
+		DrainEngine engine = DrainEngine.named(args[0], 10);
 		String shape = args[1];
 		long rows = (args.length > 2) ? Long.parseLong(args[2].replace("_", "")) : 200_000;
 		int perTransaction = (args.length > 3) ? Integer.parseInt(args[3]) : 1000;
@@ -95,26 +95,6 @@ public final class CompareDrain {
 			default -> throw new IllegalArgumentException("Unknown shape '" + shape + "': use one-tx or small-tx");
 		}
 		return new DrainTarget(database, workload, PUBLICATION, SLOT, rows, workload.flushedEndOfWal());
-	}
-
-	private static DrainEngine engine(String name) {
-		switch (name) {
-			case "pgcdc":
-				return new PgcdcDrain(false);
-			case "pgcdc_binary":
-				return new PgcdcDrain(true);
-			case "raw":
-				return new RawDrain();
-			case "debezium":
-				return new DebeziumDrain(10);
-			case "pg_recvlogical":
-				return new RecvLogicalDrain();
-			case "sql_get_changes":
-				return new SqlFunctionDrain();
-			default:
-				throw new IllegalArgumentException("Unknown engine '" + name
-						+ "': use pgcdc, pgcdc_binary, raw, debezium, pg_recvlogical or sql_get_changes");
-		}
 	}
 
 	private static long allocatedBytes() {

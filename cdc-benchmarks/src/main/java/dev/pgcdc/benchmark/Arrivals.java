@@ -6,7 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Where a {@link StreamingEngine}'s consumer reports what reached it, on the consumer's own
- * thread: {@link EventCounter} for the drain counts it.
+ * thread: {@link EventCounter} for the drain (counts only), {@link LatencyRecorder} for the
+ * latency measurement (counts and commit-to-arrival times).
  */
 interface Arrivals {
 

@@ -19,6 +19,9 @@ class EventCounter implements Arrivals {
 
 	private long expected;
 
+	/** The count {@link #awaitCount} waits for, so that {@link #arrived} wakes it then and not on every call. */
+	private long awaited = Long.MAX_VALUE;
+
 	private @Nullable String failure;
 
 	/** @param expected how many events to wait for ({@link Long#MAX_VALUE}: not known yet, see {@link #expect}) */
@@ -40,11 +43,10 @@ class EventCounter implements Arrivals {
 		this.last = now;
 		this.count += events;
 		record(events, commitMicros);
-		if (this.count >= this.expected) {
+		if (this.count >= this.awaited || this.count >= this.expected) {
 			notifyAll();
-			return true;
 		}
-		return false;
+		return this.count >= this.expected;
 	}
 
 	/**
@@ -98,16 +100,22 @@ class EventCounter implements Arrivals {
 	 */
 	final synchronized void awaitCount(long events, Duration timeout) throws InterruptedException, TimeoutException {
 		long deadline = System.nanoTime() + timeout.toNanos();
-		while (this.count < events) {
-			if (this.failure != null) {
-				throw new IllegalStateException("The consumer stopped after " + this.count + " of " + events
-						+ " events: " + this.failure);
+		this.awaited = events;
+		try {
+			while (this.count < events) {
+				if (this.failure != null) {
+					throw new IllegalStateException("The consumer stopped after " + this.count + " of " + events
+							+ " events: " + this.failure);
+				}
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					throw new TimeoutException("Only " + this.count + " of " + events + " events arrived in " + timeout);
+				}
+				wait(Math.max(1, left / 1_000_000));
 			}
-			long left = deadline - System.nanoTime();
-			if (left <= 0) {
-				throw new TimeoutException("Only " + this.count + " of " + events + " events arrived in " + timeout);
-			}
-			wait(Math.max(1, left / 1_000_000));
+		}
+		finally {
+			this.awaited = Long.MAX_VALUE;
 		}
 	}
 

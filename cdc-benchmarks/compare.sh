@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 #
-# Drain comparison: how fast pgcdc's ChangeStream, Debezium's embedded engine and pg_recvlogical
+# Drain comparison: how fast pgcdc's ChangeStream, a raw pgjdbc replication client (the ceiling
+# for a JVM client: frames read, nothing decoded), Debezium's embedded engine and pg_recvlogical
 # empty the same slot backlog on the same PostgreSQL.
 #
 #   cdc-benchmarks/compare.sh [rows (200000)] [runs (3)] [rows per small transaction (1000)]
@@ -9,9 +10,10 @@
 # every run, shape and engine starts a fresh JVM running CompareDrain: new database, table,
 # publication and slot; rows inserted (not timed); consumer started; clock stops at the last event.
 # Each is measured on a cold JVM (first drain after start) and on a warm one (after an unmeasured
-# drain of the same size from another slot). Prints the medians. Environment:
+# drain of the same size from another slot). Prints the medians, then pgcdc as a share of raw
+# and as a multiple of Debezium (medians, and the range of the per-run ratios). Environment:
 #   JAVA_OPTS  default "-Xms1g -Xmx1g"
-#   ENGINES    default "pgcdc debezium pg_recvlogical sql_get_changes" (pgcdc_binary also exists)
+#   ENGINES    default "pgcdc raw debezium pg_recvlogical sql_get_changes" (pgcdc_binary also exists)
 #   SHAPES     default "one-tx small-tx"
 #   JVMS       default "cold warm"
 #   PGCDC_TEST_URL  an external server (wal_level=logical) instead of the embedded one
@@ -22,7 +24,7 @@ ROWS=${1:-200000}
 RUNS=${2:-3}
 PER_TX=${3:-1000}
 JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g}
-ENGINES=${ENGINES:-pgcdc debezium pg_recvlogical sql_get_changes}
+ENGINES=${ENGINES:-pgcdc raw debezium pg_recvlogical sql_get_changes}
 SHAPES=${SHAPES:-one-tx small-tx}
 JVMS=${JVMS:-cold warm}
 JAR=cdc-benchmarks/target/benchmarks.jar
@@ -79,7 +81,7 @@ for run in $(seq "$RUNS"); do
 				java $JAVA_OPTS -Dwarmup.rows="$WARMUP" -cp "$JAR" dev.pgcdc.benchmark.CompareDrain \
 					"$engine" "$shape" "$ROWS" "$PER_TX" > "$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
 				grep -v '^RESULT\|^SLF4J\|^warm-up' "$WORK/run.log" | sed "s/^/run $run: /"
-				grep '^RESULT' "$WORK/run.log" >> "$WORK/results"
+				grep '^RESULT' "$WORK/run.log" | sed "s/\$/ run=$run/" >> "$WORK/results"
 			done
 		done
 	done
@@ -115,6 +117,26 @@ function median(list,    n, values, i, j, t) {
 	allocated[key] = allocated[key] " " field["allocated_mb"]
 	load[key] = load[key] " " field["load1"]
 	runs[key]++
+	# per run, for the ratios below
+	case_key = field["jvm"] SUBSEP field["shape"]
+	if (!(case_key in case_seen)) { case_seen[case_key] = 1; case_order[++case_count] = case_key }
+	run_rate[case_key, field["engine"], field["run"]] = field["events_per_s"]
+	run_seen[case_key, field["run"]] = 1
+}
+# "<median> | <low>-<high>" of the events/s of pgcdc over those of another engine, per run: a percentage
+# (percent=1) or a multiple; "- | -" without a run that has both
+function ratio(case_key, other, percent,    r, list, n, values, low, high, mid) {
+	list = ""
+	for (r = 1; r <= max_run; r++) {
+		if (((case_key, "pgcdc", r) in run_rate) && ((case_key, other, r) in run_rate) && run_rate[case_key, other, r] + 0 > 0) {
+			list = list " " (run_rate[case_key, "pgcdc", r] / run_rate[case_key, other, r])
+		}
+	}
+	if (list == "") return "- | -"
+	mid = median(list)
+	n = split(range(list), values, "-"); low = values[1]; high = values[2]
+	if (percent) return sprintf("%.0f %% | %.0f-%.0f %%", 100 * mid, 100 * low, 100 * high)
+	return sprintf("%.2fx | %.2f-%.2fx", mid, low, high)
 }
 END {
 	printf "| JVM | shape | engine | events/s (median) | events/s (range) | drain s | first event s | heap used MB | heap after GC MB | allocated MB | load avg (1 min) | runs |\n"
@@ -125,6 +147,14 @@ END {
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", part[1], shape, part[3], median(rate[key]),
 			range(rate[key]), median(drain[key]),
 			median(first[key]), median(heap[key]), median(retained[key]), median(allocated[key]), median(load[key]), runs[key]
+	}
+	for (key in run_seen) { split(key, part, SUBSEP); if (part[3] + 0 > max_run) max_run = part[3] + 0 }
+	printf "\n| JVM | shape | pgcdc / raw (median) | pgcdc / raw (range) | pgcdc / debezium (median) | pgcdc / debezium (range) |\n"
+	printf "|---|---|---|---|---|---|\n"
+	for (i = 1; i <= case_count; i++) {
+		key = case_order[i]; split(key, part, SUBSEP)
+		shape = (part[2] == "one-tx") ? "1 tx of " rows : "tx of " per_tx
+		printf "| %s | %s | %s | %s |\n", part[1], shape, ratio(key, "raw", 1), ratio(key, "debezium", 0)
 	}
 }' "$WORK/results"
 echo

@@ -13,7 +13,7 @@ import dev.pgcdc.test.TestPostgres;
  * start one consumer on the slot and time until the last event arrived. {@code compare.sh}
  * runs this for every engine and shape and prints the medians.
  * <p>
- * Arguments: {@code <pgcdc|pgcdc_binary|debezium|pg_recvlogical|sql_get_changes> <one-tx|small-tx>
+ * Arguments: {@code <pgcdc|pgcdc_binary|raw|debezium|pg_recvlogical|sql_get_changes> <one-tx|small-tx>
  * [rows (default 200000)] [rows per small transaction (default 1000)]}. The server is the one {@link TestPostgres}
  * picks: {@code -Dpgcdc.test.url=...} (what {@code compare.sh} passes) or an embedded one.
  * <p>
@@ -33,11 +33,11 @@ public final class CompareDrain {
 
 	public static void main(String[] args) throws Exception {
 		if (args.length < 2) {
-			System.err.println("Usage: CompareDrain <pgcdc|pgcdc_binary|debezium|pg_recvlogical|sql_get_changes>"
+			System.err.println("Usage: CompareDrain <pgcdc|pgcdc_binary|raw|debezium|pg_recvlogical|sql_get_changes>"
 					+ " <one-tx|small-tx> [rows] [rows per tx]");
 			System.exit(2);
 		}
-		DrainEngine engine = engine(args[0]);
+		DrainEngine engine = DrainEngine.named(args[0], 10);
 		String shape = args[1];
 		long rows = (args.length > 2) ? Long.parseLong(args[2].replace("_", "")) : 200_000;
 		int perTransaction = (args.length > 3) ? Integer.parseInt(args[3]) : 1000;
@@ -95,24 +95,6 @@ public final class CompareDrain {
 			default -> throw new IllegalArgumentException("Unknown shape '" + shape + "': use one-tx or small-tx");
 		}
 		return new DrainTarget(database, workload, PUBLICATION, SLOT, rows, workload.flushedEndOfWal());
-	}
-
-	private static DrainEngine engine(String name) {
-		switch (name) {
-			case "pgcdc":
-				return new PgcdcDrain(false);
-			case "pgcdc_binary":
-				return new PgcdcDrain(true);
-			case "debezium":
-				return new DebeziumDrain();
-			case "pg_recvlogical":
-				return new RecvLogicalDrain();
-			case "sql_get_changes":
-				return new SqlFunctionDrain();
-			default:
-				throw new IllegalArgumentException(
-						"Unknown engine '" + name + "': use pgcdc, pgcdc_binary, debezium, pg_recvlogical or sql_get_changes");
-		}
 	}
 
 	private static long allocatedBytes() {

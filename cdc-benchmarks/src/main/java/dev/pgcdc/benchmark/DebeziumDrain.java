@@ -1,6 +1,5 @@
 package dev.pgcdc.benchmark;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
@@ -11,21 +10,36 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
  * Debezium's embedded engine with its PostgreSQL connector on the existing slot and
  * publication ({@code plugin.name=pgoutput}, {@code snapshot.mode=no_data}), offsets in memory,
  * Kafka Connect records (no serialisation to JSON), and a batch consumer that counts the
- * records and marks them processed.
+ * records and marks them processed. For the latency measurement it reads each record's commit
+ * time, {@code source.ts_us} (Debezium 3.x; PostgreSQL's commit timestamp from the Begin message,
+ * in microseconds).
  * <p>
  * Tuned as a user after throughput would: larger batches and queue than the defaults (2048 and
- * 8192), a short poll interval instead of 500 ms. {@link #settings} lists everything set.
+ * 8192), a short poll interval instead of 500 ms. Debezium hands a batch to the consumer when it
+ * is full or when the poll interval has passed, so for latency the interval is the floor: the
+ * latency measurement uses 1 ms. {@link #settings} lists everything set.
  */
-final class DebeziumDrain implements DrainEngine {
+final class DebeziumDrain implements StreamingEngine {
 
 	/** Batch size; the queue holds four batches. Override with {@code -Ddebezium.max.batch.size}. */
 	private static final int MAX_BATCH_SIZE = Integer.getInteger("debezium.max.batch.size", 8192);
+
+	private final long pollIntervalMillis;
+
+	/**
+	 * @param pollIntervalMillis {@code poll.interval.ms} unless {@code -Ddebezium.poll.interval.ms}
+	 * overrides it
+	 */
+	DebeziumDrain(long pollIntervalMillis) {
+		this.pollIntervalMillis = Long.getLong("debezium.poll.interval.ms", pollIntervalMillis);
+	}
 
 	@Override
 	public String name() {
@@ -33,16 +47,21 @@ final class DebeziumDrain implements DrainEngine {
 	}
 
 	@Override
-	public DrainResult drain(DrainTarget target) throws Exception {
-		EventCounter counter = new EventCounter(target.events());
+	public AutoCloseable open(DrainTarget target, Arrivals arrivals) {
 		ExecutorService executor = Executors.newSingleThreadExecutor();
-		long started = System.nanoTime();
 		DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine
 			.create(ChangeEventFormat.of(Connect.class))
 			.using(settings(target))
 			.notifying((List<RecordChangeEvent<SourceRecord>> records,
 					DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) -> {
-				counter.add(records.size());
+				if (arrivals.wantsCommitTimes()) {
+					for (RecordChangeEvent<SourceRecord> record : records) {
+						arrivals.arrived(1, commitMicros(record.record()));
+					}
+				}
+				else {
+					arrivals.arrived(records.size(), 0);
+				}
 				for (RecordChangeEvent<SourceRecord> record : records) {
 					committer.markProcessed(record);
 				}
@@ -50,26 +69,32 @@ final class DebeziumDrain implements DrainEngine {
 			})
 			.using((boolean success, String message, Throwable error) -> {
 				if (!success) {
-					counter.fail(message + ((error != null) ? ": " + error : ""));
+					arrivals.fail(message + ((error != null) ? ": " + error : ""));
 				}
 			})
 			.build();
-		try {
-			executor.execute(engine);
-			return counter.await(started, Duration.ofMinutes(30));
-		}
-		finally {
-			engine.close();
-			executor.shutdown();
-			executor.awaitTermination(1, TimeUnit.MINUTES);
-		}
+		executor.execute(engine);
+		return () -> {
+			try {
+				engine.close();
+			}
+			finally {
+				executor.shutdown();
+				executor.awaitTermination(1, TimeUnit.MINUTES);
+			}
+		};
+	}
+
+	/** @return the record's {@code source.ts_us}: its transaction's commit time in epoch microseconds */
+	private static long commitMicros(SourceRecord record) {
+		return ((Struct) record.value()).getStruct("source").getInt64("ts_us");
 	}
 
 	/**
 	 * @param target the slot to read
 	 * @return the engine and connector configuration
 	 */
-	static Properties settings(DrainTarget target) {
+	Properties settings(DrainTarget target) {
 		Properties settings = new Properties();
 		settings.setProperty("name", "pgcdc-compare");
 		settings.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -89,7 +114,7 @@ final class DebeziumDrain implements DrainEngine {
 		settings.setProperty("table.include.list", Workload.TABLE.toString());
 		settings.setProperty("max.batch.size", Integer.toString(MAX_BATCH_SIZE));
 		settings.setProperty("max.queue.size", Integer.toString(4 * MAX_BATCH_SIZE));
-		settings.setProperty("poll.interval.ms", "10");
+		settings.setProperty("poll.interval.ms", Long.toString(this.pollIntervalMillis));
 		return settings;
 	}
 

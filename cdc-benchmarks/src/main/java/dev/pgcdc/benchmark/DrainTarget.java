@@ -18,6 +18,20 @@ import dev.pgcdc.test.TestDatabase;
 public record DrainTarget(TestDatabase database, Workload workload, String publication, String slot, long events,
 		String endLsn) {
 
+	/**
+	 * A slot still being written to, as the latency measurement reads it: how many events it will
+	 * hold and where the WAL will end are not known ({@code -1} and {@code ""}), so only a
+	 * {@link StreamingEngine} can read it.
+	 * @param database the database
+	 * @param workload the workload's table in that database
+	 * @param publication the publication of {@link Workload#TABLE}
+	 * @param slot the pgoutput slot
+	 * @return the target
+	 */
+	public static DrainTarget live(TestDatabase database, Workload workload, String publication, String slot) {
+		return new DrainTarget(database, workload, publication, slot, -1, "");
+	}
+
 	/** @return the server's host name, from the JDBC URL */
 	public String host() {
 		return uri().getHost();

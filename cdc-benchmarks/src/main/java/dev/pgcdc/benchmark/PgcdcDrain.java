@@ -1,7 +1,5 @@
 package dev.pgcdc.benchmark;
 
-import java.time.Duration;
-
 import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.PublicationMode;
@@ -9,10 +7,11 @@ import dev.pgcdc.replication.ReplicaIdentity;
 
 /**
  * pgcdc's {@link ChangeStream} on the existing slot and publication, with its default batch
- * size and queue, and a handler that only counts the events of each batch. Text values (the
- * default, as Debezium receives them) unless built for binary values.
+ * size and queue, and a handler that only counts the events of each batch (and, for the latency
+ * measurement, passes on the batch's commit time). Text values (the default, as Debezium
+ * receives them) unless built for binary values.
  */
-final class PgcdcDrain implements DrainEngine {
+final class PgcdcDrain implements StreamingEngine {
 
 	private final boolean binary;
 
@@ -27,10 +26,8 @@ final class PgcdcDrain implements DrainEngine {
 	}
 
 	@Override
-	public DrainResult drain(DrainTarget target) throws Exception {
-		EventCounter counter = new EventCounter(target.events());
-		long started = System.nanoTime();
-		try (ChangeStream stream = ChangeStream.builder()
+	public AutoCloseable open(DrainTarget target, Arrivals arrivals) {
+		return ChangeStream.builder()
 			.url(target.database().jdbcUrl())
 			.username(target.database().username())
 			.password(target.database().password())
@@ -41,10 +38,9 @@ final class PgcdcDrain implements DrainEngine {
 			.slot(target.slot())
 			.durable(true)
 			.binary(this.binary)
-			.handler((TransactionBatch batch) -> counter.add(batch.events().size()))
-			.start()) {
-			return counter.await(started, Duration.ofMinutes(30));
-		}
+			.handler((TransactionBatch batch) -> arrivals.arrived(batch.events().size(),
+					Arrivals.epochMicros(batch.commitTimestamp())))
+			.start();
 	}
 
 }

@@ -70,6 +70,14 @@ public final class Workload {
 		this.database.execute("CALL bench_insert_chunked(" + first + ", " + rows + ", " + perTransaction + ")");
 	}
 
+	/**
+	 * @return an {@code INSERT} of the one row whose key is the statement's only parameter, the
+	 * same row {@link #insertOneTransaction} writes for that key (values computed by the server)
+	 */
+	public static String insertByKeySql() {
+		return "INSERT INTO " + TABLE.quoted() + " SELECT " + ROW + " FROM (VALUES (?::int8)) AS v(g)";
+	}
+
 	/** Empty the table (one TRUNCATE event when it is published with truncates). */
 	public void truncate() {
 		this.database.execute("TRUNCATE " + TABLE.quoted());

@@ -115,7 +115,8 @@ public final class LatencyBenchmark {
 		System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
 		for (Rate rate : rates) {
 			for (StreamingEngine engine : engines) {
-				Summary summary = summaries.get(engine.name() + " " + rate);
+				Summary summary = java.util.Objects.requireNonNull(summaries.get(engine.name() + " " + rate),
+						"every engine was measured at every rate");
 				String[] p = percentiles(summary.merged);
 				System.out.printf(Locale.ROOT, "| %s | %s | %,d | %s | %s | %s | %s | %s | %s | %.1f | %,.0f | %s |%n", rate,
 						engine.name(), summary.merged.getTotalCount(), p[0], p[1], p[2], p[3], p[4],

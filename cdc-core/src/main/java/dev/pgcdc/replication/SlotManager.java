@@ -26,34 +26,12 @@ final class SlotManager {
 
 	private static final Logger logger = LoggerFactory.getLogger(SlotManager.class);
 
-	/** The base of derived names without an application name; see {@link StreamNames#DEFAULT_BASE}. */
-	static final String DEFAULT_BASE = StreamNames.DEFAULT_BASE;
-
 	private static final String PLUGIN = "pgoutput";
 
 	private final String slot;
 
 	SlotManager(String slot) {
 		this.slot = slot;
-	}
-
-	/**
-	 * Kept for {@link ChangeStream.Builder}; see {@link StreamNames#defaultSlot}.
-	 * @param base the application name or another base
-	 * @param temporary whether the slot is temporary
-	 * @return a valid slot name
-	 */
-	static String deriveName(String base, boolean temporary) {
-		return StreamNames.defaultSlot(base, temporary);
-	}
-
-	/**
-	 * Kept for {@link ChangeStream.Builder}; see {@link StreamNames#validSlot}.
-	 * @param name any text
-	 * @return the text made a valid slot name
-	 */
-	static String sanitize(String name) {
-		return StreamNames.validSlot(name);
 	}
 
 	/** @return the slot name */

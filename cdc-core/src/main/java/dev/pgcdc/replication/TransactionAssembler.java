@@ -54,9 +54,10 @@ final class TransactionAssembler {
 	}
 
 	/**
-	 * Prefix of the empty non-transactional message a stopping stream emits, so its reader,
-	 * blocked in a read, wakes up and sends its last acknowledgement before the connection
-	 * closes. Never delivered.
+	 * Prefix of the empty non-transactional message that earlier pgcdc versions emitted when
+	 * stopping, to wake their reader (this one wakes it with a status update and writes nothing).
+	 * Such messages may still sit in the WAL or come from an older instance on the same
+	 * database: never delivered.
 	 */
 	static final String WAKE_UP_PREFIX = "pgcdc.wakeup";
 
@@ -189,7 +190,7 @@ final class TransactionAssembler {
 
 	private void message(Message message) throws Exception {
 		if (!message.transactional() && WAKE_UP_PREFIX.equals(message.prefix())) {
-			// written by a stopping stream (this one or another) to wake its reader: not an event
+			// written by an older pgcdc stopping: not an event
 			return;
 		}
 		Begin started = this.begin;

@@ -1,9 +1,5 @@
 package dev.pgcdc.replication;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 
 import dev.pgcdc.test.TestDatabase;
@@ -44,37 +40,15 @@ class AcknowledgementTests {
 			.statusInterval(Duration.ofMinutes(10))
 			.handler(recorder)
 			.start()) {
-			String before = walInsertPosition();
+			long before = WalPositions.insertPosition(database);
 			database.execute("INSERT INTO payments VALUES (1)");
 			await().atMost(Duration.ofSeconds(60)).until(() -> recorder.changes().size() == 1);
 			// the server's keepalive (wal_sender_timeout / 2 = 30 s) would confirm it too, but much later
-			await().atMost(Duration.ofSeconds(5)).until(() -> confirmedFlush("acks_slot") > lsn(before));
+			await().atMost(Duration.ofSeconds(5)).until(() -> WalPositions.confirmedFlush(database, "acks_slot") > before);
 			assertThat(stream.state()).isEqualTo(StreamState.STREAMING);
 		}
 		finally {
 			database.execute("SELECT pg_drop_replication_slot('acks_slot')");
-		}
-	}
-
-	private static long lsn(String text) {
-		return org.postgresql.replication.LogSequenceNumber.valueOf(text).asLong();
-	}
-
-	private static String walInsertPosition() throws Exception {
-		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-				ResultSet row = statement.executeQuery("SELECT pg_current_wal_insert_lsn()")) {
-			row.next();
-			return row.getString(1);
-		}
-	}
-
-	private static long confirmedFlush(String slot) throws Exception {
-		try (Connection connection = database.connect(); PreparedStatement statement = connection
-			.prepareStatement("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
-			statement.setString(1, slot);
-			try (ResultSet row = statement.executeQuery()) {
-				return (row.next() && row.getString(1) != null) ? lsn(row.getString(1)) : 0;
-			}
 		}
 	}
 

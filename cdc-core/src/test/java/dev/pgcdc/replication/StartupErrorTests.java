@@ -222,7 +222,7 @@ class StartupErrorTests {
 		assertThat(durable.publication()).isEqualTo("my_app__publication");
 		assertThat(ChangeStream.builder().url("jdbc:postgresql://localhost/x").durable(true).onEvent((e) -> {
 		}).build().slot()).isEqualTo("cdc_slot");
-		assertThat(SlotManager.deriveName("x".repeat(100), true)).hasSizeLessThanOrEqualTo(63);
+		assertThat(StreamNames.defaultSlot("x".repeat(100), true)).hasSizeLessThanOrEqualTo(63);
 	}
 
 }

@@ -195,28 +195,17 @@ class StreamLifecycleTests {
 			stream.pause();
 			await().atMost(TIMEOUT).until(() -> stream.state() == StreamState.PAUSED);
 			database.execute("INSERT INTO items VALUES (10, 'paused')");
-			String commit = currentWal();
+			long commit = WalPositions.insertPosition(database);
 			await().atMost(TIMEOUT).until(() -> stream.status().receivedLsn() != null
-					&& lsn(stream.status().receivedLsn()) >= lsn(commit));
+					&& WalPositions.lsn(stream.status().receivedLsn()) >= commit);
 			await().during(Duration.ofSeconds(1)).atMost(TIMEOUT).until(() -> recorder.changes().isEmpty());
 			String flushed = stream.status().flushedLsn();
-			assertThat(flushed == null || lsn(flushed) < lsn(commit)).as("nothing past the paused change is acknowledged: %s vs %s (received %s)", flushed, commit, stream.status().receivedLsn())
+			assertThat(flushed == null || WalPositions.lsn(flushed) < commit)
+				.as("nothing past the paused change is acknowledged: %s", flushed)
 				.isTrue();
 			stream.resume();
 			await().atMost(TIMEOUT).until(() -> recorder.changes().size() == 1);
 			assertThat(stream.state()).isEqualTo(StreamState.STREAMING);
-		}
-	}
-
-	private static long lsn(String text) {
-		return org.postgresql.replication.LogSequenceNumber.valueOf(text).asLong();
-	}
-
-	private static String currentWal() throws SQLException {
-		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-				ResultSet row = statement.executeQuery("SELECT pg_current_wal_insert_lsn()")) {
-			row.next();
-			return row.getString(1);
 		}
 	}
 

@@ -77,6 +77,14 @@ public final class ChangeStreamBuilder {
 
 	private @Nullable TypeRegistry types;
 
+	private boolean failover;
+
+	private @Nullable Duration heartbeatInterval;
+
+	private @Nullable String heartbeatActionQuery;
+
+	private InvalidatedSlotPolicy onInvalidated = StreamSettings.DEFAULT_ON_INVALIDATED;
+
 	ChangeStreamBuilder() {
 	}
 
@@ -156,6 +164,52 @@ public final class ChangeStreamBuilder {
 	/** @param durable whether the slot is permanent (default false: temporary) @return this */
 	public ChangeStreamBuilder durable(boolean durable) {
 		this.durable = durable;
+		return this;
+	}
+
+	/**
+	 * @param failover whether the durable slot is to be a failover slot (PostgreSQL 17+; default
+	 * false): created with {@code FAILOVER}, or altered to match when it exists, so a promoted
+	 * standby that synchronizes slots ({@code sync_replication_slots}) carries on from it. Start-up
+	 * fails on an older server and with a temporary slot.
+	 * @return this
+	 */
+	public ChangeStreamBuilder failover(boolean failover) {
+		this.failover = failover;
+		return this;
+	}
+
+	/**
+	 * @param policy what to do when the server has invalidated the durable slot (default
+	 * {@link InvalidatedSlotPolicy#FAIL}); {@link InvalidatedSlotPolicy#RECREATE} drops it and
+	 * streams on from a new one, losing the changes in between
+	 * @return this
+	 */
+	public ChangeStreamBuilder onInvalidatedSlot(InvalidatedSlotPolicy policy) {
+		this.onInvalidated = policy;
+		return this;
+	}
+
+	/**
+	 * @param interval when no subscribed table changed for this long, write a heartbeat (an empty
+	 * non-transactional logical message with prefix {@code pgcdc.heartbeat}, never delivered to
+	 * handlers), so the slot's confirmed position follows the server; {@code null} (the
+	 * default) for none
+	 * @return this
+	 */
+	public ChangeStreamBuilder heartbeatInterval(@Nullable Duration interval) {
+		this.heartbeatInterval = interval;
+		return this;
+	}
+
+	/**
+	 * @param query a statement to run as the heartbeat instead of the logical message (as
+	 * Debezium's {@code heartbeat.action.query}), for example an update of a heartbeat table;
+	 * needs {@link #heartbeatInterval(Duration)}
+	 * @return this
+	 */
+	public ChangeStreamBuilder heartbeatActionQuery(@Nullable String query) {
+		this.heartbeatActionQuery = query;
 		return this;
 	}
 
@@ -309,7 +363,8 @@ public final class ChangeStreamBuilder {
 				this.tables, this.replicaIdentity, this.tableIdentities, publicationName, this.publicationMode, slotName,
 				this.durable, this.batchSize, this.queueCapacity, this.statusInterval, this.startupWait,
 				this.shutdownTimeout, (this.backOff != null) ? this.backOff : defaultBackOff(), this.listeners,
-				this.startupCheck, handler(), this.streaming, this.binary, this.types, this.taskExecutor);
+				this.startupCheck, handler(), this.streaming, this.binary, this.types, this.taskExecutor, this.failover,
+				this.heartbeatInterval, this.heartbeatActionQuery, this.onInvalidated);
 		return new ChangeStream(settings);
 	}
 

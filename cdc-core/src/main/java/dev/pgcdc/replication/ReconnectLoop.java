@@ -82,7 +82,7 @@ final class ReconnectLoop implements Runnable {
 			StartupSequence startup, TypeRegistry types, StreamStatistics statistics, StateTracker.RunState state) {
 		this.settings = settings;
 		this.connections = connections;
-		this.slots = new SlotManager(settings.slot());
+		this.slots = startup.slots();
 		this.types = types;
 		this.ack = new AckTracker(this::flushed);
 		this.statistics = statistics;

@@ -21,6 +21,9 @@ final class SessionOpener {
 
 	private static final Logger logger = LoggerFactory.getLogger(SessionOpener.class);
 
+	/** What the server answers when asked to stream from a slot it invalidated. */
+	private static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
+
 	private final StreamSettings settings;
 
 	private final Supplier<Collection<TableName>> tables;
@@ -78,6 +81,9 @@ final class SessionOpener {
 			this.server = info;
 		}
 		try {
+			if (this.settings.durable()) {
+				this.slots.alignFailover(this.connections, this.settings.failover());
+			}
 			return ReplicationSession.open(this.connections, this.slots, this.settings, info, ack.flushed(),
 					binary(info), ack);
 		}
@@ -86,7 +92,25 @@ final class SessionOpener {
 				standby(ex);
 				return null;
 			}
+			if (this.settings.durable() && OBJECT_NOT_IN_PREREQUISITE_STATE.equals(ex.getSQLState())
+					&& recreatedAfterInvalidation()) {
+				// the new slot starts where the server is now; an older start position is moved up to it
+				return ReplicationSession.open(this.connections, this.slots, this.settings, info, ack.flushed(),
+						binary(info), ack);
+			}
 			throw ex;
+		}
+	}
+
+	/**
+	 * The server refuses to stream from a slot it invalidated ("can no longer get changes from
+	 * replication slot"); the slot itself says whether that is why.
+	 * @return whether the slot was invalidated and created anew
+	 * @throws SlotInvalidatedException if it was invalidated and the policy is to fail
+	 */
+	private boolean recreatedAfterInvalidation() throws SQLException {
+		try (Connection connection = this.connections.admin()) {
+			return this.slots.recreateIfInvalidated(connection, this.settings.failover(), this.settings.onInvalidated());
 		}
 	}
 

@@ -95,7 +95,7 @@ final class StreamReader {
 				}
 				// the position as a number: a LogSequenceNumber per message would be garbage on the hot path
 				long lsn = this.stream.lastReceived();
-				this.statistics.received(lsn);
+				this.statistics.data(lsn);
 				PgOutputMessage message = this.decoder.decode(buffer, lsn);
 				TransactionSpool streamed = this.spool;
 				if (streamed != null && streamed.takes(message)) {

@@ -193,6 +193,14 @@ final class TransactionAssembler {
 			// written by an older pgcdc stopping: not an event
 			return;
 		}
+		if (Heartbeat.PREFIX.equals(message.prefix())) {
+			// a heartbeat: not an event, but something to acknowledge (inside a transaction, its commit is)
+			if (!message.transactional()) {
+				this.ack.opened();
+				this.sink.accept(new QueuedBatch(null, LogSequenceNumber.valueOf(message.lsn().asLong() + 1)));
+			}
+			return;
+		}
 		Begin started = this.begin;
 		if (message.transactional() && started != null) {
 			add(new LogicalMessage(true, message.prefix(), message.content(), this.commitLsn, started.xid(),

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.ErrorPolicy;
+import dev.pgcdc.replication.InvalidatedSlotPolicy;
 import dev.pgcdc.replication.PublicationMode;
 import dev.pgcdc.replication.ReplicaIdentity;
 import dev.pgcdc.replication.StreamSettings;
@@ -107,6 +108,8 @@ public class CdcProperties {
 	private final Retry retry = new Retry();
 
 	private final Reconnect reconnect = new Reconnect();
+
+	private final Heartbeat heartbeat = new Heartbeat();
 
 	/**
 	 * Per-table settings, keyed by table name ("users", or "[sales.orders]" with a schema).
@@ -233,6 +236,10 @@ public class CdcProperties {
 		return this.reconnect;
 	}
 
+	public Heartbeat getHeartbeat() {
+		return this.heartbeat;
+	}
+
 	public Map<String, Table> getTable() {
 		return this.table;
 	}
@@ -296,6 +303,21 @@ public class CdcProperties {
 		 */
 		private boolean durable;
 
+		/**
+		 * Whether the durable slot is a failover slot (PostgreSQL 17+), so a promoted standby
+		 * that synchronizes slots (sync_replication_slots) carries on from it. An existing slot
+		 * is altered to match at start-up. Needs cdc.slot.durable=true.
+		 */
+		private boolean failover;
+
+		/**
+		 * What to do when the server has invalidated the durable slot (it fell further behind
+		 * than max_slot_wal_keep_size allows): fail (the stream goes FAILED, naming the cause
+		 * and the fix) or recreate (drop it and stream on from a new slot; the changes in
+		 * between are lost, with a WARN saying so).
+		 */
+		private InvalidatedSlotPolicy onInvalidated = StreamSettings.DEFAULT_ON_INVALIDATED;
+
 		public @Nullable String getName() {
 			return this.name;
 		}
@@ -310,6 +332,22 @@ public class CdcProperties {
 
 		public void setDurable(boolean durable) {
 			this.durable = durable;
+		}
+
+		public boolean isFailover() {
+			return this.failover;
+		}
+
+		public void setFailover(boolean failover) {
+			this.failover = failover;
+		}
+
+		public InvalidatedSlotPolicy getOnInvalidated() {
+			return this.onInvalidated;
+		}
+
+		public void setOnInvalidated(InvalidatedSlotPolicy onInvalidated) {
+			this.onInvalidated = onInvalidated;
 		}
 
 	}
@@ -415,6 +453,44 @@ public class CdcProperties {
 
 		public void setMaxInterval(Duration maxInterval) {
 			this.maxInterval = maxInterval;
+		}
+
+	}
+
+	/**
+	 * Heartbeats, so the slot's confirmed position follows the server while the subscribed
+	 * tables are idle.
+	 */
+	public static class Heartbeat {
+
+		/**
+		 * When no subscribed table changed for this long, write a heartbeat: an empty logical
+		 * message with prefix pgcdc.heartbeat, acknowledged and never delivered to handlers.
+		 * Unset (the default): no heartbeat.
+		 */
+		private @Nullable Duration interval;
+
+		/**
+		 * Statement to run as the heartbeat instead of the logical message (as Debezium's
+		 * heartbeat.action.query), for example an update of a heartbeat table. Needs
+		 * cdc.heartbeat.interval.
+		 */
+		private @Nullable String actionQuery;
+
+		public @Nullable Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(@Nullable Duration interval) {
+			this.interval = interval;
+		}
+
+		public @Nullable String getActionQuery() {
+			return this.actionQuery;
+		}
+
+		public void setActionQuery(@Nullable String actionQuery) {
+			this.actionQuery = actionQuery;
 		}
 
 	}

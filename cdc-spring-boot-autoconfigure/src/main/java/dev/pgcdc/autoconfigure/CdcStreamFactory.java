@@ -75,10 +75,13 @@ final class CdcStreamFactory {
 	}
 
 	/** The property behind each {@link StreamSettings} value the core checks. */
-	private static final Map<String, String> PROPERTIES = Map.of("url", "cdc.url", "batchSize", "cdc.batch-size",
-			"queueCapacity", "cdc.queue-capacity", "statusInterval", "cdc.status-interval", "startupWait",
-			"cdc.startup-wait", "shutdownTimeout", "cdc.shutdown-timeout", "publication", "cdc.publication.name",
-			"slot", "cdc.slot.name");
+	private static final Map<String, String> PROPERTIES = Map.ofEntries(Map.entry("url", "cdc.url"),
+			Map.entry("batchSize", "cdc.batch-size"), Map.entry("queueCapacity", "cdc.queue-capacity"),
+			Map.entry("statusInterval", "cdc.status-interval"), Map.entry("startupWait", "cdc.startup-wait"),
+			Map.entry("shutdownTimeout", "cdc.shutdown-timeout"), Map.entry("publication", "cdc.publication.name"),
+			Map.entry("slot", "cdc.slot.name"), Map.entry("failover", "cdc.slot.failover"),
+			Map.entry("heartbeatInterval", "cdc.heartbeat.interval"),
+			Map.entry("heartbeatActionQuery", "cdc.heartbeat.action-query"));
 
 	private static ChangeStream build(ChangeStreamBuilder builder) {
 		try {
@@ -293,6 +296,10 @@ final class CdcStreamFactory {
 			.statusInterval(this.properties.getStatusInterval())
 			.startupWait(this.properties.getStartupWait())
 			.shutdownTimeout(this.properties.getShutdownTimeout())
+			.failover(this.properties.getSlot().isFailover())
+			.onInvalidatedSlot(this.properties.getSlot().getOnInvalidated())
+			.heartbeatInterval(this.properties.getHeartbeat().getInterval())
+			.heartbeatActionQuery(this.properties.getHeartbeat().getActionQuery())
 			.backOff(backOff);
 		if (this.slot != null) {
 			builder.slot(this.slot);

@@ -35,6 +35,13 @@ class CdcPropertiesTests {
 		assertThat(this.properties.getPublication().getMode())
 			.isEqualTo(ReflectionTestUtils.getField(builder, "publicationMode"));
 		assertThat(this.properties.getSlot().isDurable()).isEqualTo(ReflectionTestUtils.getField(builder, "durable"));
+		assertThat(this.properties.getSlot().isFailover()).isEqualTo(ReflectionTestUtils.getField(builder, "failover"));
+		assertThat(this.properties.getSlot().getOnInvalidated())
+			.isEqualTo(ReflectionTestUtils.getField(builder, "onInvalidated"));
+		assertThat(this.properties.getHeartbeat().getInterval())
+			.isEqualTo(ReflectionTestUtils.getField(builder, "heartbeatInterval"));
+		assertThat(this.properties.getHeartbeat().getActionQuery())
+			.isEqualTo(ReflectionTestUtils.getField(builder, "heartbeatActionQuery"));
 	}
 
 	@Test

@@ -62,6 +62,13 @@ final class HandoffQueue implements Runnable {
 
 	private volatile boolean failed;
 
+	/**
+	 * A transaction was acknowledged and the queue has not been idle since: when it runs dry, tell
+	 * the reader once more (dispatcher thread only), because a prompt acknowledgement held back by
+	 * the rate limit would otherwise wait for the next periodic status update.
+	 */
+	private boolean acknowledgedSinceIdle;
+
 	/** A handler found its database unavailable: drop everything until the next session. */
 	private volatile boolean discarding;
 
@@ -260,7 +267,8 @@ final class HandoffQueue implements Runnable {
 			}
 			QueuedBatch next;
 			try {
-				next = this.queue.poll(this.idleCheckMillis, TimeUnit.MILLISECONDS);
+				next = this.queue.poll(this.acknowledgedSinceIdle ? ReplicationCopyStream.PROMPT_INTERVAL_MILLIS
+						: this.idleCheckMillis, TimeUnit.MILLISECONDS);
 			}
 			catch (InterruptedException ex) {
 				// stop() ends this loop through its flag, never by interrupting; an interrupt left
@@ -271,6 +279,11 @@ final class HandoffQueue implements Runnable {
 				return;
 			}
 			if (next == null) {
+				if (this.acknowledgedSinceIdle) {
+					// the last transactions of a burst: their position goes out now, not in a status interval
+					this.acknowledgedSinceIdle = false;
+					this.onAcknowledged.run();
+				}
 				this.ack.advanceIfIdle(this.serverPosition.get());
 				continue;
 			}
@@ -345,6 +358,7 @@ final class HandoffQueue implements Runnable {
 		if (end != null) {
 			this.ack.completed(end);
 			this.onAcknowledged.run();
+			this.acknowledgedSinceIdle = true;
 		}
 	}
 

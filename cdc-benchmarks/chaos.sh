@@ -10,6 +10,7 @@
 #   FAULTS     weights of the faults, default "kill=4,fast=1,immediate=1,terminate=1"
 #   INTERVAL   seconds between faults, uniformly random in "min-max", default "5-20"
 #   RATE       writer transactions per second (1-20 row changes each), default 150
+#   BURSTS     "on-off" milliseconds: write at RATE for on ms, then pause off ms (default: steady)
 #   SINK       file (the handler appends each delivery to a file) or table (the handler writes it,
 #              and applies the changes to a replica table, on the same server), default file
 #   CONSUMERS  1, or 2 for a holder and a standby on the same slot (kills hit the holder), default 1
@@ -28,6 +29,7 @@ SEED=${2:-$RANDOM}
 FAULTS=${FAULTS:-kill=4,fast=1,immediate=1,terminate=1}
 INTERVAL=${INTERVAL:-5-20}
 RATE=${RATE:-150}
+BURSTS=${BURSTS:-}
 SINK=${SINK:-file}
 CONSUMERS=${CONSUMERS:-1}
 OFFSETS=${OFFSETS:-server}
@@ -73,7 +75,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "Work directory: $WORK (seed $SEED, $DURATION s, faults $FAULTS every $INTERVAL s, $RATE tx/s, sink $SINK," \
+echo "Work directory: $WORK (seed $SEED, $DURATION s, faults $FAULTS every $INTERVAL s, $RATE tx/s${BURSTS:+ in bursts $BURSTS ms}, sink $SINK," \
 	"$CONSUMERS consumer(s), offsets $OFFSETS)"
 as_pg "$PGBIN/initdb" -D "$DATA" -A trust -U postgres -E UTF8 --no-sync > "$WORK/initdb.log"
 # fsync off: the faults are process deaths (kill -9, an immediate stop), never the machine's, so
@@ -132,7 +134,8 @@ done
 if [ "$CONSUMERS" = 2 ]; then start_consumer B; fi
 
 # shellcheck disable=SC2086
-java $JAVA_OPTS -cp "$JAR" dev.pgcdc.chaos.ChaosWriter "$URL" postgres "$RATE" "$DURATION" "$SEED" > "$WORK/writer.log" 2>&1 &
+java $JAVA_OPTS -cp "$JAR" dev.pgcdc.chaos.ChaosWriter "$URL" postgres "$RATE" "$DURATION" "$SEED" "$BURSTS" \
+	> "$WORK/writer.log" 2>&1 &
 WRITER_PID=$!
 
 # the fault mix as a list to draw from

@@ -107,8 +107,10 @@ public final class ChaosConsumer implements BatchHandler {
 		if (mode.equals("server")) {
 			return;
 		}
-		// cdc.offsets.store=jdbc lands with the offsets branch: switch it on here, with the table sink's
-		// DataSource, and run chaos.sh with OFFSETS=jdbc SINK=table (the check becomes 0 duplicate effects)
+		// cdc.offsets.store=jdbc lands with the offsets branch: switch it on here with a DataSource on the
+		// same database, and make record() write through the stream's transaction on it
+		// (DataSourceUtils.getConnection, no commit of its own) instead of its own connection; then run
+		// chaos.sh with OFFSETS=jdbc SINK=table: the verification requires 0 duplicate effects
 		throw new UnsupportedOperationException("chaos.offsets=" + mode + " needs cdc.offsets.store=jdbc (branch offsets)");
 	}
 

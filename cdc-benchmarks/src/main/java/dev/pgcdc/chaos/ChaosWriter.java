@@ -20,7 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  * which transactions committed. Survives server restarts: a transaction whose commit failed is
  * looked up in {@code chaos_tx} after reconnecting, and counts only if it is there.
  * <p>
- * {@code ChaosWriter <jdbc url> <user> <transactions/s> <seconds> <seed>}; prints
+ * {@code ChaosWriter <jdbc url> <user> <transactions/s> <seconds> <seed> [<on ms>-<off ms>]}: with the
+ * last argument it writes in bursts, {@code on} ms at the rate then {@code off} ms nothing (the
+ * acknowledgement of a burst's last transactions is then what a kill in the pause tests); prints
  * {@code WRITER committed=… last_seq=… failed_attempts=… rate=…} at the end.
  */
 public final class ChaosWriter {
@@ -54,10 +56,17 @@ public final class ChaosWriter {
 		double rate = Double.parseDouble(args[2]);
 		long seconds = Long.parseLong(args[3]);
 		long seed = Long.parseLong(args[4]);
-		new ChaosWriter(url, user, seed).run(rate, seconds);
+		long on = 0;
+		long off = 0;
+		if (args.length > 5 && !args[5].isEmpty()) {
+			on = Long.parseLong(args[5].substring(0, args[5].indexOf('-')));
+			off = Long.parseLong(args[5].substring(args[5].indexOf('-') + 1));
+		}
+		new ChaosWriter(url, user, seed).run(rate, seconds, TimeUnit.MILLISECONDS.toNanos(on),
+				TimeUnit.MILLISECONDS.toNanos(off));
 	}
 
-	private void run(double rate, long seconds) throws InterruptedException {
+	private void run(double rate, long seconds, long onNanos, long offNanos) throws InterruptedException {
 		long period = (long) (TimeUnit.SECONDS.toNanos(1) / rate);
 		long start = System.nanoTime();
 		long end = start + TimeUnit.SECONDS.toNanos(seconds);
@@ -67,6 +76,10 @@ public final class ChaosWriter {
 			long due = start + i * period;
 			if (due >= end) {
 				break;
+			}
+			if (offNanos > 0 && (due - start) % (onNanos + offNanos) >= onNanos) {
+				// a pause between bursts: this slot of the schedule stays empty
+				continue;
 			}
 			long wait;
 			while ((wait = due - System.nanoTime()) > 0) {

@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 
 import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.stream.BatchHandler;
+import dev.pgcdc.stream.DatabaseUnavailableException;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
 
@@ -21,6 +22,11 @@ import org.postgresql.replication.LogSequenceNumber;
  * LSN follow the server's position. While paused it takes nothing: the queue fills, the reader
  * stops reading (still sending status updates) and nothing past the last handled transaction
  * is acknowledged.
+ * <p>
+ * A handler that fails because its database is unavailable ({@link DatabaseUnavailableException})
+ * does not end the delivery thread: the transaction is left unacknowledged, everything queued
+ * after it is dropped until the reader starts a new session ({@link #acceptAgain()}), and the
+ * reader is told to give up its session.
  */
 final class HandoffQueue implements Runnable {
 
@@ -38,6 +44,8 @@ final class HandoffQueue implements Runnable {
 
 	private final Runnable onAcknowledged;
 
+	private final Consumer<Throwable> onUnavailable;
+
 	private final StateTracker.RunState state;
 
 	private final long idleCheckMillis;
@@ -53,6 +61,16 @@ final class HandoffQueue implements Runnable {
 	private volatile boolean stopping;
 
 	private volatile boolean failed;
+
+	/**
+	 * A transaction was acknowledged and the queue has not been idle since: the next poll waits
+	 * only the prompt acknowledgement's interval (dispatcher thread only), so that what its rate
+	 * limit held back goes out that soon once the queue runs dry.
+	 */
+	private boolean acknowledgedSinceIdle;
+
+	/** A handler found its database unavailable: drop everything until the next session. */
+	private volatile boolean discarding;
 
 	private volatile boolean pauseRequested;
 
@@ -71,10 +89,12 @@ final class HandoffQueue implements Runnable {
 	 * @param onFailure told when the handler threw; the dispatcher has ended then
 	 * @param onAcknowledged told after a transaction's handling moved the flushed position, so it
 	 * reaches the server soon
+	 * @param onUnavailable told when the handler found its database unavailable; the session is
+	 * to end without acknowledging, the dispatcher goes on after {@link #acceptAgain()}
 	 */
 	HandoffQueue(int capacity, BatchHandler handler, AckTracker ack, StreamStatistics statistics,
 			Supplier<LogSequenceNumber> serverPosition, long idleCheckMillis, StateTracker.RunState state,
-			Consumer<Throwable> onFailure, Runnable onAcknowledged) {
+			Consumer<Throwable> onFailure, Runnable onAcknowledged, Consumer<Throwable> onUnavailable) {
 		this.queue = new ArrayBlockingQueue<>(capacity);
 		this.handler = handler;
 		this.ack = ack;
@@ -84,6 +104,7 @@ final class HandoffQueue implements Runnable {
 		this.state = state;
 		this.onFailure = onFailure;
 		this.onAcknowledged = onAcknowledged;
+		this.onUnavailable = onUnavailable;
 	}
 
 	/**
@@ -92,7 +113,7 @@ final class HandoffQueue implements Runnable {
 	 * @throws InterruptedException if interrupted while waiting
 	 */
 	boolean offer(QueuedBatch batch, long timeout, TimeUnit unit) throws InterruptedException {
-		if (this.stopping || this.failed) {
+		if (this.stopping || this.failed || this.discarding) {
 			return false;
 		}
 		synchronized (this.monitor) {
@@ -146,6 +167,19 @@ final class HandoffQueue implements Runnable {
 			}
 		}
 		return dropped;
+	}
+
+	/**
+	 * A new session begins (the reader's previous one has ended): take batches again after a
+	 * handler found its database unavailable.
+	 */
+	void acceptAgain() {
+		this.discarding = false;
+	}
+
+	/** @return whether batches are dropped because a handler found its database unavailable */
+	boolean discarding() {
+		return this.discarding;
 	}
 
 	/** @return the number of batches waiting in the queue */
@@ -233,7 +267,8 @@ final class HandoffQueue implements Runnable {
 			}
 			QueuedBatch next;
 			try {
-				next = this.queue.poll(this.idleCheckMillis, TimeUnit.MILLISECONDS);
+				next = this.queue.poll(this.acknowledgedSinceIdle ? ReplicationCopyStream.PROMPT_INTERVAL_MILLIS
+						: this.idleCheckMillis, TimeUnit.MILLISECONDS);
 			}
 			catch (InterruptedException ex) {
 				// stop() ends this loop through its flag, never by interrupting; an interrupt left
@@ -244,19 +279,46 @@ final class HandoffQueue implements Runnable {
 				return;
 			}
 			if (next == null) {
+				this.acknowledgedSinceIdle = false;
 				this.ack.advanceIfIdle(this.serverPosition.get());
-				// what a prompt acknowledgement held back (rate limit) goes out now
+				// the last transactions of a burst, held back by the prompt acknowledgement's rate
+				// limit, and an idle stream's new position go out now, not in a status interval
+				// (nothing is sent when the position did not move)
 				this.onAcknowledged.run();
 				continue;
 			}
-			if (next != QueuedBatch.WAKE_UP) {
-				dispatch(next);
+			if (next != QueuedBatch.WAKE_UP && !this.discarding) {
+				try {
+					dispatch(next);
+				}
+				catch (Exception ex) {
+					if (!DatabaseUnavailableException.causedBy(ex)) {
+						throw ex;
+					}
+					unavailable(ex);
+				}
 			}
 			synchronized (this.monitor) {
 				this.done++;
 				this.monitor.notifyAll();
 			}
 		}
+	}
+
+	/**
+	 * Leave the transaction unacknowledged and drop what is queued behind it: nothing after it
+	 * may be acknowledged before it was handled. The reader's session ends and a durable slot
+	 * sends it all again from the flushed position.
+	 */
+	private void unavailable(Exception ex) {
+		this.discarding = true;
+		List<QueuedBatch> queued = new ArrayList<>(this.queue.size());
+		this.queue.drainTo(queued);
+		synchronized (this.monitor) {
+			this.done += queued.size();
+			this.monitor.notifyAll();
+		}
+		this.onUnavailable.accept(ex);
 	}
 
 	private void awaitResume() {
@@ -296,6 +358,7 @@ final class HandoffQueue implements Runnable {
 		if (end != null) {
 			this.ack.completed(end);
 			this.onAcknowledged.run();
+			this.acknowledgedSinceIdle = true;
 		}
 	}
 

@@ -143,6 +143,10 @@ final class StreamReader {
 			if (this.stopRequested.getAsBoolean() || this.dispatcher.failed()) {
 				throw new StoppedException();
 			}
+			if (this.dispatcher.discarding()) {
+				// the session is being given up without acknowledging (see HandoffQueue): reconnect
+				throw new SQLException("Giving up the session: a handler's database is unavailable", "08006");
+			}
 			// the handler is slow: tell the walsender how far we got, and from time to time that we are alive
 			LogSequenceNumber flushed = this.ack.flushed();
 			if (flushed.asLong() != 0) {

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.TableInfo;
@@ -76,6 +77,8 @@ public final class ChangeStreamBuilder {
 	private boolean binary;
 
 	private @Nullable TypeRegistry types;
+
+	private @Nullable OffsetStore offsetStore;
 
 	ChangeStreamBuilder() {
 	}
@@ -275,6 +278,21 @@ public final class ChangeStreamBuilder {
 		return this;
 	}
 
+	/**
+	 * Keep the handled position in a store besides the slot, in step with the handlers' work: the
+	 * stream starts from the stored position when it is ahead of the slot's and hands every batch
+	 * through the store, which may skip transactions it stored already. With
+	 * {@link dev.pgcdc.offsets.JdbcOffsetStore} each transaction's handlers and its position
+	 * commit in one database transaction, so their effects on that database happen exactly once.
+	 * Default: none, the slot's confirmed position only (at-least-once).
+	 * @param store the store
+	 * @return this
+	 */
+	public ChangeStreamBuilder offsetStore(OffsetStore store) {
+		this.offsetStore = store;
+		return this;
+	}
+
 	/** @param handler receives batches @return this */
 	public ChangeStreamBuilder handler(BatchHandler handler) {
 		this.handler = handler;
@@ -309,7 +327,8 @@ public final class ChangeStreamBuilder {
 				this.tables, this.replicaIdentity, this.tableIdentities, publicationName, this.publicationMode, slotName,
 				this.durable, this.batchSize, this.queueCapacity, this.statusInterval, this.startupWait,
 				this.shutdownTimeout, (this.backOff != null) ? this.backOff : defaultBackOff(), this.listeners,
-				this.startupCheck, handler(), this.streaming, this.binary, this.types, this.taskExecutor);
+				this.startupCheck, handler(), this.streaming, this.binary, this.types, this.taskExecutor,
+				this.offsetStore);
 		return new ChangeStream(settings);
 	}
 

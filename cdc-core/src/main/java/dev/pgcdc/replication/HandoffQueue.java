@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.TransactionBatch;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.BatchHandler;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
@@ -37,6 +38,11 @@ final class HandoffQueue implements Runnable {
 	private final Consumer<Throwable> onFailure;
 
 	private final Runnable onAcknowledged;
+
+	private final @Nullable OffsetStore offsets;
+
+	/** Whether the last batch handled left its transaction open (dispatcher thread only). */
+	private boolean midTransaction;
 
 	private final StateTracker.RunState state;
 
@@ -71,10 +77,11 @@ final class HandoffQueue implements Runnable {
 	 * @param onFailure told when the handler threw; the dispatcher has ended then
 	 * @param onAcknowledged told after a transaction's handling moved the flushed position, so it
 	 * reaches the server soon
+	 * @param offsets hands each batch to the handler and keeps the position in step, or {@code null}
 	 */
 	HandoffQueue(int capacity, BatchHandler handler, AckTracker ack, StreamStatistics statistics,
 			Supplier<LogSequenceNumber> serverPosition, long idleCheckMillis, StateTracker.RunState state,
-			Consumer<Throwable> onFailure, Runnable onAcknowledged) {
+			Consumer<Throwable> onFailure, Runnable onAcknowledged, @Nullable OffsetStore offsets) {
 		this.queue = new ArrayBlockingQueue<>(capacity);
 		this.handler = handler;
 		this.ack = ack;
@@ -84,6 +91,7 @@ final class HandoffQueue implements Runnable {
 		this.state = state;
 		this.onFailure = onFailure;
 		this.onAcknowledged = onAcknowledged;
+		this.offsets = offsets;
 	}
 
 	/**
@@ -220,6 +228,10 @@ final class HandoffQueue implements Runnable {
 			this.onFailure.accept(ex);
 		}
 		finally {
+			if (this.offsets != null) {
+				// on this thread, which holds the transaction: a stop or failure mid-transaction undoes it
+				this.offsets.abandon();
+			}
 			this.thread = null;
 			this.ended.countDown();
 		}
@@ -227,7 +239,8 @@ final class HandoffQueue implements Runnable {
 
 	private void deliver() throws Exception {
 		while (!this.stopping) {
-			if (this.pauseRequested) {
+			// with an offset store a pause waits for the transaction's end: it holds a database transaction open
+			if (this.pauseRequested && !(this.midTransaction && this.offsets != null)) {
 				awaitResume();
 				continue;
 			}
@@ -286,11 +299,17 @@ final class HandoffQueue implements Runnable {
 
 	private void dispatch(QueuedBatch next) throws Exception {
 		TransactionBatch batch = next.batch();
+		LogSequenceNumber end = next.ackLsn();
 		if (batch != null) {
-			this.handler.handle(batch);
+			if (this.offsets != null) {
+				this.midTransaction = (end == null);
+				this.offsets.deliver(batch, end, this.handler);
+			}
+			else {
+				this.handler.handle(batch);
+			}
 			this.statistics.handled(batch);
 		}
-		LogSequenceNumber end = next.ackLsn();
 		if (end != null) {
 			this.ack.completed(end);
 			this.onAcknowledged.run();

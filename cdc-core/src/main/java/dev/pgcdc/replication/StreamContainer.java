@@ -187,7 +187,7 @@ final class StreamContainer {
 			this.queue = new HandoffQueue(settings.queueCapacity(), settings.handler(), this.loop.ack(),
 					StreamContainer.this.statistics, this.loop::serverPosition,
 					Math.max(1, Math.min(1000, settings.statusInterval().toMillis())), this.state,
-					this.loop::handlerFailed, this.loop::acknowledgePromptly);
+					this.loop::handlerFailed, this.loop::acknowledgePromptly, settings.offsetStore());
 			this.queue.pause(StreamContainer.this.pauseRequested);
 			this.loop.queue(this.queue);
 			this.first = new FutureTask<>(this.loop::openFirst, null);

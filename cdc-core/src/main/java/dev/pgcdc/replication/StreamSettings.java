@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.TableInfo;
 import dev.pgcdc.types.TypeRegistry;
@@ -43,6 +44,8 @@ import org.springframework.util.backoff.BackOff;
  * @param binary whether to ask for binary values where every column type allows it
  * @param types decodes column values; {@code null} for one backed by the server's catalog
  * @param taskExecutor runs the reader and dispatcher loops; {@code null} for a thread each
+ * @param offsetStore keeps the handled position besides the slot, in step with the handlers'
+ * work; {@code null} for the slot only
  */
 public record StreamSettings(String url, @Nullable String username, @Nullable String password,
 		String applicationName, List<TableName> tables, ReplicaIdentity replicaIdentity,
@@ -50,7 +53,8 @@ public record StreamSettings(String url, @Nullable String username, @Nullable St
 		String slot, boolean durable, int batchSize, int queueCapacity, Duration statusInterval, Duration startupWait,
 		Duration shutdownTimeout, BackOff backOff, List<StreamListener> listeners,
 		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming,
-		boolean binary, @Nullable TypeRegistry types, @Nullable Executor taskExecutor) {
+		boolean binary, @Nullable TypeRegistry types, @Nullable Executor taskExecutor,
+		@Nullable OffsetStore offsetStore) {
 
 	/** The largest number of events in one batch by default. */
 	public static final int DEFAULT_BATCH_SIZE = 1024;

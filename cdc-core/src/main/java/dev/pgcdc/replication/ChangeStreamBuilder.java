@@ -284,7 +284,10 @@ public final class ChangeStreamBuilder {
 	 * through the store, which may skip transactions it stored already. With
 	 * {@link dev.pgcdc.offsets.JdbcOffsetStore} each transaction's handlers and its position
 	 * commit in one database transaction, so their effects on that database happen exactly once.
-	 * Default: none, the slot's confirmed position only (at-least-once).
+	 * Default: none, the slot's confirmed position only (at-least-once). When the handler is a
+	 * {@code HandlerMulticaster}, give it the store as its call scope too
+	 * ({@code setCallScope(store)}), so that a retried or skipped handler call is undone; the
+	 * Spring Boot starter does both for {@code cdc.offsets.store=jdbc}.
 	 * @param store the store
 	 * @return this
 	 */

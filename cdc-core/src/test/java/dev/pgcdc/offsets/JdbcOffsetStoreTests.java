@@ -259,6 +259,29 @@ class JdbcOffsetStoreTests {
 	}
 
 	@Test
+	void pauseWaitsForTheEndOfTheTransactionInProgress() throws Exception {
+		Effects pausing = new Effects();
+		java.util.concurrent.atomic.AtomicReference<ChangeStream> started = new java.util.concurrent.atomic.AtomicReference<>();
+		pausing.beforeReturn = (id) -> {
+			if (id == 1) {
+				started.get().pause();
+			}
+		};
+		try (ChangeStream stream = stream(pausing, store(), ErrorPolicy.STOP, 0).start()) {
+			started.set(stream);
+			// one transaction of 4 rows, batches (1, 2) and (3, 4): the pause comes during the first
+			insertTransactions(1, 1, 4);
+			await().atMost(TIMEOUT).until(() -> stream.state() == StreamState.PAUSED);
+			// committed before pausing, not held open in a database transaction while paused
+			assertThat(effectCount()).isEqualTo(4);
+			stream.resume();
+			insertTransactions(5, 1, 1);
+			await().atMost(TIMEOUT).until(() -> effectCount() == 5);
+		}
+		assertExactlyOneEffectEach(5);
+	}
+
+	@Test
 	void walsenderTerminatedAfterTheHandlersCommitDeliversNothingTwice() throws Exception {
 		Effects killing = new Effects();
 		killing.beforeReturn = (id) -> {

@@ -112,8 +112,10 @@ public final class CdcAutoConfiguration {
 			ApplicationEventPublisher publisher, ConfigurableListableBeanFactory beanFactory) {
 		OffsetStore offsetStore = CdcOffsetStores.create(properties.getOffsets(), beanFactory,
 				beanFactory.getBeanClassLoader());
-		if (offsetStore instanceof HandlerCallScope scope) {
-			// each handler call in a savepoint: a retry or a skip starts from what the call found
+		if (offsetStore instanceof HandlerCallScope scope
+				&& (properties.getRetry().getMaxRetries() > 0 || dispatcher.errorPolicy() == ErrorPolicy.SKIP)) {
+			// each handler call in a savepoint, so a retry or a skip starts from what the call found; without
+			// retries, under STOP, a failure rolls the whole transaction back and the savepoints' round trips are saved
 			dispatcher.setCallScope(scope);
 		}
 		CdcStreamFactory factory = new CdcStreamFactory(properties, environment,

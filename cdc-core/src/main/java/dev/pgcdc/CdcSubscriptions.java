@@ -2,6 +2,7 @@ package dev.pgcdc;
 
 import dev.pgcdc.stream.CdcConfigurationException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -264,6 +265,19 @@ public final class CdcSubscriptions {
 			requireStream("resume").resume();
 			logger.info("CDC stream: resume requested");
 		}
+	}
+
+	/**
+	 * Wait until every change committed before this call has been handled by the handlers (or
+	 * filtered, or skipped): for tests that write rows and then assert what handlers did, and
+	 * for deploy scripts. See {@link ChangeStream#awaitCaughtUp(Duration)}.
+	 * @param timeout how long to wait at most
+	 * @return whether the stream caught up within the timeout; {@code false} at once when it is
+	 * not running
+	 */
+	public boolean awaitCaughtUp(Duration timeout) {
+		ChangeStream current = this.stream.get();
+		return current != null && current.awaitCaughtUp(timeout);
 	}
 
 	private ChangeStream requireStream(String action) {

@@ -20,6 +20,7 @@ import dev.pgcdc.dispatch.HandlerMethod;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.EventPosition;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Source;
 import dev.pgcdc.event.TableName;
@@ -157,7 +158,8 @@ class CdcSubscriptionsTests {
 
 	private static ChangeEvent event(String table, int id) {
 		Source source = new Source(Source.NAME, "17", "db", "public", table, Map.of("id", "int4"));
-		return ChangeEvent.of(Operation.INSERT, source, Map.of("id", id), null, Set.of(), Instant.EPOCH, "0/1", 1);
+		return ChangeEvent.of(Operation.INSERT, source, Map.of("id", id), null, Set.of(), Instant.EPOCH, "0/1", 1,
+				EventPosition.of(1, id));
 	}
 
 	private static TransactionBatch batch(long xid, boolean first, boolean last, CdcEvent... events) {

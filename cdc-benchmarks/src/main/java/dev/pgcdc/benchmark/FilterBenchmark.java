@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.EventPosition;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Source;
 import dev.pgcdc.filter.EventCondition;
@@ -63,7 +64,8 @@ public class FilterBenchmark {
 		newRow.put("name", "Ada");
 		Map<String, @Nullable Object> oldRow = new LinkedHashMap<>(newRow);
 		oldRow.put("done", false);
-		return ChangeEvent.of(Operation.UPDATE, source, newRow, oldRow, Set.of(), Instant.EPOCH, "0/16B3748", 7);
+		return ChangeEvent.of(Operation.UPDATE, source, newRow, oldRow, Set.of(), Instant.EPOCH, "0/16B3748", 7,
+				EventPosition.of(0x16B3748, 0));
 	}
 
 	/** @return whether the condition holds (it does) */

@@ -33,13 +33,17 @@ import org.jspecify.annotations.Nullable;
  * @param lsn the commit LSN of the transaction, equal for all its events
  * @param xid the transaction id
  * @param source where the event came from
+ * @param position unique within the stream, the same when the event is delivered again, and
+ * sorting in delivery order with {@link String#compareTo}: the commit LSN and the event's index
+ * in its transaction (see {@link EventPosition}); the idempotency key for handlers
  */
 public record ChangeEvent(Operation operation, String schema, String table, @Nullable Map<String, @Nullable Object> newRecord,
 		@Nullable Map<String, @Nullable Object> oldRecord, Map<String, ValueChange> changes, Set<String> unchangedToastColumns,
-		Instant commitTimestamp, String lsn, long xid, Source source) implements CdcEvent {
+		Instant commitTimestamp, String lsn, long xid, Source source, String position) implements CdcEvent {
 
 	public ChangeEvent {
 		Objects.requireNonNull(operation, "operation");
+		Objects.requireNonNull(position, "position");
 		newRecord = (newRecord != null) ? Collections.unmodifiableMap(newRecord) : null;
 		oldRecord = (oldRecord != null) ? Collections.unmodifiableMap(oldRecord) : null;
 		// most events have no changes (every INSERT and DELETE): no wrapper for those
@@ -58,15 +62,16 @@ public record ChangeEvent(Operation operation, String schema, String table, @Nul
 	 * @param commitTimestamp the commit time
 	 * @param lsn the commit LSN
 	 * @param xid the transaction id
+	 * @param position the event's position (see {@link EventPosition})
 	 * @return a new event
 	 */
 	public static ChangeEvent of(Operation operation, Source source, @Nullable Map<String, @Nullable Object> newRecord,
 			@Nullable Map<String, @Nullable Object> oldRecord, Set<String> unchangedToastColumns, Instant commitTimestamp,
-			String lsn, long xid) {
+			String lsn, long xid, String position) {
 		Map<String, ValueChange> changes = (operation == Operation.UPDATE && newRecord != null && oldRecord != null)
 				? diff(oldRecord, newRecord) : Map.of();
 		return new ChangeEvent(operation, source.schema(), source.table(), newRecord, oldRecord, changes,
-				unchangedToastColumns, commitTimestamp, lsn, xid, source);
+				unchangedToastColumns, commitTimestamp, lsn, xid, source, position);
 	}
 
 	/**
@@ -109,6 +114,7 @@ public record ChangeEvent(Operation operation, String schema, String table, @Nul
 	public boolean equals(Object other) {
 		return (other instanceof ChangeEvent that) && this.operation == that.operation && this.xid == that.xid
 				&& this.schema.equals(that.schema) && this.table.equals(that.table) && this.lsn.equals(that.lsn)
+				&& this.position.equals(that.position)
 				&& rowsEqual(this.newRecord, that.newRecord) && rowsEqual(this.oldRecord, that.oldRecord)
 				&& this.unchangedToastColumns.equals(that.unchangedToastColumns)
 				&& this.commitTimestamp.equals(that.commitTimestamp);
@@ -131,12 +137,12 @@ public record ChangeEvent(Operation operation, String schema, String table, @Nul
 
 	@Override
 	public int hashCode() {
-		return Objects.hash(this.operation, this.schema, this.table, this.lsn, this.xid);
+		return Objects.hash(this.operation, this.schema, this.table, this.position, this.xid);
 	}
 
 	@Override
 	public String toString() {
-		return "ChangeEvent[" + this.operation + " " + qualifiedTable() + " lsn=" + this.lsn + " xid=" + this.xid
+		return "ChangeEvent[" + this.operation + " " + qualifiedTable() + " position=" + this.position + " xid=" + this.xid
 				+ " new=" + render(this.newRecord) + " old=" + render(this.oldRecord) + " changes=" + this.changes.keySet()
 				+ "]";
 	}

@@ -1,5 +1,6 @@
 package dev.pgcdc.replication;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.postgresql.replication.LogSequenceNumber;
@@ -71,6 +72,25 @@ final class AckTracker {
 		return LogSequenceNumber.valueOf(this.flushed);
 	}
 
+	/**
+	 * Wait until the flushed LSN reaches a position.
+	 * @param target the position
+	 * @param nanos how long at most
+	 * @return whether it did
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	synchronized boolean awaitFlushed(long target, long nanos) throws InterruptedException {
+		long deadline = System.nanoTime() + nanos;
+		while (Long.compareUnsigned(this.flushed, target) < 0) {
+			long left = deadline - System.nanoTime();
+			if (left <= 0) {
+				return false;
+			}
+			TimeUnit.NANOSECONDS.timedWait(this, left);
+		}
+		return true;
+	}
+
 	/** @return whether a transaction or message is between the reader and the end of its handling */
 	synchronized boolean inFlight() {
 		return this.open > 0;
@@ -81,6 +101,7 @@ final class AckTracker {
 		if (lsn.asLong() > this.flushed) {
 			this.flushed = lsn.asLong();
 			this.onAdvance.accept(lsn);
+			notifyAll();
 		}
 	}
 

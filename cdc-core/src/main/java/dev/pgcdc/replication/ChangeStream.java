@@ -1,7 +1,11 @@
 package dev.pgcdc.replication;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -11,6 +15,7 @@ import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.TableInfo;
 import dev.pgcdc.types.JdbcTypeCatalog;
 import dev.pgcdc.types.TypeRegistry;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * A running logical replication consumer: the plain Java entry point, usable without Spring.
@@ -35,6 +40,20 @@ import dev.pgcdc.types.TypeRegistry;
  */
 public final class ChangeStream implements AutoCloseable {
 
+	/**
+	 * Where the server's WAL ends now, past every committed transaction: the insert position
+	 * (with {@code synchronous_commit=off} a commit may not be written yet), or on a standby the
+	 * replay position. Also the WAL page and segment sizes, see {@link #lastRecordEnd}.
+	 */
+	private static final String CURRENT_POSITION = "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+			+ " ELSE pg_current_wal_insert_lsn() END, current_setting('wal_block_size')::bigint,"
+			+ " (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')";
+
+	/** The size of a WAL page header, and of the longer one that starts a segment. */
+	private static final int PAGE_HEADER = 24;
+
+	private static final int SEGMENT_HEADER = 40;
+
 	private final StreamSettings settings;
 
 	private final Set<TableName> tables;
@@ -49,12 +68,15 @@ public final class ChangeStream implements AutoCloseable {
 
 	private final StreamContainer container;
 
+	private final ConnectionFactory connections;
+
 	ChangeStream(StreamSettings settings) {
 		this.settings = settings;
 		this.tables = new ConcurrentSkipListSet<>(settings.tables());
 		this.state = new StateTracker(settings.slot(), settings.listeners());
 		// one factory for every connection of this stream: start-up, sessions, catalog, lag
 		ConnectionFactory connections = new ConnectionFactory(settings);
+		this.connections = connections;
 		// enums, domains, extension types and arrays of them are looked up once in pg_type
 		TypeRegistry types = (settings.types() != null) ? settings.types()
 				: new TypeRegistry(new JdbcTypeCatalog(connections::adminForCatalog));
@@ -163,6 +185,63 @@ public final class ChangeStream implements AutoCloseable {
 	 */
 	public StreamLag lag() {
 		return this.lag.measure(status());
+	}
+
+	/**
+	 * Wait until every change committed before this call has been handled, filtered or skipped:
+	 * the server's current WAL position is read first, then this waits until the stream's
+	 * flushed position passes it. For tests ("write, then assert what the handlers did") and
+	 * deploy scripts. Returns {@code false} at once when the stream is not running.
+	 * @param timeout how long to wait at most, including the question to the server
+	 * @return whether the stream caught up within the timeout
+	 * @throws IllegalStateException if the server's position cannot be read
+	 */
+	public boolean awaitCaughtUp(Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		if (!isRunning()) {
+			return false;
+		}
+		LogSequenceNumber target = currentServerPosition(timeout);
+		try {
+			return this.container.awaitFlushed(target, deadline);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	private LogSequenceNumber currentServerPosition(Duration timeout) {
+		try (Connection connection = this.connections.bounded(timeout);
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery(CURRENT_POSITION)) {
+			result.next();
+			return LogSequenceNumber.valueOf(
+					lastRecordEnd(LogSequenceNumber.valueOf(result.getString(1)).asLong(), result.getLong(2), result.getLong(3)));
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Cannot read the current WAL position of " + this.settings.describe() + ": "
+					+ ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * The insert position right after a page header is where the next record will start; the
+	 * last record ended before the header, and that is as far as the server can ever report
+	 * having sent while nothing more is written.
+	 * @param insert the insert position
+	 * @param pageSize {@code wal_block_size}
+	 * @param segmentSize {@code wal_segment_size} in bytes
+	 * @return the end of the last record written
+	 */
+	static long lastRecordEnd(long insert, long pageSize, long segmentSize) {
+		if (segmentSize > 0 && insert % segmentSize == SEGMENT_HEADER) {
+			return insert - SEGMENT_HEADER;
+		}
+		if (pageSize > 0 && insert % pageSize == PAGE_HEADER) {
+			return insert - PAGE_HEADER;
+		}
+		return insert;
 	}
 
 	/** @return whether the current session receives binary values (for tests) */

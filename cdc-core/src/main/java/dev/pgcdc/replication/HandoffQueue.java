@@ -258,6 +258,8 @@ final class HandoffQueue implements Runnable {
 			}
 			if (next == null) {
 				this.ack.advanceIfIdle(this.serverPosition.get());
+				// what a prompt acknowledgement held back (rate limit) goes out now
+				this.onAcknowledged.run();
 				continue;
 			}
 			if (next != QueuedBatch.WAKE_UP) {

@@ -293,6 +293,14 @@ final class ReconnectLoop implements Runnable {
 		return current == null || current.wake();
 	}
 
+	/** Ask the current session's server for a keepalive, so an idle stream follows its position. */
+	void requestReply() {
+		ReplicationSession current = this.session;
+		if (current != null) {
+			current.requestReply();
+		}
+	}
+
 	/** Close the replication connection under the reader: a blocked read fails and the reader ends. */
 	void abortSession() {
 		ReplicationSession current = this.session;

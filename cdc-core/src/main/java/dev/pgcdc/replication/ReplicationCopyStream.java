@@ -46,6 +46,8 @@ final class ReplicationCopyStream implements PGReplicationStream {
 
 	private volatile long applied;
 
+	/** The flushed position the last status update carried; none yet. */
+	private volatile long sentFlushed = -1;
 
 
 	/** Long ago: the first update of a session is never held back. */
@@ -186,7 +188,10 @@ final class ReplicationCopyStream implements PGReplicationStream {
 	 * without a concurrent writer only the reader's own updates go out.
 	 */
 	void acknowledgePromptly() {
-		if (!this.writer.concurrent() || System.nanoTime() - this.lastStatus < PROMPT_INTERVAL_NANOS) {
+		if (!this.writer.concurrent() || this.flushed == this.sentFlushed
+				|| System.nanoTime() - this.lastStatus < PROMPT_INTERVAL_NANOS) {
+			// nothing new to tell, or told just now: the dispatcher's next completion or idle check
+			// sends it (so the last transactions of a burst are acknowledged within a second too)
 			return;
 		}
 		try {
@@ -194,6 +199,23 @@ final class ReplicationCopyStream implements PGReplicationStream {
 		}
 		catch (SQLException ex) {
 			// the reader meets the same broken connection and reconnects; nothing is lost
+		}
+	}
+
+	/**
+	 * From any thread: send the flushed position and ask the server to answer with a keepalive,
+	 * which carries how far it has sent, so an idle stream learns that it is caught up without
+	 * waiting for the server's own keepalive. Unlike {@link #wake()} the reader keeps reading.
+	 */
+	void requestReply() {
+		if (!this.writer.concurrent()) {
+			return;
+		}
+		try {
+			sendStatus(true);
+		}
+		catch (SQLException ex) {
+			// the reader meets the same broken connection and reconnects
 		}
 	}
 
@@ -211,10 +233,12 @@ final class ReplicationCopyStream implements PGReplicationStream {
 	void sendStatus(boolean replyRequested) throws SQLException {
 		long now = System.currentTimeMillis() * 1000 - POSTGRES_EPOCH_MICROS;
 		ByteBuffer status = ByteBuffer.allocate(34);
-		status.put((byte) 'r').putLong(this.received).putLong(this.flushed).putLong(this.applied).putLong(now)
+		long flushedNow = this.flushed;
+		status.put((byte) 'r').putLong(this.received).putLong(flushedNow).putLong(this.applied).putLong(now)
 			.put((byte) (replyRequested ? 1 : 0));
 		this.writer.write(status.array());
 		this.lastStatus = System.nanoTime();
+		this.sentFlushed = flushedNow;
 	}
 
 	/** @return the last position received, as {@link #getLastReceiveLSN()} without allocating */

@@ -114,6 +114,11 @@ final class ReplicationSession implements AutoCloseable {
 		return this.stream.wake();
 	}
 
+	/** From any thread: ask the server for a keepalive carrying how far it has sent. */
+	void requestReply() {
+		this.stream.requestReply();
+	}
+
 
 
 	int protocolVersion() {

@@ -32,6 +32,9 @@ final class StreamContainer {
 
 	private static final Logger logger = LoggerFactory.getLogger(ChangeStream.class);
 
+	/** How often {@link #awaitFlushed} asks an idle server for its position. */
+	private static final long CAUGHT_UP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
 	private final StreamSettings settings;
 
 	private final Supplier<Collection<TableName>> tables;
@@ -148,6 +151,34 @@ final class StreamContainer {
 	LogSequenceNumber flushed() {
 		Run current = this.run;
 		return (current != null) ? current.loop.ack().flushed() : LogSequenceNumber.INVALID_LSN;
+	}
+
+	/**
+	 * Wait until the current run's flushed position reaches a position: everything before it
+	 * handled, filtered or skipped. While idle, the server is asked for its position now and then.
+	 * @param target the position
+	 * @param deadline {@link System#nanoTime()} to give up at
+	 * @return whether it did before the deadline
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	boolean awaitFlushed(LogSequenceNumber target, long deadline) throws InterruptedException {
+		while (true) {
+			Run current = this.run;
+			long left = deadline - System.nanoTime();
+			if (current == null || left <= 0) {
+				return false;
+			}
+			AckTracker ack = current.loop.ack();
+			if (ack.awaitFlushed(target.asLong(), Math.min(left, CAUGHT_UP_CHECK_NANOS))) {
+				return true;
+			}
+			if (!ack.inFlight()) {
+				// nothing waits for a handler: the position only moves with what the server reports,
+				// and an idle server reports it only every half wal_sender_timeout unless asked
+				ack.advanceIfIdle(current.loop.serverPosition());
+				current.loop.requestReply();
+			}
+		}
 	}
 
 	/** @return the last position the server reported, {@code 0/0} without a session */

@@ -11,6 +11,7 @@ import java.util.Set;
 
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.EventPosition;
 import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Source;
@@ -91,6 +92,12 @@ final class TransactionAssembler {
 
 	private String commitLsn = "";
 
+	/** The commit LSN part of the positions of this transaction's events. */
+	private char[] positionPrefix = EventPosition.prefix(0);
+
+	/** The index of the transaction's next event (row changes and transactional messages). */
+	private int nextIndex;
+
 	private List<CdcEvent> chunk = new ArrayList<>();
 
 	private boolean firstSent;
@@ -170,6 +177,8 @@ final class TransactionAssembler {
 	private void begin(Begin started) {
 		this.begin = started;
 		this.commitLsn = started.finalLsn().asString();
+		this.positionPrefix = EventPosition.prefix(started.finalLsn().asLong());
+		this.nextIndex = 0;
 		this.chunk = new ArrayList<>(Math.min(this.batchSize, 256));
 		this.chunkBytes = 0;
 		this.firstSent = false;
@@ -195,6 +204,9 @@ final class TransactionAssembler {
 		}
 		Begin started = this.begin;
 		if (message.transactional() && started != null) {
+			// a transactional message takes an index too, so the rows' positions do not depend on
+			// whether messages are delivered
+			this.nextIndex++;
 			add(new LogicalMessage(true, message.prefix(), message.content(), this.commitLsn, started.xid(),
 					started.commitTimestamp()), message.content().length);
 			return;
@@ -239,7 +251,7 @@ final class TransactionAssembler {
 		Begin started = requireTransaction(operation.name());
 		Instant commitTime = started.commitTimestamp();
 		return ChangeEvent.of(operation, source(relation), newRow, oldRow, unchangedToast, commitTime, this.commitLsn,
-				started.xid());
+				started.xid(), EventPosition.of(this.positionPrefix, this.nextIndex++));
 	}
 
 	private Source source(Relation relation) {

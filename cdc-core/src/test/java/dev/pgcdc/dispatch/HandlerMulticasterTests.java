@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.EventPosition;
 import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Source;
@@ -44,7 +45,8 @@ class HandlerMulticasterTests {
 	static ChangeEvent event(String table, Operation operation, Map<String, Object> newRow, Map<String, Object> oldRow,
 			long xid) {
 		Source source = new Source(Source.NAME, "17", "db", "public", table, Map.of("id", "int4"));
-		return ChangeEvent.of(operation, source, newRow, oldRow, Set.of(), Instant.EPOCH, "0/" + xid, xid);
+		return ChangeEvent.of(operation, source, newRow, oldRow, Set.of(), Instant.EPOCH, "0/" + xid, xid,
+				EventPosition.of(xid, 0));
 	}
 
 	static Map<String, Object> row(Object... pairs) {

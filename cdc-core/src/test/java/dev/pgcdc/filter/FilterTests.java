@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.EventPosition;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Source;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,8 @@ class FilterTests {
 
 	static ChangeEvent event(Operation operation, Map<String, Object> newRow, Map<String, Object> oldRow) {
 		Source source = new Source(Source.NAME, "17", "db", "public", "users", Map.of("id", "int4"));
-		return ChangeEvent.of(operation, source, newRow, oldRow, Set.of(), Instant.EPOCH, "0/1", 1);
+		return ChangeEvent.of(operation, source, newRow, oldRow, Set.of(), Instant.EPOCH, "0/1", 1,
+				EventPosition.of(1, 0));
 	}
 
 	static Map<String, Object> row(Object... pairs) {

@@ -25,6 +25,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
@@ -122,6 +123,12 @@ public final class CdcAutoConfiguration {
 				JdbcConnectionDetailsLookup.find(beanFactory, beanFactory.getBeanClassLoader()), registry, dispatcher,
 				customizers.orderedStream().toList(), offsetStore);
 		return new CdcStreamLifecycle(factory, publisher, properties.isAutoStartup());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StreamFailureReaction cdcStreamFailureReaction(CdcProperties properties, ApplicationContext context) {
+		return new StreamFailureReaction(context, properties.isExitOnFailure(), System::exit);
 	}
 
 	@Bean

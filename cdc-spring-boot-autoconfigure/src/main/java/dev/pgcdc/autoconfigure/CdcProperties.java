@@ -100,6 +100,14 @@ public class CdcProperties {
 	 */
 	private Duration shutdownTimeout = StreamSettings.DEFAULT_SHUTDOWN_TIMEOUT;
 
+	/**
+	 * Whether a stream that fails (a handler error under the stop policy, a configuration
+	 * the server rejects, an invalidated slot) closes the application and exits the JVM with
+	 * status 1, so that a supervisor restarts it. Either way the application's liveness
+	 * becomes BROKEN and its exit code 1 while the stream is failed.
+	 */
+	private boolean exitOnFailure;
+
 	private final Publication publication = new Publication();
 
 	private final Slot slot = new Slot();
@@ -205,6 +213,14 @@ public class CdcProperties {
 
 	public Duration getStartupWait() {
 		return this.startupWait;
+	}
+
+	public boolean isExitOnFailure() {
+		return this.exitOnFailure;
+	}
+
+	public void setExitOnFailure(boolean exitOnFailure) {
+		this.exitOnFailure = exitOnFailure;
 	}
 
 	public Duration getShutdownTimeout() {

@@ -14,6 +14,7 @@ import dev.pgcdc.dispatch.ErrorPolicy;
 import dev.pgcdc.dispatch.HandlerFailure;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.EventPosition;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Source;
 import dev.pgcdc.event.TableName;
@@ -247,7 +248,7 @@ class CdcAutoConfigurationTests {
 				assertThat(registry.tables()).containsExactly(TableName.parse("users"));
 				Source source = new Source(Source.NAME, "17", "db", "public", "users", Map.of("id", "int4"));
 				ChangeEvent event = ChangeEvent.of(Operation.INSERT, source, Map.of("id", 1, "full_name", "Ann"), null,
-						Set.of(), Instant.EPOCH, "0/1", 1);
+						Set.of(), Instant.EPOCH, "0/1", 1, EventPosition.of(1, 0));
 				context.getBean(HandlerMulticaster.class)
 					.handle(new TransactionBatch(1, "0/1", Instant.EPOCH, List.of(event), true, true));
 				Handlers handlers = context.getBean(Handlers.class);

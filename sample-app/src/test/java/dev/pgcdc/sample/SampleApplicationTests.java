@@ -7,13 +7,12 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.env.Environment;
 
+import dev.pgcdc.CdcSubscriptions;
 import dev.pgcdc.sample.OutsideClient.Sql;
 import dev.pgcdc.sample.activity.ActivityLog;
 import dev.pgcdc.sample.activity.ActivityLog.Activity;
@@ -29,9 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The whole app on its embedded PostgreSQL: rows written with plain JDBC on a connection of
  * the test's own (never through the app's code) reach the handlers and the live feed.
  * <p>
- * Where a test shows that something did <em>not</em> happen, it commits a later "marker"
- * change and waits for that: transactions are delivered in commit order, so once the marker
- * is handled, the earlier change has been handled (or skipped) too. No sleeps.
+ * After writing, a test waits with {@link CdcSubscriptions#awaitCaughtUp} until every change
+ * committed so far has been handled, then asserts what the handlers did (or did not do): no
+ * polling, no sleeps.
  */
 @SampleAppTest
 class SampleApplicationTests {
@@ -40,6 +39,9 @@ class SampleApplicationTests {
 
 	@Autowired
 	Environment environment;
+
+	@Autowired
+	CdcSubscriptions subscriptions;
 
 	@Autowired
 	ActivityLog activity;
@@ -65,9 +67,10 @@ class SampleApplicationTests {
 		String email = unique("welcome") + "@example.com";
 		this.sql.execute("INSERT INTO users (email, name) VALUES (?, 'Wendy Welcome')", email);
 
-		await().until(() -> hasActivity("welcome", (text) -> text.contains(email) && text.contains("Wendy Welcome")));
-		await().until(() -> changes().anyMatch((change) -> change.table().equals("users")
-				&& change.operation().equals("INSERT") && email.equals(change.row().get("email"))));
+		caughtUp();
+		assertThat(hasActivity("welcome", (text) -> text.contains(email) && text.contains("Wendy Welcome"))).isTrue();
+		assertThat(changes().anyMatch((change) -> change.table().equals("users")
+				&& change.operation().equals("INSERT") && email.equals(change.row().get("email")))).isTrue();
 		long id = idOf("users", "email", email);
 		assertThat(this.auditLog.entries()).anySatisfy((entry) -> {
 			assertThat(entry.operation()).isEqualTo("INSERT");
@@ -92,14 +95,16 @@ class SampleApplicationTests {
 		this.sql.execute("UPDATE users SET name = 'Renamed quietly' WHERE id = ?", unsubscribed);
 		this.sql.execute("UPDATE users SET name = 'Marker renamed' WHERE id = ?", marker);
 
-		await().until(() -> !this.cache.contains(marker));
+		caughtUp();
+		assertThat(this.cache.contains(marker)).isFalse();
 		assertThat(this.cache.contains(watched)).as("cached after changes of unwatched fields only").isTrue();
 		assertThat(this.cache.contains(unsubscribed)).as("cached after a change to an unsubscribed user").isTrue();
 		assertThat(this.cache.get(unsubscribed).orElseThrow().user().name()).as("the stale copy, by design")
 			.isNotEqualTo("Renamed quietly");
 
 		this.sql.execute("UPDATE users SET name = 'Renamed for real' WHERE id = ?", watched);
-		await().until(() -> !this.cache.contains(watched));
+		caughtUp();
+		assertThat(this.cache.contains(watched)).isFalse();
 		assertThat(this.cache.get(watched).orElseThrow().user().name()).isEqualTo("Renamed for real");
 		assertThat(hasActivity("cache", (text) -> text.equals("evicted user " + watched + ", changed [name, updated_at]")))
 			.isTrue();
@@ -114,11 +119,13 @@ class SampleApplicationTests {
 				new Sql("INSERT INTO todos (user_id, title) VALUES (?, ?)", owner, prefix + "-c"));
 		long xid = this.sql.queryLongs("SELECT xmin::text::bigint FROM todos WHERE title = ?", prefix + "-a").get(0);
 
-		await().until(() -> hasActivity("batch",
-				(text) -> text.equals("Transaction " + xid + " changed 3 todo(s): {INSERT=3}")));
+		caughtUp();
+		assertThat(hasActivity("batch",
+				(text) -> text.equals("Transaction " + xid + " changed 3 todo(s): {INSERT=3}"))).isTrue();
 
 		this.sql.execute("UPDATE todos SET done = true WHERE title = ?", prefix + "-b");
-		await().until(() -> hasActivity("done", (text) -> text.contains("\"" + prefix + "-b\" is done")));
+		caughtUp();
+		assertThat(hasActivity("done", (text) -> text.contains("\"" + prefix + "-b\" is done"))).isTrue();
 		assertThat(hasActivity("done", (text) -> text.contains(prefix + "-a") || text.contains(prefix + "-c")))
 			.as("todos that are not done do not pass the condition")
 			.isFalse();
@@ -130,10 +137,11 @@ class SampleApplicationTests {
 		long second = createUser(unique("gone2"), true);
 		this.sql.execute("DELETE FROM users WHERE id IN (?, ?)", first, second);
 
-		await().until(() -> hasActivity("cleanup", (text) -> text.startsWith("2 user(s) deleted in transaction")));
-		await().until(() -> changes().filter((change) -> change.table().equals("users")
+		caughtUp();
+		assertThat(hasActivity("cleanup", (text) -> text.startsWith("2 user(s) deleted in transaction"))).isTrue();
+		assertThat(changes().filter((change) -> change.table().equals("users")
 				&& change.operation().equals("DELETE")
-				&& List.of(String.valueOf(first), String.valueOf(second)).contains(change.row().get("id"))).count() == 2);
+				&& List.of(String.valueOf(first), String.valueOf(second)).contains(change.row().get("id"))).count() == 2).isTrue();
 	}
 
 	@Test
@@ -143,7 +151,8 @@ class SampleApplicationTests {
 		this.sql.execute("SELECT pg_logical_emit_message(true, 'audit-trail', ?)", "{\"type\": \"" + other + "\"}");
 		this.sql.execute("SELECT pg_logical_emit_message(true, 'outbox', ?)", "{\"type\": \"" + type + "\"}");
 
-		await().until(() -> hasActivity("outbox", (text) -> text.startsWith("\"" + type + "\" handed to")));
+		caughtUp();
+		assertThat(hasActivity("outbox", (text) -> text.startsWith("\"" + type + "\" handed to"))).isTrue();
 		assertThat(hasActivity("outbox", (text) -> text.contains(other))).as("another prefix is not the outbox")
 			.isFalse();
 		assertThat(messages()).anySatisfy((message) -> {
@@ -159,11 +168,12 @@ class SampleApplicationTests {
 		long id = createUser(unique("diff"), true);
 		this.sql.execute("UPDATE users SET name = 'After' WHERE id = ?", id);
 
-		await().until(() -> changes().anyMatch((change) -> change.operation().equals("UPDATE")
+		caughtUp();
+		assertThat(changes().anyMatch((change) -> change.operation().equals("UPDATE")
 				&& String.valueOf(id).equals(change.row().get("id")) && change.changes()
 					.stream()
 					.anyMatch((column) -> column.column().equals("name") && "Before".equals(column.oldValue())
-							&& "After".equals(column.newValue()))));
+							&& "After".equals(column.newValue())))).isTrue();
 		ChangeEntry update = changes()
 			.filter((change) -> change.operation().equals("UPDATE") && String.valueOf(id).equals(change.row().get("id")))
 			.findFirst()
@@ -179,7 +189,8 @@ class SampleApplicationTests {
 				eventSubscribe);
 		long id = idOf("users", "email", email);
 		// the welcome is the sign that the handlers have seen this user
-		await().until(() -> hasActivity("welcome", (text) -> text.contains(email)));
+		caughtUp();
+		assertThat(hasActivity("welcome", (text) -> text.contains(email))).isTrue();
 		return id;
 	}
 
@@ -213,8 +224,12 @@ class SampleApplicationTests {
 			.toList();
 	}
 
-	private static ConditionFactory await() {
-		return Awaitility.await().atMost(TIMEOUT);
+	/**
+	 * Every change committed so far has been handled: what the handlers did can be asserted
+	 * at once.
+	 */
+	private void caughtUp() {
+		assertThat(this.subscriptions.awaitCaughtUp(TIMEOUT)).as("caught up within " + TIMEOUT).isTrue();
 	}
 
 	private static String unique(String prefix) {

@@ -10,6 +10,7 @@ import dev.pgcdc.annotation.OnInsert;
 import dev.pgcdc.autoconfigure.CdcAutoConfiguration;
 import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.EventPosition;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Source;
 import dev.pgcdc.event.TransactionBatch;
@@ -81,7 +82,7 @@ class CdcMetricsAutoConfigurationTests {
 		Source source = new Source(Source.NAME, "17", "db", "public", table, Map.of("id", "int4"));
 		Map<String, Object> row = Map.of("id", id);
 		return ChangeEvent.of(operation, source, (operation != Operation.DELETE) ? row : null,
-				(operation == Operation.DELETE) ? row : null, Set.of(), Instant.EPOCH, "0/1", 1);
+				(operation == Operation.DELETE) ? row : null, Set.of(), Instant.EPOCH, "0/1", 1, EventPosition.of(1, 0));
 	}
 
 	static class Handlers {

@@ -182,8 +182,10 @@ public final class JdbcOffsetStore implements OffsetStore, HandlerCallScope {
 	public void deliver(TransactionBatch batch, @Nullable LogSequenceNumber end, BatchHandler handler) throws Exception {
 		if (batch.first()) {
 			abandon();
-			// a transaction whose commit lies before the stored end was stored (with its effects) already
-			this.skipping = LogSequenceNumber.valueOf(batch.lsn()).asLong() < this.stored;
+			// stored already: a transaction whose commit record starts before the stored end, a non-transactional
+			// message (xid 0) whose position, the end of its record, is not past it
+			long position = LogSequenceNumber.valueOf(batch.lsn()).asLong();
+			this.skipping = (batch.xid() == 0) ? position <= this.stored : position < this.stored;
 			if (this.skipping) {
 				logger.debug("Skipping transaction {} (lsn {}): stored in {} already", batch.xid(), batch.lsn(), this.table);
 			}

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.TableInfo;
@@ -84,6 +85,8 @@ public final class ChangeStreamBuilder {
 	private @Nullable String heartbeatActionQuery;
 
 	private InvalidatedSlotPolicy onInvalidated = StreamSettings.DEFAULT_ON_INVALIDATED;
+
+	private @Nullable OffsetStore offsetStore;
 
 	ChangeStreamBuilder() {
 	}
@@ -329,6 +332,24 @@ public final class ChangeStreamBuilder {
 		return this;
 	}
 
+	/**
+	 * Keep the handled position in a store besides the slot, in step with the handlers' work: the
+	 * stream starts from the stored position when it is ahead of the slot's and hands every batch
+	 * through the store, which may skip transactions it stored already. With
+	 * {@link dev.pgcdc.offsets.JdbcOffsetStore} each transaction's handlers and its position
+	 * commit in one database transaction, so their effects on that database happen exactly once.
+	 * Default: none, the slot's confirmed position only (at-least-once). When the handler is a
+	 * {@code HandlerMulticaster}, give it the store as its call scope too
+	 * ({@code setCallScope(store)}), so that a retried or skipped handler call is undone; the
+	 * Spring Boot starter does both for {@code cdc.offsets.store=jdbc}.
+	 * @param store the store
+	 * @return this
+	 */
+	public ChangeStreamBuilder offsetStore(OffsetStore store) {
+		this.offsetStore = store;
+		return this;
+	}
+
 	/** @param handler receives batches @return this */
 	public ChangeStreamBuilder handler(BatchHandler handler) {
 		this.handler = handler;
@@ -364,7 +385,7 @@ public final class ChangeStreamBuilder {
 				this.durable, this.batchSize, this.queueCapacity, this.statusInterval, this.startupWait,
 				this.shutdownTimeout, (this.backOff != null) ? this.backOff : defaultBackOff(), this.listeners,
 				this.startupCheck, handler(), this.streaming, this.binary, this.types, this.taskExecutor, this.failover,
-				this.heartbeatInterval, this.heartbeatActionQuery, this.onInvalidated);
+				this.heartbeatInterval, this.heartbeatActionQuery, this.onInvalidated, this.offsetStore);
 		return new ChangeStream(settings);
 	}
 

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.TransactionBatch;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.DatabaseUnavailableException;
 import org.jspecify.annotations.Nullable;
@@ -45,6 +46,11 @@ final class HandoffQueue implements Runnable {
 	private final Runnable onAcknowledged;
 
 	private final Consumer<Throwable> onUnavailable;
+
+	private final @Nullable OffsetStore offsets;
+
+	/** Whether the last batch handled left its transaction open (dispatcher thread only). */
+	private boolean midTransaction;
 
 	private final StateTracker.RunState state;
 
@@ -91,10 +97,12 @@ final class HandoffQueue implements Runnable {
 	 * reaches the server soon
 	 * @param onUnavailable told when the handler found its database unavailable; the session is
 	 * to end without acknowledging, the dispatcher goes on after {@link #acceptAgain()}
+	 * @param offsets hands each batch to the handler and keeps the position in step, or {@code null}
 	 */
 	HandoffQueue(int capacity, BatchHandler handler, AckTracker ack, StreamStatistics statistics,
 			Supplier<LogSequenceNumber> serverPosition, long idleCheckMillis, StateTracker.RunState state,
-			Consumer<Throwable> onFailure, Runnable onAcknowledged, Consumer<Throwable> onUnavailable) {
+			Consumer<Throwable> onFailure, Runnable onAcknowledged, Consumer<Throwable> onUnavailable,
+			@Nullable OffsetStore offsets) {
 		this.queue = new ArrayBlockingQueue<>(capacity);
 		this.handler = handler;
 		this.ack = ack;
@@ -105,6 +113,7 @@ final class HandoffQueue implements Runnable {
 		this.onFailure = onFailure;
 		this.onAcknowledged = onAcknowledged;
 		this.onUnavailable = onUnavailable;
+		this.offsets = offsets;
 	}
 
 	/**
@@ -254,6 +263,10 @@ final class HandoffQueue implements Runnable {
 			this.onFailure.accept(ex);
 		}
 		finally {
+			if (this.offsets != null) {
+				// on this thread, which holds the transaction: a stop or failure mid-transaction undoes it
+				this.offsets.abandon();
+			}
 			this.thread = null;
 			this.ended.countDown();
 		}
@@ -261,7 +274,8 @@ final class HandoffQueue implements Runnable {
 
 	private void deliver() throws Exception {
 		while (!this.stopping) {
-			if (this.pauseRequested) {
+			// with an offset store a pause waits for the transaction's end: it holds a database transaction open
+			if (this.pauseRequested && !(this.midTransaction && this.offsets != null)) {
 				awaitResume();
 				continue;
 			}
@@ -312,6 +326,11 @@ final class HandoffQueue implements Runnable {
 	 */
 	private void unavailable(Exception ex) {
 		this.discarding = true;
+		if (this.offsets != null) {
+			// the transaction comes again from its beginning: undo what its earlier batches did
+			this.offsets.abandon();
+			this.midTransaction = false;
+		}
 		List<QueuedBatch> queued = new ArrayList<>(this.queue.size());
 		this.queue.drainTo(queued);
 		synchronized (this.monitor) {
@@ -350,11 +369,17 @@ final class HandoffQueue implements Runnable {
 
 	private void dispatch(QueuedBatch next) throws Exception {
 		TransactionBatch batch = next.batch();
+		LogSequenceNumber end = next.ackLsn();
 		if (batch != null) {
-			this.handler.handle(batch);
+			if (this.offsets != null) {
+				this.midTransaction = (end == null);
+				this.offsets.deliver(batch, end, this.handler);
+			}
+			else {
+				this.handler.handle(batch);
+			}
 			this.statistics.handled(batch);
 		}
-		LogSequenceNumber end = next.ackLsn();
 		if (end != null) {
 			this.ack.completed(end);
 			this.onAcknowledged.run();

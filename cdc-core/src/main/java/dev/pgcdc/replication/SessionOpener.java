@@ -6,8 +6,10 @@ import java.util.Collection;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
+import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,8 @@ final class SessionOpener {
 	private volatile @Nullable ServerInfo server;
 
 	private volatile boolean binaryRefused;
+
+	private boolean resumedFromStore;
 
 	SessionOpener(StreamSettings settings, Supplier<Collection<TableName>> tables, ConnectionFactory connections,
 			StartupSequence startup, SlotManager slots, TypeRegistry types, StreamStatistics statistics,
@@ -80,6 +84,7 @@ final class SessionOpener {
 			this.statistics.serverVersion(info.version());
 			this.server = info;
 		}
+		resumeFromStoredPosition(ack);
 		try {
 			if (this.settings.durable()) {
 				this.slots.alignFailover(this.connections, this.settings.failover());
@@ -111,6 +116,27 @@ final class SessionOpener {
 	private boolean recreatedAfterInvalidation() throws SQLException {
 		try (Connection connection = this.connections.admin()) {
 			return this.slots.recreateIfInvalidated(connection, this.settings.failover(), this.settings.onInvalidated());
+		}
+	}
+
+	/**
+	 * With an offset store, start from its position when that is ahead of what the stream knows
+	 * (the slot's confirmed position can lag: a lost acknowledgement, PostgreSQL 15 reverting it
+	 * after an immediate restart); the slot is acknowledged up to it with the first status update.
+	 */
+	private void resumeFromStoredPosition(AckTracker ack) throws SQLException {
+		OffsetStore store = this.settings.offsetStore();
+		if (store == null) {
+			return;
+		}
+		LogSequenceNumber stored = store.load(this.settings.slot());
+		if (stored.asLong() > ack.flushed().asLong()) {
+			if (!this.resumedFromStore) {
+				logger.info("Change stream on slot {} resumes from the position stored by {}: {}", this.settings.slot(),
+						store, stored.asString());
+				this.resumedFromStore = true;
+			}
+			ack.resumeFrom(stored);
 		}
 	}
 

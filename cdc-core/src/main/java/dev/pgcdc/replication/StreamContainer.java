@@ -220,7 +220,8 @@ final class StreamContainer {
 			this.queue = new HandoffQueue(settings.queueCapacity(), settings.handler(), this.loop.ack(),
 					StreamContainer.this.statistics, this.loop::serverPosition,
 					Math.max(1, Math.min(1000, settings.statusInterval().toMillis())), this.state,
-					this.loop::handlerFailed, this.loop::acknowledgePromptly, this.loop::handlerDatabaseUnavailable);
+					this.loop::handlerFailed, this.loop::acknowledgePromptly, this.loop::handlerDatabaseUnavailable,
+					settings.offsetStore());
 			this.queue.pause(StreamContainer.this.pauseRequested);
 			this.loop.queue(this.queue);
 			this.first = new FutureTask<>(this.loop::openFirst, null);

@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.TableInfo;
 import dev.pgcdc.types.TypeRegistry;
@@ -50,6 +51,8 @@ import org.springframework.util.backoff.BackOff;
  * @param heartbeatActionQuery a statement run as the heartbeat instead of the default logical
  * message; {@code null} for the message
  * @param onInvalidated what to do when the server has invalidated the durable slot
+ * @param offsetStore keeps the handled position besides the slot, in step with the handlers'
+ * work; {@code null} for the slot only
  */
 public record StreamSettings(String url, @Nullable String username, @Nullable String password,
 		String applicationName, List<TableName> tables, ReplicaIdentity replicaIdentity,
@@ -59,7 +62,7 @@ public record StreamSettings(String url, @Nullable String username, @Nullable St
 		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming,
 		boolean binary, @Nullable TypeRegistry types, @Nullable Executor taskExecutor, boolean failover,
 		@Nullable Duration heartbeatInterval, @Nullable String heartbeatActionQuery,
-		InvalidatedSlotPolicy onInvalidated) {
+		InvalidatedSlotPolicy onInvalidated, @Nullable OffsetStore offsetStore) {
 
 	/** The largest number of events in one batch by default. */
 	public static final int DEFAULT_BATCH_SIZE = 1024;

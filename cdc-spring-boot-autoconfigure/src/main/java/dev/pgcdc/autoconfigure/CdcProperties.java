@@ -119,6 +119,8 @@ public class CdcProperties {
 
 	private final Heartbeat heartbeat = new Heartbeat();
 
+	private final Offsets offsets = new Offsets();
+
 	/**
 	 * Per-table settings, keyed by table name ("users", or "[sales.orders]" with a schema).
 	 */
@@ -256,6 +258,10 @@ public class CdcProperties {
 		return this.heartbeat;
 	}
 
+	public Offsets getOffsets() {
+		return this.offsets;
+	}
+
 	public Map<String, Table> getTable() {
 		return this.table;
 	}
@@ -296,6 +302,62 @@ public class CdcProperties {
 
 		public void setMode(PublicationMode mode) {
 			this.mode = mode;
+		}
+
+	}
+
+	/**
+	 * Where the stream's handled position is kept.
+	 */
+	public static class Offsets {
+
+		/**
+		 * Where the handled position is kept: server (the replication slot's confirmed
+		 * position only: at-least-once, handlers must be idempotent) or jdbc (also in a table
+		 * of the application's DataSource, updated in one Spring transaction with each
+		 * transaction's handlers, so their effects on that database happen exactly once).
+		 */
+		private Store store = Store.SERVER;
+
+		/**
+		 * Table of the application's database holding the position of each stream (one row
+		 * per slot name) when the store is jdbc: "name" (the connection's search_path) or
+		 * "schema.name"; created if missing.
+		 */
+		private String table = "pgcdc_offsets";
+
+		public Store getStore() {
+			return this.store;
+		}
+
+		public void setStore(Store store) {
+			this.store = store;
+		}
+
+		public String getTable() {
+			return this.table;
+		}
+
+		public void setTable(String table) {
+			this.table = table;
+		}
+
+		/**
+		 * Where the handled position is kept.
+		 */
+		public enum Store {
+
+			/**
+			 * The replication slot's confirmed position only (at-least-once).
+			 */
+			SERVER,
+
+			/**
+			 * Also a table of the application's DataSource, in the handlers' transaction
+			 * (exactly-once effects on that database).
+			 */
+			JDBC
+
 		}
 
 	}

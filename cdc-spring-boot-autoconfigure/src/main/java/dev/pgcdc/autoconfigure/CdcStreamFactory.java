@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.ChangeStreamBuilder;
 import dev.pgcdc.replication.InvalidStreamSettingException;
@@ -53,12 +54,16 @@ final class CdcStreamFactory {
 
 	private final Map<TableName, ReplicaIdentity> replicaIdentities;
 
+	private final @Nullable OffsetStore offsetStore;
+
 	CdcStreamFactory(CdcProperties properties, Environment environment, @Nullable Details connectionDetails,
-			HandlerRegistry registry, HandlerMulticaster dispatcher, List<CdcStreamCustomizer> customizers) {
+			HandlerRegistry registry, HandlerMulticaster dispatcher, List<CdcStreamCustomizer> customizers,
+			@Nullable OffsetStore offsetStore) {
 		this.properties = properties;
 		this.registry = registry;
 		this.dispatcher = dispatcher;
 		this.customizers = customizers;
+		this.offsetStore = offsetStore;
 		this.connection = connection(properties, environment, connectionDetails);
 		this.applicationName = environment.getProperty("spring.application.name");
 		this.publication = publicationName(properties.getPublication().getName(), this.applicationName);
@@ -303,6 +308,9 @@ final class CdcStreamFactory {
 			.backOff(backOff);
 		if (this.slot != null) {
 			builder.slot(this.slot);
+		}
+		if (this.offsetStore != null) {
+			builder.offsetStore(this.offsetStore);
 		}
 		this.replicaIdentities.forEach(builder::replicaIdentity);
 		return builder;

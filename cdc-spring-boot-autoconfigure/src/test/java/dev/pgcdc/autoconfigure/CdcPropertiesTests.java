@@ -67,4 +67,10 @@ class CdcPropertiesTests {
 		assertThat(this.properties.getErrorPolicy()).as("derived from the slot kind").isNull();
 	}
 
+	@Test
+	void offsetsDefaultToTheServerAndTheCoresTableName() {
+		assertThat(this.properties.getOffsets().getStore()).isEqualTo(CdcProperties.Offsets.Store.SERVER);
+		assertThat(this.properties.getOffsets().getTable()).isEqualTo(dev.pgcdc.offsets.JdbcOffsetStore.DEFAULT_TABLE);
+	}
+
 }

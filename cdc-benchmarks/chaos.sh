@@ -14,7 +14,7 @@
 #   SINK       file (the handler appends each delivery to a file) or table (the handler writes it,
 #              and applies the changes to a replica table, on the same server), default file
 #   CONSUMERS  1, or 2 for a holder and a standby on the same slot (kills hit the holder), default 1
-#   OFFSETS    server (default) or jdbc (cdc.offsets.store=jdbc, branch offsets; with SINK=table
+#   OFFSETS    server (default) or jdbc (cdc.offsets.store=jdbc on the same server; with SINK=table
 #              the check becomes 0 duplicate effects)
 #   PGBIN      PostgreSQL binaries, default /usr/lib/postgresql/15/bin (installed with apt-get if missing)
 #   SKIP_BUILD 1 to use cdc-benchmarks/target/benchmarks.jar as it is

@@ -11,13 +11,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import javax.sql.DataSource;
+
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.ChangeStreamBuilder;
 import dev.pgcdc.replication.StreamState;
+import dev.pgcdc.offsets.JdbcOffsetStore;
 import dev.pgcdc.stream.BatchHandler;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 /**
  * The chaos test's consumer: a durable-slot {@link ChangeStream} on {@code items} and
@@ -37,8 +43,8 @@ import dev.pgcdc.stream.BatchHandler;
  * sequence number from the transaction's {@code chaos_tx} row ({@code -1} when it has none).
  * <p>
  * System property {@code chaos.offsets} ({@code server}, the default, or {@code jdbc}): where the
- * stream keeps its position. {@code jdbc} ({@code cdc.offsets.store=jdbc}, being built on the
- * {@code offsets} branch) is wired in {@link #offsets}; with it the table sink's effects are
+ * stream keeps its position. {@code jdbc} ({@code cdc.offsets.store=jdbc}: a {@code JdbcOffsetStore}
+ * on the same database, whose transaction the table sink joins) is wired in {@link #offsets}; its effects are
  * expected exactly once.
  */
 public final class ChaosConsumer implements BatchHandler {
@@ -56,6 +62,9 @@ public final class ChaosConsumer implements BatchHandler {
 	private final List<ChangeEvent> pending = new ArrayList<>();
 
 	private Connection connection;
+
+	/** With {@code chaos.offsets=jdbc}: the offset store's DataSource, whose transaction the sink joins. */
+	private DataSource dataSource;
 
 	private ChaosConsumer(String url, String user, String incarnation, String sink, String target) throws IOException {
 		this.url = url;
@@ -89,7 +98,7 @@ public final class ChaosConsumer implements BatchHandler {
 					new Thread(() -> System.exit(2), "chaos-exit").start();
 				}
 			});
-		offsets(builder, System.getProperty("chaos.offsets", "server"));
+		consumer.offsets(builder, System.getProperty("chaos.offsets", "server"));
 		ChangeStream stream = builder.build();
 		Runtime.getRuntime().addShutdownHook(new Thread(stream::close, "chaos-stop"));
 		stream.start();
@@ -103,15 +112,20 @@ public final class ChaosConsumer implements BatchHandler {
 	 * @param builder the stream's builder
 	 * @param mode {@code server} (the slot) or {@code jdbc}
 	 */
-	static void offsets(ChangeStreamBuilder builder, String mode) {
+	void offsets(ChangeStreamBuilder builder, String mode) {
 		if (mode.equals("server")) {
 			return;
 		}
-		// cdc.offsets.store=jdbc lands with the offsets branch: switch it on here with a DataSource on the
-		// same database, and make record() write through the stream's transaction on it
-		// (DataSourceUtils.getConnection, no commit of its own) instead of its own connection; then run
-		// chaos.sh with OFFSETS=jdbc SINK=table: the verification requires 0 duplicate effects
-		throw new UnsupportedOperationException("chaos.offsets=" + mode + " needs cdc.offsets.store=jdbc (branch offsets)");
+		if (!mode.equals("jdbc")) {
+			throw new IllegalArgumentException("chaos.offsets must be server or jdbc, not " + mode);
+		}
+		// cdc.offsets.store=jdbc: each transaction's sink writes and the stream's position commit
+		// together on this DataSource; record() writes through that transaction
+		SimpleDriverDataSource dataSource = new SimpleDriverDataSource(new org.postgresql.Driver(), this.url, this.user,
+				"");
+		this.dataSource = dataSource;
+		builder.offsetStore(new JdbcOffsetStore(new DataSourceTransactionManager(dataSource), dataSource,
+				JdbcOffsetStore.DEFAULT_TABLE));
 	}
 
 	@Override
@@ -191,10 +205,16 @@ public final class ChaosConsumer implements BatchHandler {
 						}
 					}
 				}
-				current.commit();
+				if (this.dataSource == null) {
+					current.commit();
+				}
 			}
 		}
 		catch (SQLException ex) {
+			if (this.dataSource != null) {
+				// the offset store rolls its transaction back; the stream delivers this one again
+				throw ex;
+			}
 			// the server is going away (57P01, 08006) or refuses connections (57P03): the stream gives up
 			// its session unacknowledged and delivers the transaction again
 			closeQuietly();
@@ -203,6 +223,10 @@ public final class ChaosConsumer implements BatchHandler {
 	}
 
 	private Connection connection() throws SQLException {
+		if (this.dataSource != null) {
+			// the offset store's transaction, bound to this (the delivery) thread
+			return DataSourceUtils.getConnection(this.dataSource);
+		}
 		if (this.connection == null) {
 			Connection opened = DriverManager.getConnection(this.url, this.user, "");
 			opened.setAutoCommit(false);

@@ -19,11 +19,11 @@ import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.ChangeStreamBuilder;
 import dev.pgcdc.replication.StreamState;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.pgcdc.offsets.JdbcOffsetStore;
 import dev.pgcdc.stream.BatchHandler;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 /**
  * The chaos test's consumer: a durable-slot {@link ChangeStream} on {@code items} and
@@ -121,8 +121,14 @@ public final class ChaosConsumer implements BatchHandler {
 		}
 		// cdc.offsets.store=jdbc: each transaction's sink writes and the stream's position commit
 		// together on this DataSource; record() writes through that transaction
-		SimpleDriverDataSource dataSource = new SimpleDriverDataSource(new org.postgresql.Driver(), this.url, this.user,
-				"");
+		HikariDataSource dataSource = new HikariDataSource();
+		dataSource.setJdbcUrl(this.url);
+		dataSource.setUsername(this.user);
+		dataSource.setPassword("");
+		dataSource.setMaximumPoolSize(2);
+		// a handler waiting long for a connection would hold a server shutdown that long
+		dataSource.setConnectionTimeout(2_000);
+		dataSource.setInitializationFailTimeout(-1);
 		this.dataSource = dataSource;
 		builder.offsetStore(new JdbcOffsetStore(new DataSourceTransactionManager(dataSource), dataSource,
 				JdbcOffsetStore.DEFAULT_TABLE));

@@ -367,6 +367,8 @@ final class ReconnectLoop implements Runnable {
 	private void stream(ReplicationSession current) throws Exception {
 		this.session = current;
 		this.streamed = current;
+		// a standby that took over needs its probe's connection no more
+		this.standbyProbe.close();
 		if (this.stopRequested) {
 			// stop() may have looked for a session to abort just before this one was set
 			return;

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 
 import dev.pgcdc.test.TestDatabase;
@@ -47,7 +48,7 @@ class ReconnectBackOffTests {
 	}
 
 	@Test
-	void standbyTakesOverAsSoonAsTheHolderLetsGo() {
+	void standbyTakesOverAsSoonAsTheHolderLetsGo() throws Exception {
 		database.execute("CREATE TABLE standby_rows (id int PRIMARY KEY)");
 		Recorder holderEvents = new Recorder();
 		Recorder standbyEvents = new Recorder();
@@ -72,6 +73,8 @@ class ReconnectBackOffTests {
 			await().atMost(TIMEOUT).until(() -> standbyEvents.changes().size() == 1);
 			assertThat(standbyEvents.changes()).extracting((event) -> text(event.newRecord().get("id")))
 				.containsExactly("2");
+			// the standby's probe connection is closed once it streams, not kept for the run
+			assertThat(probeConnections()).isZero();
 		}
 		finally {
 			holder.close();
@@ -113,6 +116,16 @@ class ReconnectBackOffTests {
 			await().atMost(TIMEOUT).until(() -> recorder.changes().size() >= 4);
 			assertThat(recorder.changes()).extracting((event) -> text(event.newRecord().get("id")))
 				.containsExactly("1", "2", "3", "4");
+		}
+	}
+
+	private static long probeConnections() throws Exception {
+		try (Connection connection = database.connect();
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SELECT count(*) FROM pg_stat_activity"
+						+ " WHERE query LIKE 'SELECT active_pid FROM pg_replication_slots%' AND pid <> pg_backend_pid()")) {
+			result.next();
+			return result.getLong(1);
 		}
 	}
 

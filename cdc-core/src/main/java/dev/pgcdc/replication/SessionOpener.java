@@ -78,14 +78,28 @@ final class SessionOpener {
 			this.server = info;
 		}
 		try {
-			return ReplicationSession.open(this.connections, this.slots, this.settings, info, ack.flushed(),
-					binary(info), ack);
+			ReplicationSession session = ReplicationSession.open(this.connections, this.slots, this.settings, info,
+					ack.flushed(), binary(info), ack);
+			if (!this.settings.durable()) {
+				newTemporarySlot(session);
+			}
+			return session;
 		}
 		catch (SQLException ex) {
 			if (SqlErrors.isSlotInUse(ex) && this.settings.durable()) {
 				standby(ex);
 				return null;
 			}
+			throw ex;
+		}
+	}
+
+	private void newTemporarySlot(ReplicationSession session) {
+		try {
+			this.settings.listeners().forEach((listener) -> listener.newSlot(false));
+		}
+		catch (RuntimeException ex) {
+			session.close();
 			throw ex;
 		}
 	}

@@ -42,9 +42,10 @@ final class SlotManager {
 	/**
 	 * Create the durable slot unless it exists.
 	 * @param connection a plain connection
+	 * @param beforeCreating run just before the slot is created (not when it exists)
 	 * @throws SQLException if the server fails
 	 */
-	void ensureDurable(Connection connection) throws SQLException {
+	void ensureDurable(Connection connection, Runnable beforeCreating) throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement(
 				"SELECT plugin, database = current_database() FROM pg_replication_slots WHERE slot_name = ?")) {
 			statement.setString(1, this.slot);
@@ -60,6 +61,7 @@ final class SlotManager {
 				}
 			}
 		}
+		beforeCreating.run();
 		try (PreparedStatement statement = connection.prepareStatement(
 				"SELECT lsn FROM pg_create_logical_replication_slot(?, ?)")) {
 			statement.setString(1, this.slot);

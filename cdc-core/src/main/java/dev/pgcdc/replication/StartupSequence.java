@@ -60,7 +60,9 @@ final class StartupSequence {
 			this.identities.apply(connection, identityChanges, info.user());
 			this.publication.apply(connection, publicationChange);
 			if (this.settings.durable()) {
-				this.slots.ensureDurable(connection);
+				// an initial snapshot is recorded before the slot exists: a crash in between cannot lose it
+				this.slots.ensureDurable(connection,
+						() -> this.settings.listeners().forEach((listener) -> listener.newSlot(true)));
 			}
 			return info;
 		}

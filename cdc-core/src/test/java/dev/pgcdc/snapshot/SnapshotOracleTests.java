@@ -43,6 +43,10 @@ class SnapshotOracleTests {
 	}
 
 	static ChangeStreamBuilder stream(String table, SnapshotMode mode, int chunkSize) {
+		return stream(database, table, mode, chunkSize);
+	}
+
+	static ChangeStreamBuilder stream(TestDatabase database, String table, SnapshotMode mode, int chunkSize) {
 		return ChangeStream.builder()
 			.url(database.jdbcUrl())
 			.username(database.username())
@@ -53,6 +57,10 @@ class SnapshotOracleTests {
 	}
 
 	static void createAccounts(String table, long rows) {
+		createAccounts(database, table, rows);
+	}
+
+	static void createAccounts(TestDatabase database, String table, long rows) {
 		database.execute("CREATE TABLE " + table + " (id bigint PRIMARY KEY, balance int NOT NULL, note text)",
 				"INSERT INTO " + table + " SELECT g, g % 1000, 'n' || g FROM generate_series(0, " + (rows - 1) + ") g",
 				"ANALYZE " + table);

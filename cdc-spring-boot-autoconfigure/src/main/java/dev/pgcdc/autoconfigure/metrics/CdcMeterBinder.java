@@ -32,7 +32,9 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code cdc.lag.bytes}, {@code cdc.lag.time} (gauges): as the endpoint's lag, as last
  * measured in the background (a scrape never waits for the server); NaN when unknown;</li>
  * <li>{@code cdc.reconnects} (counter): times the stream lost its connection and started
- * reconnecting.</li>
+ * reconnecting;</li>
+ * <li>{@code cdc.snapshot.rows} (counter; tag {@code table}): rows delivered by snapshots
+ * (SNAPSHOT events of enabled tables reaching the dispatcher).</li>
  * </ul>
  */
 public class CdcMeterBinder implements MeterBinder {
@@ -110,7 +112,8 @@ public class CdcMeterBinder implements MeterBinder {
 			}
 			Counter[] counters = tables.get(event.table());
 			if (counters == null) {
-				counters = tables.computeIfAbsent(event.table(), (table) -> new Counter[OPERATIONS.length]);
+				// one more for cdc.snapshot.rows
+				counters = tables.computeIfAbsent(event.table(), (table) -> new Counter[OPERATIONS.length + 1]);
 			}
 			int operation = event.operation().ordinal();
 			Counter counter = counters[operation];
@@ -124,6 +127,17 @@ public class CdcMeterBinder implements MeterBinder {
 				counters[operation] = counter;
 			}
 			counter.increment();
+			if (event.operation() == Operation.SNAPSHOT) {
+				Counter rows = counters[OPERATIONS.length];
+				if (rows == null) {
+					rows = Counter.builder("cdc.snapshot.rows")
+						.description("Rows delivered by snapshots")
+						.tag("table", event.schema() + "." + event.table())
+						.register(this.registry);
+					counters[OPERATIONS.length] = rows;
+				}
+				rows.increment();
+			}
 		}
 
 		@Override

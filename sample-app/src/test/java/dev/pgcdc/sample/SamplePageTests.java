@@ -191,6 +191,17 @@ class SamplePageTests {
 		}
 	}
 
+	@Test
+	void theSnapshotButtonReadsTheTableAgainAndShowsItsProgress() {
+		openPage();
+		By button = By.cssSelector("#subscriptions button[data-snapshot='todos']");
+		waitUntil(ExpectedConditions.elementToBeClickable(button));
+		browser.findElement(button).click();
+		waitUntil(ExpectedConditions.textMatches(By.cssSelector("#subscriptions [data-snapshot-progress='todos']"),
+				Pattern.compile("snapshot done: \\d+ rows \\(100 %\\)")));
+		waitFor(By.xpath("//ol[@id='feed']/li[@data-table='todos' and @data-op='SNAPSHOT']"));
+	}
+
 	private void openPage() {
 		browser.get("http://localhost:" + this.port + "/");
 		waitUntil(ExpectedConditions.textToBe(By.id("feed-connection"), "feed: live"));

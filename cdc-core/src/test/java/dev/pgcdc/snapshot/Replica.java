@@ -34,6 +34,9 @@ final class Replica implements BatchHandler {
 
 	final AtomicLong changes = new AtomicLong();
 
+	/** Watermark messages that reached this handler: must stay 0. */
+	final AtomicLong watermarks = new AtomicLong();
+
 	private String lastPosition = "";
 
 	private boolean positionsSorted = true;
@@ -45,6 +48,9 @@ final class Replica implements BatchHandler {
 	@Override
 	public synchronized void handle(TransactionBatch batch) {
 		for (CdcEvent event : batch.events()) {
+			if (event instanceof dev.pgcdc.event.LogicalMessage message && message.prefix().startsWith("pgcdc")) {
+				this.watermarks.incrementAndGet();
+			}
 			if (!(event instanceof ChangeEvent change) || !change.table().equals(this.table)) {
 				continue;
 			}

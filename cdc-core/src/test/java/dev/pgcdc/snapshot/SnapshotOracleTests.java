@@ -96,6 +96,7 @@ class SnapshotOracleTests {
 				assertThat(replica.differencesFrom(source)).as("rows where the replica differs").isEmpty();
 			}
 			assertThat(replica.changes.get()).isPositive();
+			assertThat(replica.watermarks.get()).as("watermark messages delivered").isZero();
 			assertThat(replica.positionsSorted()).as("positions sort in delivery order").isTrue();
 			SnapshotStatus done = stream.snapshots().status(table).orElseThrow();
 			assertThat(done.rowsRead()).isGreaterThan(ROWS / 2);

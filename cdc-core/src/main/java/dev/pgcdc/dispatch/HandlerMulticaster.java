@@ -14,6 +14,7 @@ import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.stream.BatchHandler;
+import dev.pgcdc.stream.HandlerCallScope;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +75,8 @@ public final class HandlerMulticaster implements BatchHandler {
 
 	private Set<TableName> disabledTables = Set.of();
 
+	private volatile HandlerCallScope callScope = HandlerCallScope.DIRECT;
+
 	// an array, so telling the observers allocates no iterator per event
 	private volatile DispatchObserver[] observers = new DispatchObserver[0];
 
@@ -130,6 +133,15 @@ public final class HandlerMulticaster implements BatchHandler {
 		DispatchObserver[] observers = Arrays.copyOf(this.observers, this.observers.length + 1);
 		observers[observers.length - 1] = observer;
 		this.observers = observers;
+	}
+
+	/**
+	 * Run every handler call within a scope, such as a savepoint that undoes a failed call's work
+	 * before it is retried or skipped (the jdbc offsets store). Default: {@link HandlerCallScope#DIRECT}.
+	 * @param scope the scope
+	 */
+	public void setCallScope(HandlerCallScope scope) {
+		this.callScope = scope;
 	}
 
 	/** @return the error policy */
@@ -263,7 +275,13 @@ public final class HandlerMulticaster implements BatchHandler {
 		long start = System.nanoTime();
 		this.current = handler;
 		try {
-			handler.invoke(arguments);
+			HandlerCallScope scope = this.callScope;
+			if (scope == HandlerCallScope.DIRECT) {
+				handler.invoke(arguments);
+			}
+			else {
+				scope.run(() -> handler.invoke(arguments));
+			}
 			observeInvocation(handler, start, null);
 		}
 		catch (Exception ex) {

@@ -6,6 +6,7 @@ import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.filter.ConditionEvaluationException;
+import dev.pgcdc.stream.DatabaseUnavailableException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +22,12 @@ import org.springframework.core.retry.Retryable;
  * {@link HandlerFailedException}, so the stream fails without acknowledging the transaction;
  * {@code SKIP} gives the events to the {@link CdcErrorHandler} (the dead letter), logs and
  * returns.
+ * <p>
+ * A failure that says the handler's database is shutting down, restarting or unreachable
+ * ({@link DatabaseUnavailableException#causedBy}) is neither retried here nor given to the error
+ * policy: it is thrown on at once as a {@link DatabaseUnavailableException}, so the stream gives
+ * up its session without acknowledging and delivers the transaction again after reconnecting
+ * (retrying in place would keep a shutting-down server waiting for the stream's confirmation).
  * <p>
  * The first call is the multicaster's own: a handler that returns never reaches this class,
  * so the common path allocates nothing for retries. Messages name operation, table, xid and
@@ -63,6 +70,10 @@ final class RetryingErrorHandler {
 	 * @param retry calls the handler once more
 	 */
 	void retry(HandlerMethod handler, CdcEvent event, List<ChangeEvent> chunk, Exception failure, Attempt retry) {
+		if (DatabaseUnavailableException.causedBy(failure)) {
+			throw unavailable(handler, event, chunk, failure);
+		}
+		Exception[] unavailable = new Exception[1];
 		try {
 			// the template's own first attempt replays the failure the multicaster already had, so the
 			// policy sees every failure, the back-off runs before the first real retry, and counts stay right
@@ -76,7 +87,16 @@ final class RetryingErrorHandler {
 						this.replayed = true;
 						throw failure;
 					}
-					retry.call();
+					try {
+						retry.call();
+					}
+					catch (Exception ex) {
+						if (!DatabaseUnavailableException.causedBy(ex)) {
+							throw ex;
+						}
+						// ends the retries: the template would retry it as the policy says
+						unavailable[0] = ex;
+					}
 					return Boolean.TRUE;
 				}
 
@@ -85,6 +105,16 @@ final class RetryingErrorHandler {
 		catch (RetryException ex) {
 			giveUp(handler, events(event, chunk), ex.getCause(), ex.getRetryCount() + 1);
 		}
+		if (unavailable[0] != null) {
+			throw unavailable(handler, event, chunk, unavailable[0]);
+		}
+	}
+
+	private static DatabaseUnavailableException unavailable(HandlerMethod handler, CdcEvent event,
+			List<ChangeEvent> chunk, Exception failure) {
+		return new DatabaseUnavailableException("CDC handler '" + handler.id() + "' failed on "
+				+ describe(events(event, chunk)) + " because its database is unavailable (" + cause(failure)
+				+ "): the transaction is not acknowledged and is delivered again after reconnecting", failure);
 	}
 
 	/**

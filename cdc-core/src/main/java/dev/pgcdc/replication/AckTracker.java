@@ -53,6 +53,15 @@ final class AckTracker {
 		}
 	}
 
+	/**
+	 * Start from a position stored elsewhere (an offset store) that is ahead of this tracker's:
+	 * everything before it was handled, so it is acknowledged too.
+	 * @param stored the stored position
+	 */
+	synchronized void resumeFrom(LogSequenceNumber stored) {
+		advance(stored);
+	}
+
 	/** Forget open units: their remaining batches died with the connection and will be sent again. */
 	synchronized void reset() {
 		this.open = 0;

@@ -84,7 +84,7 @@ public final class ChangeStream implements AutoCloseable {
 		TypeRegistry types = (settings.types() != null) ? settings.types()
 				: new TypeRegistry(new JdbcTypeCatalog(connections::adminForCatalog));
 		this.startup = new StartupSequence(settings, connections);
-		this.lag = new LagProbe(connections, Clock.systemUTC());
+		this.lag = new LagProbe(connections, settings.slot(), Clock.systemUTC());
 		this.container = new StreamContainer(settings, () -> List.copyOf(this.tables), connections, this.startup, types,
 				this.statistics, this.state);
 		this.snapshots = snapshots;
@@ -192,6 +192,17 @@ public final class ChangeStream implements AutoCloseable {
 	 */
 	public StreamLag lag() {
 		return this.lag.measure(status());
+	}
+
+	/**
+	 * The replication slot as the server last described it ({@code wal_status},
+	 * {@code safe_wal_size}, why it was invalidated, the WAL it retains), never waiting for the
+	 * server: asked in the background together with the lag, refreshed when older than a second;
+	 * unknown before the first answer and once stopped.
+	 * @return the slot's health
+	 */
+	public SlotHealth slotHealth() {
+		return this.lag.slot(status());
 	}
 
 	/**

@@ -14,6 +14,7 @@ import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.snapshot.IncrementalSnapshots;
 import dev.pgcdc.snapshot.SnapshotOptions;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.TableInfo;
@@ -80,6 +81,16 @@ public final class ChangeStreamBuilder {
 	private @Nullable TypeRegistry types;
 
 	private SnapshotOptions snapshots = SnapshotOptions.defaults();
+
+	private boolean failover;
+
+	private @Nullable Duration heartbeatInterval;
+
+	private @Nullable String heartbeatActionQuery;
+
+	private InvalidatedSlotPolicy onInvalidated = StreamSettings.DEFAULT_ON_INVALIDATED;
+
+	private @Nullable OffsetStore offsetStore;
 
 	ChangeStreamBuilder() {
 	}
@@ -160,6 +171,52 @@ public final class ChangeStreamBuilder {
 	/** @param durable whether the slot is permanent (default false: temporary) @return this */
 	public ChangeStreamBuilder durable(boolean durable) {
 		this.durable = durable;
+		return this;
+	}
+
+	/**
+	 * @param failover whether the durable slot is to be a failover slot (PostgreSQL 17+; default
+	 * false): created with {@code FAILOVER}, or altered to match when it exists, so a promoted
+	 * standby that synchronizes slots ({@code sync_replication_slots}) carries on from it. Start-up
+	 * fails on an older server and with a temporary slot.
+	 * @return this
+	 */
+	public ChangeStreamBuilder failover(boolean failover) {
+		this.failover = failover;
+		return this;
+	}
+
+	/**
+	 * @param policy what to do when the server has invalidated the durable slot (default
+	 * {@link InvalidatedSlotPolicy#FAIL}); {@link InvalidatedSlotPolicy#RECREATE} drops it and
+	 * streams on from a new one, losing the changes in between
+	 * @return this
+	 */
+	public ChangeStreamBuilder onInvalidatedSlot(InvalidatedSlotPolicy policy) {
+		this.onInvalidated = policy;
+		return this;
+	}
+
+	/**
+	 * @param interval when no subscribed table changed for this long, write a heartbeat (an empty
+	 * non-transactional logical message with prefix {@code pgcdc.heartbeat}, never delivered to
+	 * handlers), so the slot's confirmed position follows the server; {@code null} (the
+	 * default) for none
+	 * @return this
+	 */
+	public ChangeStreamBuilder heartbeatInterval(@Nullable Duration interval) {
+		this.heartbeatInterval = interval;
+		return this;
+	}
+
+	/**
+	 * @param query a statement to run as the heartbeat instead of the logical message (as
+	 * Debezium's {@code heartbeat.action.query}), for example an update of a heartbeat table;
+	 * needs {@link #heartbeatInterval(Duration)}
+	 * @return this
+	 */
+	public ChangeStreamBuilder heartbeatActionQuery(@Nullable String query) {
+		this.heartbeatActionQuery = query;
 		return this;
 	}
 
@@ -289,6 +346,24 @@ public final class ChangeStreamBuilder {
 		return this;
 	}
 
+	/**
+	 * Keep the handled position in a store besides the slot, in step with the handlers' work: the
+	 * stream starts from the stored position when it is ahead of the slot's and hands every batch
+	 * through the store, which may skip transactions it stored already. With
+	 * {@link dev.pgcdc.offsets.JdbcOffsetStore} each transaction's handlers and its position
+	 * commit in one database transaction, so their effects on that database happen exactly once.
+	 * Default: none, the slot's confirmed position only (at-least-once). When the handler is a
+	 * {@code HandlerMulticaster}, give it the store as its call scope too
+	 * ({@code setCallScope(store)}), so that a retried or skipped handler call is undone; the
+	 * Spring Boot starter does both for {@code cdc.offsets.store=jdbc}.
+	 * @param store the store
+	 * @return this
+	 */
+	public ChangeStreamBuilder offsetStore(OffsetStore store) {
+		this.offsetStore = store;
+		return this;
+	}
+
 	/** @param handler receives batches @return this */
 	public ChangeStreamBuilder handler(BatchHandler handler) {
 		this.handler = handler;
@@ -327,7 +402,8 @@ public final class ChangeStreamBuilder {
 				this.tables, this.replicaIdentity, this.tableIdentities, publicationName, this.publicationMode, slotName,
 				this.durable, this.batchSize, this.queueCapacity, this.statusInterval, this.startupWait,
 				this.shutdownTimeout, (this.backOff != null) ? this.backOff : defaultBackOff(), listeners,
-				this.startupCheck, snapshots, this.streaming, this.binary, this.types, this.taskExecutor);
+				this.startupCheck, snapshots, this.streaming, this.binary, this.types, this.taskExecutor, this.failover,
+				this.heartbeatInterval, this.heartbeatActionQuery, this.onInvalidated, this.offsetStore);
 		return new ChangeStream(settings, snapshots);
 	}
 

@@ -10,7 +10,9 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.TransactionBatch;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.BatchHandler;
+import dev.pgcdc.stream.DatabaseUnavailableException;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
 
@@ -21,6 +23,11 @@ import org.postgresql.replication.LogSequenceNumber;
  * LSN follow the server's position. While paused it takes nothing: the queue fills, the reader
  * stops reading (still sending status updates) and nothing past the last handled transaction
  * is acknowledged.
+ * <p>
+ * A handler that fails because its database is unavailable ({@link DatabaseUnavailableException})
+ * does not end the delivery thread: the transaction is left unacknowledged, everything queued
+ * after it is dropped until the reader starts a new session ({@link #acceptAgain()}), and the
+ * reader is told to give up its session.
  */
 final class HandoffQueue implements Runnable {
 
@@ -38,6 +45,13 @@ final class HandoffQueue implements Runnable {
 
 	private final Runnable onAcknowledged;
 
+	private final Consumer<Throwable> onUnavailable;
+
+	private final @Nullable OffsetStore offsets;
+
+	/** Whether the last batch handled left its transaction open (dispatcher thread only). */
+	private boolean midTransaction;
+
 	private final StateTracker.RunState state;
 
 	private final long idleCheckMillis;
@@ -53,6 +67,16 @@ final class HandoffQueue implements Runnable {
 	private volatile boolean stopping;
 
 	private volatile boolean failed;
+
+	/**
+	 * A transaction was acknowledged and the queue has not been idle since: the next poll waits
+	 * only the prompt acknowledgement's interval (dispatcher thread only), so that what its rate
+	 * limit held back goes out that soon once the queue runs dry.
+	 */
+	private boolean acknowledgedSinceIdle;
+
+	/** A handler found its database unavailable: drop everything until the next session. */
+	private volatile boolean discarding;
 
 	private volatile boolean pauseRequested;
 
@@ -71,10 +95,14 @@ final class HandoffQueue implements Runnable {
 	 * @param onFailure told when the handler threw; the dispatcher has ended then
 	 * @param onAcknowledged told after a transaction's handling moved the flushed position, so it
 	 * reaches the server soon
+	 * @param onUnavailable told when the handler found its database unavailable; the session is
+	 * to end without acknowledging, the dispatcher goes on after {@link #acceptAgain()}
+	 * @param offsets hands each batch to the handler and keeps the position in step, or {@code null}
 	 */
 	HandoffQueue(int capacity, BatchHandler handler, AckTracker ack, StreamStatistics statistics,
 			Supplier<LogSequenceNumber> serverPosition, long idleCheckMillis, StateTracker.RunState state,
-			Consumer<Throwable> onFailure, Runnable onAcknowledged) {
+			Consumer<Throwable> onFailure, Runnable onAcknowledged, Consumer<Throwable> onUnavailable,
+			@Nullable OffsetStore offsets) {
 		this.queue = new ArrayBlockingQueue<>(capacity);
 		this.handler = handler;
 		this.ack = ack;
@@ -84,6 +112,8 @@ final class HandoffQueue implements Runnable {
 		this.state = state;
 		this.onFailure = onFailure;
 		this.onAcknowledged = onAcknowledged;
+		this.onUnavailable = onUnavailable;
+		this.offsets = offsets;
 	}
 
 	/**
@@ -92,7 +122,7 @@ final class HandoffQueue implements Runnable {
 	 * @throws InterruptedException if interrupted while waiting
 	 */
 	boolean offer(QueuedBatch batch, long timeout, TimeUnit unit) throws InterruptedException {
-		if (this.stopping || this.failed) {
+		if (this.stopping || this.failed || this.discarding) {
 			return false;
 		}
 		synchronized (this.monitor) {
@@ -146,6 +176,19 @@ final class HandoffQueue implements Runnable {
 			}
 		}
 		return dropped;
+	}
+
+	/**
+	 * A new session begins (the reader's previous one has ended): take batches again after a
+	 * handler found its database unavailable.
+	 */
+	void acceptAgain() {
+		this.discarding = false;
+	}
+
+	/** @return whether batches are dropped because a handler found its database unavailable */
+	boolean discarding() {
+		return this.discarding;
 	}
 
 	/** @return the number of batches waiting in the queue */
@@ -220,6 +263,10 @@ final class HandoffQueue implements Runnable {
 			this.onFailure.accept(ex);
 		}
 		finally {
+			if (this.offsets != null) {
+				// on this thread, which holds the transaction: a stop or failure mid-transaction undoes it
+				this.offsets.abandon();
+			}
 			this.thread = null;
 			this.ended.countDown();
 		}
@@ -227,13 +274,15 @@ final class HandoffQueue implements Runnable {
 
 	private void deliver() throws Exception {
 		while (!this.stopping) {
-			if (this.pauseRequested) {
+			// with an offset store a pause waits for the transaction's end: it holds a database transaction open
+			if (this.pauseRequested && !(this.midTransaction && this.offsets != null)) {
 				awaitResume();
 				continue;
 			}
 			QueuedBatch next;
 			try {
-				next = this.queue.poll(this.idleCheckMillis, TimeUnit.MILLISECONDS);
+				next = this.queue.poll(this.acknowledgedSinceIdle ? ReplicationCopyStream.PROMPT_INTERVAL_MILLIS
+						: this.idleCheckMillis, TimeUnit.MILLISECONDS);
 			}
 			catch (InterruptedException ex) {
 				// stop() ends this loop through its flag, never by interrupting; an interrupt left
@@ -244,19 +293,51 @@ final class HandoffQueue implements Runnable {
 				return;
 			}
 			if (next == null) {
+				this.acknowledgedSinceIdle = false;
 				this.ack.advanceIfIdle(this.serverPosition.get());
-				// what a prompt acknowledgement held back (rate limit) goes out now
+				// the last transactions of a burst, held back by the prompt acknowledgement's rate
+				// limit, and an idle stream's new position go out now, not in a status interval
+				// (nothing is sent when the position did not move)
 				this.onAcknowledged.run();
 				continue;
 			}
-			if (next != QueuedBatch.WAKE_UP) {
-				dispatch(next);
+			if (next != QueuedBatch.WAKE_UP && !this.discarding) {
+				try {
+					dispatch(next);
+				}
+				catch (Exception ex) {
+					if (!DatabaseUnavailableException.causedBy(ex)) {
+						throw ex;
+					}
+					unavailable(ex);
+				}
 			}
 			synchronized (this.monitor) {
 				this.done++;
 				this.monitor.notifyAll();
 			}
 		}
+	}
+
+	/**
+	 * Leave the transaction unacknowledged and drop what is queued behind it: nothing after it
+	 * may be acknowledged before it was handled. The reader's session ends and a durable slot
+	 * sends it all again from the flushed position.
+	 */
+	private void unavailable(Exception ex) {
+		this.discarding = true;
+		if (this.offsets != null) {
+			// the transaction comes again from its beginning: undo what its earlier batches did
+			this.offsets.abandon();
+			this.midTransaction = false;
+		}
+		List<QueuedBatch> queued = new ArrayList<>(this.queue.size());
+		this.queue.drainTo(queued);
+		synchronized (this.monitor) {
+			this.done += queued.size();
+			this.monitor.notifyAll();
+		}
+		this.onUnavailable.accept(ex);
 	}
 
 	private void awaitResume() {
@@ -288,14 +369,21 @@ final class HandoffQueue implements Runnable {
 
 	private void dispatch(QueuedBatch next) throws Exception {
 		TransactionBatch batch = next.batch();
+		LogSequenceNumber end = next.ackLsn();
 		if (batch != null) {
-			this.handler.handle(batch);
+			if (this.offsets != null) {
+				this.midTransaction = (end == null);
+				this.offsets.deliver(batch, end, this.handler);
+			}
+			else {
+				this.handler.handle(batch);
+			}
 			this.statistics.handled(batch);
 		}
-		LogSequenceNumber end = next.ackLsn();
 		if (end != null) {
 			this.ack.completed(end);
 			this.onAcknowledged.run();
+			this.acknowledgedSinceIdle = true;
 		}
 	}
 

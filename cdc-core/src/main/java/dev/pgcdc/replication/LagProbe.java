@@ -18,23 +18,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Measures a stream's lag, never waiting for the server: the one lag cache of the stream, read
- * by {@link ChangeStream#lag()}, the endpoint, health and metrics alike. The byte lag
- * ({@code pg_current_wal_lsn()} minus the flushed LSN) is asked in the background on a plain
- * connection kept open for it, with short connect and socket timeouts, at most one question at
- * a time; callers get the last answer, which is refreshed when older than a second. The time
- * lag is computed from the stream's own status.
+ * Measures a stream's lag and its slot's health, never waiting for the server: the one lag
+ * cache of the stream, read by {@link ChangeStream#lag()}, {@link ChangeStream#slotHealth()},
+ * the endpoint, health and metrics alike. The byte lag ({@code pg_current_wal_lsn()} minus the
+ * flushed LSN) and the slot's row in {@code pg_replication_slots} are asked in one query in the
+ * background on a plain connection kept open for it, with short connect and socket timeouts, at
+ * most one question at a time; callers get the last answer, which is refreshed when older than
+ * a second. The time lag is computed from the stream's own status.
  */
 final class LagProbe {
 
 	private static final Logger logger = LoggerFactory.getLogger(LagProbe.class);
 
-	private static final String LAG_BYTES = "SELECT pg_current_wal_lsn() - ?::pg_lsn";
+	/**
+	 * One row even without the slot; version-dependent columns through {@code to_jsonb}, so the
+	 * query works on every server (absent columns read as null).
+	 */
+	private static final String LAG_AND_SLOT = """
+			SELECT pg_current_wal_lsn() - ?::pg_lsn, slot.j->>'wal_status', (slot.j->>'safe_wal_size')::bigint,
+			       slot.j->>'invalidation_reason', coalesce((slot.j->>'conflicting')::boolean, false),
+			       pg_current_wal_lsn() - slot.restart_lsn
+			FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT s.restart_lsn, to_jsonb(s) AS j
+			      FROM pg_replication_slots s WHERE s.slot_name = ?) AS slot ON true""";
+
+	/** The key of a question asked before anything was flushed. */
+	private static final String NOTHING_FLUSHED = "";
 
 	/** How long an answer is reused. */
 	static final Duration MAX_AGE = Duration.ofSeconds(1);
 
 	private final ConnectionFactory connections;
+
+	private final String slot;
 
 	private final Clock clock;
 
@@ -46,6 +61,8 @@ final class LagProbe {
 
 	private @Nullable Long bytes;
 
+	private SlotHealth slotHealth = SlotHealth.UNKNOWN;
+
 	/** Kept open between measurements; only the measuring task uses it. */
 	private @Nullable Connection connection;
 
@@ -53,17 +70,19 @@ final class LagProbe {
 
 	private boolean closeRequested;
 
-	LagProbe(ConnectionFactory connections, Clock clock) {
-		this(connections, clock, backgroundExecutor());
+	LagProbe(ConnectionFactory connections, String slot, Clock clock) {
+		this(connections, slot, clock, backgroundExecutor());
 	}
 
 	/**
 	 * @param connections opens the kept connection
+	 * @param slot the stream's replication slot
 	 * @param clock tells the age of an answer
 	 * @param executor asks the server
 	 */
-	LagProbe(ConnectionFactory connections, Clock clock, Executor executor) {
+	LagProbe(ConnectionFactory connections, String slot, Clock clock, Executor executor) {
 		this.connections = connections;
+		this.slot = slot;
 		this.clock = clock;
 		this.executor = executor;
 	}
@@ -87,6 +106,22 @@ final class LagProbe {
 		boolean connected = status.state() == StreamState.STREAMING || status.state() == StreamState.PAUSED;
 		Long bytes = (connected && status.flushedLsn() != null) ? bytes(status.flushedLsn()) : null;
 		return new StreamLag(bytes, time(status, connected));
+	}
+
+	/**
+	 * @param status the stream's status
+	 * @return the slot as the server last described it; asked also while the stream is failed or
+	 * reconnecting (an invalidated slot shows there), {@link SlotHealth#UNKNOWN} once stopped
+	 */
+	SlotHealth slot(StreamStatus status) {
+		if (status.state() == StreamState.STOPPED) {
+			return SlotHealth.UNKNOWN;
+		}
+		String flushed = status.flushedLsn();
+		synchronized (this) {
+			refresh((flushed != null) ? flushed : NOTHING_FLUSHED);
+			return this.slotHealth;
+		}
 	}
 
 	private @Nullable Duration time(StreamStatus status, boolean connected) {
@@ -126,6 +161,12 @@ final class LagProbe {
 	}
 
 	private synchronized @Nullable Long bytes(String flushed) {
+		refresh(flushed);
+		// a different flushed position makes the last answer an upper bound: still the best we know
+		return this.bytes;
+	}
+
+	private synchronized void refresh(String flushed) {
 		Instant now = this.clock.instant();
 		boolean fresh = this.askedAt != null && flushed.equals(this.askedFor) && now.isBefore(this.askedAt.plus(MAX_AGE));
 		if (!fresh && !this.measuring) {
@@ -138,8 +179,6 @@ final class LagProbe {
 				logger.debug("Cannot start measuring the lag", ex);
 			}
 		}
-		// a different flushed position makes the last answer an upper bound: still the best we know
-		return this.bytes;
 	}
 
 	private void ask(String flushed, Instant now) {
@@ -147,12 +186,12 @@ final class LagProbe {
 		synchronized (this) {
 			kept = this.connection;
 		}
-		Long answer = null;
+		Answer answer = null;
 		try {
 			if (kept == null) {
 				kept = this.connections.probe();
 			}
-			answer = query(kept, flushed);
+			answer = query(kept, flushed, this.slot);
 		}
 		catch (SQLException | RuntimeException ex) {
 			logger.debug("Cannot ask the server for the WAL position", ex);
@@ -171,19 +210,38 @@ final class LagProbe {
 				this.connection = kept;
 				this.askedAt = now;
 				this.askedFor = flushed;
-				this.bytes = answer;
+				this.bytes = (answer != null) ? answer.bytes() : null;
+				this.slotHealth = (answer != null) ? answer.slot() : SlotHealth.UNKNOWN;
 			}
 			closeQuietly(toClose);
 		}
 	}
 
-	private static @Nullable Long query(Connection connection, String flushed) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(LAG_BYTES)) {
-			statement.setString(1, flushed);
+	private static @Nullable Answer query(Connection connection, String flushed, String slot) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(LAG_AND_SLOT)) {
+			statement.setString(1, NOTHING_FLUSHED.equals(flushed) ? null : flushed);
+			statement.setString(2, slot);
 			try (ResultSet row = statement.executeQuery()) {
-				return row.next() ? Math.max(0, row.getLong(1)) : null;
+				if (!row.next()) {
+					return null;
+				}
+				Long bytes = nonNegative(row, 1);
+				String walStatus = row.getString(2);
+				long safe = row.getLong(3);
+				Long safeWalSize = row.wasNull() ? null : safe;
+				String reason = SlotHealth.invalidation(walStatus, row.getString(4), row.getBoolean(5));
+				return new Answer(bytes, new SlotHealth(walStatus, safeWalSize, reason, nonNegative(row, 6)));
 			}
 		}
+	}
+
+	private static @Nullable Long nonNegative(ResultSet row, int column) throws SQLException {
+		long value = row.getLong(column);
+		return row.wasNull() ? null : Math.max(0, value);
+	}
+
+	/** What one question to the server gave. */
+	private record Answer(@Nullable Long bytes, SlotHealth slot) {
 	}
 
 	private static void closeQuietly(@Nullable Connection connection) {

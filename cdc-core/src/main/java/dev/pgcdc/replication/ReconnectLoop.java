@@ -52,6 +52,9 @@ final class ReconnectLoop implements Runnable {
 
 	private final SessionOpener opener;
 
+	/** A session that lasted this long resets the reconnect back-off even without progress. */
+	private static final long STEADY_SESSION_NANOS = TimeUnit.MINUTES.toNanos(1);
+
 	private final CountDownLatch stopSignal = new CountDownLatch(1);
 
 	private final CountDownLatch ended = new CountDownLatch(1);
@@ -72,6 +75,8 @@ final class ReconnectLoop implements Runnable {
 
 	private @Nullable BackOffExecution backOff;
 
+	private final StandbyProbe standbyProbe;
+
 	/** The last session, when it was closed under the reader, which then could not send its last status. */
 	private volatile @Nullable ReplicationSession aborted;
 
@@ -82,13 +87,14 @@ final class ReconnectLoop implements Runnable {
 			StartupSequence startup, TypeRegistry types, StreamStatistics statistics, StateTracker.RunState state) {
 		this.settings = settings;
 		this.connections = connections;
-		this.slots = new SlotManager(settings.slot());
+		this.slots = startup.slots();
 		this.types = types;
 		this.ack = new AckTracker(this::flushed);
 		this.statistics = statistics;
 		this.state = state;
 		this.failures = new SessionFailures(settings);
 		this.opener = new SessionOpener(settings, tables, connections, startup, this.slots, types, statistics, state);
+		this.standbyProbe = new StandbyProbe(connections, settings.slot());
 	}
 
 	/** @return what decides the flushed position */
@@ -180,6 +186,7 @@ final class ReconnectLoop implements Runnable {
 			}
 		}
 		finally {
+			this.standbyProbe.close();
 			acknowledgeLast();
 			HandoffQueue current = this.queue;
 			if (current != null) {
@@ -199,7 +206,7 @@ final class ReconnectLoop implements Runnable {
 					current = this.opener.open(this.ack);
 				}
 				if (current != null) {
-					stream(current);
+					streamAndResetBackOff(current);
 				}
 			}
 			catch (Exception | Error ex) {
@@ -311,6 +318,20 @@ final class ReconnectLoop implements Runnable {
 	}
 
 	/**
+	 * A handler found its database unavailable (shutting down, restarting, unreachable): give up
+	 * the session at once without acknowledging the transaction, so that a server shutting down
+	 * is not kept waiting for its confirmation (a walsender ends a shutdown only once its client
+	 * confirmed everything sent, or went away), and reconnect with back-off; a durable slot
+	 * delivers the transaction again. On the dispatcher thread.
+	 * @param error what the handler threw
+	 */
+	void handlerDatabaseUnavailable(Throwable error) {
+		logger.warn("{}", error.getMessage());
+		lost(error);
+		abortSession();
+	}
+
+	/**
 	 * The handler threw: stop reading without acknowledging the transaction.
 	 * @param error what the handler threw
 	 */
@@ -324,9 +345,30 @@ final class ReconnectLoop implements Runnable {
 		return this.state.get() == StreamState.FAILED || (current != null && current.failed());
 	}
 
+	/**
+	 * Stream on a session; once it handled something (or lasted {@link #STEADY_SESSION_NANOS}),
+	 * the reconnect back-off starts over, so that the wait after a cut does not grow over a long
+	 * run's unrelated cuts and restarts. A session that ends without progress (a handler whose
+	 * database stays down) keeps the back-off growing.
+	 */
+	private void streamAndResetBackOff(ReplicationSession current) throws Exception {
+		long started = System.nanoTime();
+		long flushedAtStart = this.ack.flushed().asLong();
+		try {
+			stream(current);
+		}
+		finally {
+			if (this.ack.flushed().asLong() > flushedAtStart || System.nanoTime() - started >= STEADY_SESSION_NANOS) {
+				this.backOff = null;
+			}
+		}
+	}
+
 	private void stream(ReplicationSession current) throws Exception {
 		this.session = current;
 		this.streamed = current;
+		// a standby that took over needs its probe's connection no more
+		this.standbyProbe.close();
 		if (this.stopRequested) {
 			// stop() may have looked for a session to abort just before this one was set
 			return;
@@ -429,6 +471,14 @@ final class ReconnectLoop implements Runnable {
 				current.awaitDrained();
 			}
 			this.ack.reset();
+			if (current != null) {
+				current.acceptAgain();
+			}
+			if (this.state.get() == StreamState.STANDBY && this.settings.durable()) {
+				// not the back-off: look at the slot until its holder lets go of it
+				return this.standbyProbe.awaitFree(this.stopSignal);
+			}
+			this.standbyProbe.close();
 			if (this.backOff == null) {
 				this.backOff = this.settings.backOff().start();
 			}

@@ -31,6 +31,11 @@ record ServerInfo(String version, int versionNumber, String database, String use
 		return this.versionNumber >= 140000;
 	}
 
+	/** @return whether slots can be failover slots (PostgreSQL 17+) */
+	boolean supportsFailover() {
+		return this.versionNumber >= 170000;
+	}
+
 	/** @return whether {@code pgoutput} accepts {@code messages 'true'} (PostgreSQL 14+) */
 	boolean supportsMessages() {
 		return this.versionNumber >= 140000;

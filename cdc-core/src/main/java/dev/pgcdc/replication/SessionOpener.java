@@ -6,8 +6,10 @@ import java.util.Collection;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
+import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,9 @@ import org.slf4j.LoggerFactory;
 final class SessionOpener {
 
 	private static final Logger logger = LoggerFactory.getLogger(SessionOpener.class);
+
+	/** What the server answers when asked to stream from a slot it invalidated. */
+	private static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
 
 	private final StreamSettings settings;
 
@@ -40,6 +45,8 @@ final class SessionOpener {
 	private volatile @Nullable ServerInfo server;
 
 	private volatile boolean binaryRefused;
+
+	private boolean resumedFromStore;
 
 	SessionOpener(StreamSettings settings, Supplier<Collection<TableName>> tables, ConnectionFactory connections,
 			StartupSequence startup, SlotManager slots, TypeRegistry types, StreamStatistics statistics,
@@ -77,7 +84,11 @@ final class SessionOpener {
 			this.statistics.serverVersion(info.version());
 			this.server = info;
 		}
+		resumeFromStoredPosition(ack);
 		try {
+			if (this.settings.durable()) {
+				this.slots.alignFailover(this.connections, this.settings.failover());
+			}
 			ReplicationSession session = ReplicationSession.open(this.connections, this.slots, this.settings, info,
 					ack.flushed(), binary(info), ack);
 			if (!this.settings.durable()) {
@@ -90,6 +101,12 @@ final class SessionOpener {
 				standby(ex);
 				return null;
 			}
+			if (this.settings.durable() && OBJECT_NOT_IN_PREREQUISITE_STATE.equals(ex.getSQLState())
+					&& recreatedAfterInvalidation()) {
+				// the new slot starts where the server is now; an older start position is moved up to it
+				return ReplicationSession.open(this.connections, this.slots, this.settings, info, ack.flushed(),
+						binary(info), ack);
+			}
 			throw ex;
 		}
 	}
@@ -101,6 +118,39 @@ final class SessionOpener {
 		catch (RuntimeException ex) {
 			session.close();
 			throw ex;
+		}
+	}
+
+	/**
+	 * The server refuses to stream from a slot it invalidated ("can no longer get changes from
+	 * replication slot"); the slot itself says whether that is why.
+	 * @return whether the slot was invalidated and created anew
+	 * @throws SlotInvalidatedException if it was invalidated and the policy is to fail
+	 */
+	private boolean recreatedAfterInvalidation() throws SQLException {
+		try (Connection connection = this.connections.admin()) {
+			return this.slots.recreateIfInvalidated(connection, this.settings.failover(), this.settings.onInvalidated());
+		}
+	}
+
+	/**
+	 * With an offset store, start from its position when that is ahead of what the stream knows
+	 * (the slot's confirmed position can lag: a lost acknowledgement, PostgreSQL 15 reverting it
+	 * after an immediate restart); the slot is acknowledged up to it with the first status update.
+	 */
+	private void resumeFromStoredPosition(AckTracker ack) throws SQLException {
+		OffsetStore store = this.settings.offsetStore();
+		if (store == null) {
+			return;
+		}
+		LogSequenceNumber stored = store.load(this.settings.slot());
+		if (stored.asLong() > ack.flushed().asLong()) {
+			if (!this.resumedFromStore) {
+				logger.info("Change stream on slot {} resumes from the position stored by {}: {}", this.settings.slot(),
+						store, stored.asString());
+				this.resumedFromStore = true;
+			}
+			ack.resumeFrom(stored);
 		}
 	}
 

@@ -35,7 +35,9 @@ final class StartupSequence {
 		this.connections = connections;
 		this.publication = new PublicationManager(settings.publication(), settings.publicationMode());
 		this.identities = new ReplicaIdentityManager(settings::identityOf);
-		this.slots = new SlotManager(settings.slot());
+		// an initial snapshot is recorded before the slot exists: a crash in between cannot lose it
+		this.slots = new SlotManager(settings.slot(),
+				() -> settings.listeners().forEach((listener) -> listener.newSlot(true)));
 	}
 
 	/**
@@ -47,6 +49,11 @@ final class StartupSequence {
 	ServerInfo prepare(Collection<TableName> tables) throws SQLException {
 		try (Connection connection = this.connections.admin()) {
 			ServerInfo info = ServerCheck.check(connection, this.settings.slot(), this.settings.durable());
+			if (this.settings.failover() && !info.supportsFailover()) {
+				throw new CdcConfigurationException("cdc.slot.failover=true (failover(true)) needs PostgreSQL 17 or newer,"
+						+ " but the server runs " + info.version() + ": set cdc.slot.failover=false, or upgrade the server"
+						+ " (failover slots and their synchronization to standbys came with PostgreSQL 17).");
+			}
 			List<ResolvedTable> resolved = TableResolver.resolve(connection, tables);
 			if (this.settings.startupCheck() != null) {
 				List<TableInfo> infos = new ArrayList<>();
@@ -60,12 +67,15 @@ final class StartupSequence {
 			this.identities.apply(connection, identityChanges, info.user());
 			this.publication.apply(connection, publicationChange);
 			if (this.settings.durable()) {
-				// an initial snapshot is recorded before the slot exists: a crash in between cannot lose it
-				this.slots.ensureDurable(connection,
-						() -> this.settings.listeners().forEach((listener) -> listener.newSlot(true)));
+				this.slots.ensureDurable(connection, this.settings.failover(), this.settings.onInvalidated());
 			}
 			return info;
 		}
+	}
+
+	/** @return the slot administration (one per stream, so what start-up learned reaches the sessions) */
+	SlotManager slots() {
+		return this.slots;
 	}
 
 	/**

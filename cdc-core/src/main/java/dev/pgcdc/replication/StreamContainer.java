@@ -210,6 +210,8 @@ final class StreamContainer {
 
 		private final FutureTask<Void> first;
 
+		private final @Nullable Heartbeat heartbeat;
+
 		Run(long number) {
 			StreamSettings settings = StreamContainer.this.settings;
 			this.state = new StateTracker.RunState(StreamContainer.this.state, number);
@@ -218,11 +220,16 @@ final class StreamContainer {
 			this.queue = new HandoffQueue(settings.queueCapacity(), settings.handler(), this.loop.ack(),
 					StreamContainer.this.statistics, this.loop::serverPosition,
 					Math.max(1, Math.min(1000, settings.statusInterval().toMillis())), this.state,
-					this.loop::handlerFailed, this.loop::acknowledgePromptly);
+					this.loop::handlerFailed, this.loop::acknowledgePromptly, this.loop::handlerDatabaseUnavailable,
+					settings.offsetStore());
 			this.queue.pause(StreamContainer.this.pauseRequested);
 			this.loop.queue(this.queue);
 			this.first = new FutureTask<>(this.loop::openFirst, null);
 			this.loop.firstAttempt(this.first);
+			this.heartbeat = (settings.heartbeatInterval() != null)
+					? new Heartbeat(StreamContainer.this.connections, settings, StreamContainer.this.statistics::lastData,
+							this.state::get)
+					: null;
 		}
 
 		void launch() {
@@ -231,9 +238,15 @@ final class StreamContainer {
 			StreamContainer.this.executor.execute(new Named("start", this.first));
 			StreamContainer.this.executor.execute(new Named("dispatch", this.queue));
 			StreamContainer.this.executor.execute(new Named("read", this.loop));
+			if (this.heartbeat != null) {
+				this.heartbeat.start();
+			}
 		}
 
 		void stop(long deadline) {
+			if (this.heartbeat != null) {
+				this.heartbeat.stop();
+			}
 			this.loop.requestStop(deadline);
 			this.queue.stop();
 			try {

@@ -95,7 +95,7 @@ final class StreamReader {
 				}
 				// the position as a number: a LogSequenceNumber per message would be garbage on the hot path
 				long lsn = this.stream.lastReceived();
-				this.statistics.received(lsn);
+				this.statistics.data(lsn);
 				PgOutputMessage message = this.decoder.decode(buffer, lsn);
 				TransactionSpool streamed = this.spool;
 				if (streamed != null && streamed.takes(message)) {
@@ -142,6 +142,10 @@ final class StreamReader {
 		while (!this.dispatcher.offer(batch, this.offerMillis, TimeUnit.MILLISECONDS)) {
 			if (this.stopRequested.getAsBoolean() || this.dispatcher.failed()) {
 				throw new StoppedException();
+			}
+			if (this.dispatcher.discarding()) {
+				// the session is being given up without acknowledging (see HandoffQueue): reconnect
+				throw new SQLException("Giving up the session: a handler's database is unavailable", "08006");
 			}
 			// the handler is slow: tell the walsender how far we got, and from time to time that we are alive
 			LogSequenceNumber flushed = this.ack.flushed();

@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.TableInfo;
 import dev.pgcdc.types.TypeRegistry;
@@ -43,6 +44,15 @@ import org.springframework.util.backoff.BackOff;
  * @param binary whether to ask for binary values where every column type allows it
  * @param types decodes column values; {@code null} for one backed by the server's catalog
  * @param taskExecutor runs the reader and dispatcher loops; {@code null} for a thread each
+ * @param failover whether the durable slot is created with (or altered to) {@code FAILOVER}, so a
+ * promoted standby that synchronizes slots carries on from it (PostgreSQL 17+)
+ * @param heartbeatInterval when no subscribed table changed for this long, a heartbeat is
+ * written so the slot's confirmed position follows the server; {@code null} for none
+ * @param heartbeatActionQuery a statement run as the heartbeat instead of the default logical
+ * message; {@code null} for the message
+ * @param onInvalidated what to do when the server has invalidated the durable slot
+ * @param offsetStore keeps the handled position besides the slot, in step with the handlers'
+ * work; {@code null} for the slot only
  */
 public record StreamSettings(String url, @Nullable String username, @Nullable String password,
 		String applicationName, List<TableName> tables, ReplicaIdentity replicaIdentity,
@@ -50,7 +60,9 @@ public record StreamSettings(String url, @Nullable String username, @Nullable St
 		String slot, boolean durable, int batchSize, int queueCapacity, Duration statusInterval, Duration startupWait,
 		Duration shutdownTimeout, BackOff backOff, List<StreamListener> listeners,
 		@Nullable Consumer<Collection<TableInfo>> startupCheck, BatchHandler handler, boolean streaming,
-		boolean binary, @Nullable TypeRegistry types, @Nullable Executor taskExecutor) {
+		boolean binary, @Nullable TypeRegistry types, @Nullable Executor taskExecutor, boolean failover,
+		@Nullable Duration heartbeatInterval, @Nullable String heartbeatActionQuery,
+		InvalidatedSlotPolicy onInvalidated, @Nullable OffsetStore offsetStore) {
 
 	/** The largest number of events in one batch by default. */
 	public static final int DEFAULT_BATCH_SIZE = 1024;
@@ -81,6 +93,9 @@ public record StreamSettings(String url, @Nullable String username, @Nullable St
 	/** The factor applied to the reconnect delay after each attempt by default. */
 	public static final double DEFAULT_BACK_OFF_MULTIPLIER = 2.0;
 
+	/** What a stream does with a slot the server invalidated, by default: fail. */
+	public static final InvalidatedSlotPolicy DEFAULT_ON_INVALIDATED = InvalidatedSlotPolicy.FAIL;
+
 	/** The application name shown by the server when none is given. */
 	public static final String DEFAULT_APPLICATION_NAME = "pgcdc";
 
@@ -100,6 +115,14 @@ public record StreamSettings(String url, @Nullable String username, @Nullable St
 		require(!publication.isEmpty() && publication.indexOf('\'') < 0 && publication.indexOf('\0') < 0,
 				"publication", publication, "must not be empty or contain quotes");
 		require(!slot.isEmpty(), "slot", slot, "must not be empty");
+		require(!failover || durable, "failover", failover, "needs a durable slot: a temporary slot cannot fail over"
+				+ " to a standby; set cdc.slot.durable=true (durable(true)) or cdc.slot.failover=false");
+		require(heartbeatInterval == null || positive(heartbeatInterval), "heartbeatInterval", heartbeatInterval,
+				"must be longer than zero, e.g. 10s, or unset for no heartbeat");
+		require(heartbeatActionQuery == null || !heartbeatActionQuery.isBlank(), "heartbeatActionQuery",
+				heartbeatActionQuery, "must not be blank; unset it to emit a logical message");
+		require(heartbeatActionQuery == null || heartbeatInterval != null, "heartbeatActionQuery",
+				heartbeatActionQuery, "runs only as a heartbeat: set cdc.heartbeat.interval (heartbeatInterval) too");
 		tables = List.copyOf(tables);
 		tableIdentities = Map.copyOf(tableIdentities);
 		listeners = List.copyOf(listeners);

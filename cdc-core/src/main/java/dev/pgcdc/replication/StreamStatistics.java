@@ -21,6 +21,8 @@ final class StreamStatistics {
 
 	private volatile long received;
 
+	private volatile long lastData;
+
 	private volatile @Nullable Instant lastHandledCommit;
 
 	private volatile @Nullable String lastError;
@@ -28,6 +30,20 @@ final class StreamStatistics {
 	private volatile @Nullable Instant lastErrorTime;
 
 	private volatile @Nullable String serverVersion;
+
+	/**
+	 * A message of the stream's own database arrived (not a keepalive).
+	 * @param lsn its position
+	 */
+	void data(long lsn) {
+		this.lastData = lsn;
+		received(lsn);
+	}
+
+	/** @return the position of the last message received, {@code 0} before any */
+	long lastData() {
+		return this.lastData;
+	}
 
 	void received(LogSequenceNumber lsn) {
 		received(lsn.asLong());

@@ -202,6 +202,18 @@ final class TransactionAssembler {
 			// written by an older pgcdc stopping: not an event
 			return;
 		}
+		if (Heartbeat.PREFIX.equals(message.prefix())) {
+			// a heartbeat: not an event, but something to acknowledge (inside a transaction, its commit is)
+			if (!message.transactional()) {
+				this.ack.opened();
+				this.sink.accept(new QueuedBatch(null, LogSequenceNumber.valueOf(message.lsn().asLong() + 1)));
+			}
+			else if (this.begin != null) {
+				// it takes its index all the same, as every transactional message does
+				this.nextIndex++;
+			}
+			return;
+		}
 		Begin started = this.begin;
 		if (message.transactional() && started != null) {
 			// a transactional message takes an index too, so the rows' positions do not depend on
@@ -214,9 +226,10 @@ final class TransactionAssembler {
 		LogicalMessage event = new LogicalMessage(false, message.prefix(), message.content(),
 				message.lsn().asString(), 0, null);
 		this.ack.opened();
-		// acknowledged just past its own record, so a restart does not deliver it again
+		// acknowledged at its position, the end of its record: a restart skips the records that start before it
+		// (the message) but not the commit record that often starts right there (the emitting transaction's)
 		this.sink.accept(new QueuedBatch(new TransactionBatch(0, event.lsn(), null, List.of(event), true, true),
-				LogSequenceNumber.valueOf(message.lsn().asLong() + 1)));
+				message.lsn()));
 	}
 
 	private void add(CdcEvent event, long bytes) throws Exception {

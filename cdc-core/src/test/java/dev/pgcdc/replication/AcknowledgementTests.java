@@ -52,4 +52,34 @@ class AcknowledgementTests {
 		}
 	}
 
+	@Test
+	void theLastTransactionOfABurstIsConfirmedToo() throws Exception {
+		database.execute("CREATE TABLE bursts (id int PRIMARY KEY)");
+		Recorder recorder = new Recorder();
+		try (ChangeStream stream = ChangeStreamTests.stream(database, "bursts_pub")
+			.tables("bursts")
+			.durable(true)
+			.slot("bursts_slot")
+			.statusInterval(Duration.ofMinutes(10))
+			.handler(recorder)
+			.start()) {
+			// twenty transactions handled within milliseconds: the rate limit (one status per 100 ms)
+			// holds back the acknowledgement of all but the first, and nothing follows them
+			String[] burst = new String[20];
+			for (int i = 0; i < burst.length; i++) {
+				burst[i] = "INSERT INTO bursts VALUES (" + i + ")";
+			}
+			database.execute(burst);
+			await().atMost(Duration.ofSeconds(60)).until(() -> recorder.changes().size() == burst.length);
+			long lastCommit = WalPositions.lsn(recorder.batches.get(recorder.batches.size() - 1).lsn());
+			// without a trailing acknowledgement the slot would wait for the keepalive, 30 s
+			await().atMost(Duration.ofSeconds(5))
+				.until(() -> WalPositions.confirmedFlush(database, "bursts_slot") > lastCommit);
+			assertThat(stream.state()).isEqualTo(StreamState.STREAMING);
+		}
+		finally {
+			database.execute("SELECT pg_drop_replication_slot('bursts_slot')");
+		}
+	}
+
 }

@@ -41,7 +41,7 @@ class LagProbeTests {
 			MovableClock clock = new MovableClock();
 			AtomicInteger questions = new AtomicInteger();
 			ExecutorService asker = Executors.newSingleThreadExecutor();
-			LagProbe probe = new LagProbe(new ConnectionFactory(stream.settings()), clock, (task) -> {
+			LagProbe probe = new LagProbe(new ConnectionFactory(stream.settings()), "slot", clock, (task) -> {
 				questions.incrementAndGet();
 				asker.execute(task);
 			});
@@ -84,7 +84,7 @@ class LagProbeTests {
 				.handler((batch) -> {
 				})
 				.build();
-			LagProbe probe = new LagProbe(new ConnectionFactory(stream.settings()), Clock.systemUTC());
+			LagProbe probe = new LagProbe(new ConnectionFactory(stream.settings()), "slot", Clock.systemUTC());
 			// nobody waits for the silent server: every caller gets "unknown" at once
 			assertThat(probe.measure(status("0/0")).bytes()).isNull();
 			await().atMost(TIMEOUT).until(() -> accepted.size() == 1);

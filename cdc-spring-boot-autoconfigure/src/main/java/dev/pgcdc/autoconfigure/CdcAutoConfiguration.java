@@ -11,7 +11,9 @@ import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.dispatch.RowBinder;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.filter.EventFilter;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.stream.HandlerCallScope;
 import org.postgresql.PGConnection;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -35,7 +37,8 @@ import tools.jackson.databind.json.JsonMapper;
  * change stream with the application. Connects with {@code cdc.url} or, by default, the
  * application's database: its {@code JdbcConnectionDetails} bean ({@code @ServiceConnection},
  * Docker Compose) if any, else {@code spring.datasource.url}. Every bean backs off when the application
- * defines its own.
+ * defines its own. With {@code cdc.offsets.store=jdbc} the handlers run in transactions of the
+ * application's {@code PlatformTransactionManager} on its {@code DataSource} (see {@link CdcOffsetStores}).
  */
 @AutoConfiguration(after = { DataSourceAutoConfiguration.class, JacksonAutoConfiguration.class })
 @ConditionalOnClass({ PGConnection.class, ChangeStream.class })
@@ -108,9 +111,17 @@ public final class CdcAutoConfiguration {
 	CdcStreamLifecycle cdcStreamLifecycle(CdcProperties properties, Environment environment, HandlerRegistry registry,
 			HandlerMulticaster dispatcher, ObjectProvider<CdcStreamCustomizer> customizers,
 			ApplicationEventPublisher publisher, ConfigurableListableBeanFactory beanFactory) {
+		OffsetStore offsetStore = CdcOffsetStores.create(properties.getOffsets(), beanFactory,
+				beanFactory.getBeanClassLoader());
+		if (offsetStore instanceof HandlerCallScope scope
+				&& (properties.getRetry().getMaxRetries() > 0 || dispatcher.errorPolicy() == ErrorPolicy.SKIP)) {
+			// each handler call in a savepoint, so a retry or a skip starts from what the call found; without
+			// retries, under STOP, a failure rolls the whole transaction back and the savepoints' round trips are saved
+			dispatcher.setCallScope(scope);
+		}
 		CdcStreamFactory factory = new CdcStreamFactory(properties, environment,
 				JdbcConnectionDetailsLookup.find(beanFactory, beanFactory.getBeanClassLoader()), registry, dispatcher,
-				customizers.orderedStream().toList());
+				customizers.orderedStream().toList(), offsetStore);
 		return new CdcStreamLifecycle(factory, publisher, properties.isAutoStartup());
 	}
 

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.ErrorPolicy;
+import dev.pgcdc.replication.InvalidatedSlotPolicy;
 import dev.pgcdc.replication.PublicationMode;
 import dev.pgcdc.replication.ReplicaIdentity;
 import dev.pgcdc.replication.StreamSettings;
@@ -119,6 +120,10 @@ public class CdcProperties {
 	private final Reconnect reconnect = new Reconnect();
 
 	private final Snapshot snapshot = new Snapshot();
+
+	private final Heartbeat heartbeat = new Heartbeat();
+
+	private final Offsets offsets = new Offsets();
 
 	/**
 	 * Per-table settings, keyed by table name ("users", or "[sales.orders]" with a schema).
@@ -257,6 +262,14 @@ public class CdcProperties {
 		return this.snapshot;
 	}
 
+	public Heartbeat getHeartbeat() {
+		return this.heartbeat;
+	}
+
+	public Offsets getOffsets() {
+		return this.offsets;
+	}
+
 	public Map<String, Table> getTable() {
 		return this.table;
 	}
@@ -302,6 +315,62 @@ public class CdcProperties {
 	}
 
 	/**
+	 * Where the stream's handled position is kept.
+	 */
+	public static class Offsets {
+
+		/**
+		 * Where the handled position is kept: server (the replication slot's confirmed
+		 * position only: at-least-once, handlers must be idempotent) or jdbc (also in a table
+		 * of the application's DataSource, updated in one Spring transaction with each
+		 * transaction's handlers, so their effects on that database happen exactly once).
+		 */
+		private Store store = Store.SERVER;
+
+		/**
+		 * Table of the application's database holding the position of each stream (one row
+		 * per slot name) when the store is jdbc: "name" (the connection's search_path) or
+		 * "schema.name"; created if missing.
+		 */
+		private String table = "pgcdc_offsets";
+
+		public Store getStore() {
+			return this.store;
+		}
+
+		public void setStore(Store store) {
+			this.store = store;
+		}
+
+		public String getTable() {
+			return this.table;
+		}
+
+		public void setTable(String table) {
+			this.table = table;
+		}
+
+		/**
+		 * Where the handled position is kept.
+		 */
+		public enum Store {
+
+			/**
+			 * The replication slot's confirmed position only (at-least-once).
+			 */
+			SERVER,
+
+			/**
+			 * Also a table of the application's DataSource, in the handlers' transaction
+			 * (exactly-once effects on that database).
+			 */
+			JDBC
+
+		}
+
+	}
+
+	/**
 	 * The replication slot.
 	 */
 	public static class Slot {
@@ -320,6 +389,21 @@ public class CdcProperties {
 		 */
 		private boolean durable;
 
+		/**
+		 * Whether the durable slot is a failover slot (PostgreSQL 17+), so a promoted standby
+		 * that synchronizes slots (sync_replication_slots) carries on from it. An existing slot
+		 * is altered to match at start-up. Needs cdc.slot.durable=true.
+		 */
+		private boolean failover;
+
+		/**
+		 * What to do when the server has invalidated the durable slot (it fell further behind
+		 * than max_slot_wal_keep_size allows): fail (the stream goes FAILED, naming the cause
+		 * and the fix) or recreate (drop it and stream on from a new slot; the changes in
+		 * between are lost, with a WARN saying so).
+		 */
+		private InvalidatedSlotPolicy onInvalidated = StreamSettings.DEFAULT_ON_INVALIDATED;
+
 		public @Nullable String getName() {
 			return this.name;
 		}
@@ -334,6 +418,22 @@ public class CdcProperties {
 
 		public void setDurable(boolean durable) {
 			this.durable = durable;
+		}
+
+		public boolean isFailover() {
+			return this.failover;
+		}
+
+		public void setFailover(boolean failover) {
+			this.failover = failover;
+		}
+
+		public InvalidatedSlotPolicy getOnInvalidated() {
+			return this.onInvalidated;
+		}
+
+		public void setOnInvalidated(InvalidatedSlotPolicy onInvalidated) {
+			this.onInvalidated = onInvalidated;
 		}
 
 	}
@@ -490,6 +590,44 @@ public class CdcProperties {
 
 		public void setProgressTable(String progressTable) {
 			this.progressTable = progressTable;
+		}
+
+	}
+
+	/**
+	 * Heartbeats, so the slot's confirmed position follows the server while the subscribed
+	 * tables are idle.
+	 */
+	public static class Heartbeat {
+
+		/**
+		 * When no subscribed table changed for this long, write a heartbeat: an empty logical
+		 * message with prefix pgcdc.heartbeat, acknowledged and never delivered to handlers.
+		 * Unset (the default): no heartbeat.
+		 */
+		private @Nullable Duration interval;
+
+		/**
+		 * Statement to run as the heartbeat instead of the logical message (as Debezium's
+		 * heartbeat.action.query), for example an update of a heartbeat table. Needs
+		 * cdc.heartbeat.interval.
+		 */
+		private @Nullable String actionQuery;
+
+		public @Nullable Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(@Nullable Duration interval) {
+			this.interval = interval;
+		}
+
+		public @Nullable String getActionQuery() {
+			return this.actionQuery;
+		}
+
+		public void setActionQuery(@Nullable String actionQuery) {
+			this.actionQuery = actionQuery;
 		}
 
 	}

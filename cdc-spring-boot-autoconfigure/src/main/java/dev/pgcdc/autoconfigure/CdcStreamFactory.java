@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.ChangeStreamBuilder;
 import dev.pgcdc.replication.InvalidStreamSettingException;
@@ -56,12 +57,16 @@ final class CdcStreamFactory {
 
 	private final SnapshotOptions snapshots;
 
+	private final @Nullable OffsetStore offsetStore;
+
 	CdcStreamFactory(CdcProperties properties, Environment environment, @Nullable Details connectionDetails,
-			HandlerRegistry registry, HandlerMulticaster dispatcher, List<CdcStreamCustomizer> customizers) {
+			HandlerRegistry registry, HandlerMulticaster dispatcher, List<CdcStreamCustomizer> customizers,
+			@Nullable OffsetStore offsetStore) {
 		this.properties = properties;
 		this.registry = registry;
 		this.dispatcher = dispatcher;
 		this.customizers = customizers;
+		this.offsetStore = offsetStore;
 		this.connection = connection(properties, environment, connectionDetails);
 		this.applicationName = environment.getProperty("spring.application.name");
 		this.publication = publicationName(properties.getPublication().getName(), this.applicationName);
@@ -79,10 +84,13 @@ final class CdcStreamFactory {
 	}
 
 	/** The property behind each {@link StreamSettings} value the core checks. */
-	private static final Map<String, String> PROPERTIES = Map.of("url", "cdc.url", "batchSize", "cdc.batch-size",
-			"queueCapacity", "cdc.queue-capacity", "statusInterval", "cdc.status-interval", "startupWait",
-			"cdc.startup-wait", "shutdownTimeout", "cdc.shutdown-timeout", "publication", "cdc.publication.name",
-			"slot", "cdc.slot.name");
+	private static final Map<String, String> PROPERTIES = Map.ofEntries(Map.entry("url", "cdc.url"),
+			Map.entry("batchSize", "cdc.batch-size"), Map.entry("queueCapacity", "cdc.queue-capacity"),
+			Map.entry("statusInterval", "cdc.status-interval"), Map.entry("startupWait", "cdc.startup-wait"),
+			Map.entry("shutdownTimeout", "cdc.shutdown-timeout"), Map.entry("publication", "cdc.publication.name"),
+			Map.entry("slot", "cdc.slot.name"), Map.entry("failover", "cdc.slot.failover"),
+			Map.entry("heartbeatInterval", "cdc.heartbeat.interval"),
+			Map.entry("heartbeatActionQuery", "cdc.heartbeat.action-query"));
 
 	private static ChangeStream build(ChangeStreamBuilder builder) {
 		try {
@@ -315,9 +323,16 @@ final class CdcStreamFactory {
 			.startupWait(this.properties.getStartupWait())
 			.shutdownTimeout(this.properties.getShutdownTimeout())
 			.snapshots(this.snapshots)
+			.failover(this.properties.getSlot().isFailover())
+			.onInvalidatedSlot(this.properties.getSlot().getOnInvalidated())
+			.heartbeatInterval(this.properties.getHeartbeat().getInterval())
+			.heartbeatActionQuery(this.properties.getHeartbeat().getActionQuery())
 			.backOff(backOff);
 		if (this.slot != null) {
 			builder.slot(this.slot);
+		}
+		if (this.offsetStore != null) {
+			builder.offsetStore(this.offsetStore);
 		}
 		this.replicaIdentities.forEach(builder::replicaIdentity);
 		return builder;

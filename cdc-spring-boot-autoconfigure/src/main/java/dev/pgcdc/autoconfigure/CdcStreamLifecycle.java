@@ -3,6 +3,7 @@ package dev.pgcdc.autoconfigure;
 import dev.pgcdc.CdcStreamStateChangedEvent;
 
 import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.replication.SlotHealth;
 import dev.pgcdc.replication.StreamLag;
 import dev.pgcdc.replication.StreamState;
 import org.jspecify.annotations.Nullable;
@@ -133,6 +134,16 @@ public class CdcStreamLifecycle implements SmartLifecycle {
 	public StreamLag getLag() {
 		ChangeStream stream = this.stream;
 		return (stream != null) ? stream.lag() : StreamLag.UNKNOWN;
+	}
+
+	/**
+	 * The slot's health as last asked in the background, never waiting for the server
+	 * ({@link ChangeStream#slotHealth()}).
+	 * @return the slot's health, {@link SlotHealth#UNKNOWN} without a stream
+	 */
+	public SlotHealth getSlotHealth() {
+		ChangeStream stream = this.stream;
+		return (stream != null) ? stream.slotHealth() : SlotHealth.UNKNOWN;
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.pgcdc.autoconfigure;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,8 @@ import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Source;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.event.TransactionBatch;
+import dev.pgcdc.replication.InvalidatedSlotPolicy;
+import dev.pgcdc.replication.StreamSettings;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
@@ -193,6 +196,34 @@ class CdcAutoConfigurationTests {
 		assertInvalid("cdc.publication.name=" + "p".repeat(64), "cdc.publication.name");
 		assertInvalid("cdc.tables=not a table", "cdc.tables[0]");
 		assertInvalid("cdc.table.users.unwatched-records=nonsense", "cdc.table.users.unwatched-records");
+		assertInvalid("cdc.slot.failover=true", "cdc.slot.failover");
+		assertInvalid("cdc.heartbeat.interval=0s", "cdc.heartbeat.interval");
+		assertInvalid("cdc.heartbeat.action-query=UPDATE beat SET at = now()", "cdc.heartbeat.action-query");
+	}
+
+	@Test
+	void slotSafetyPropertiesReachTheStream() {
+		this.contextRunner
+			.withPropertyValues("cdc.slot.durable=true", "cdc.slot.failover=true", "cdc.slot.on-invalidated=recreate",
+					"cdc.heartbeat.interval=30s", "cdc.heartbeat.action-query=UPDATE beat SET at = now()")
+			.run((context) -> {
+				StreamSettings settings = context.getBean(CdcStreamLifecycle.class)
+					.streamFactory()
+					.create((from, to, cause) -> {
+					})
+					.settings();
+				assertThat(settings.failover()).isTrue();
+				assertThat(settings.onInvalidated()).isEqualTo(InvalidatedSlotPolicy.RECREATE);
+				assertThat(settings.heartbeatInterval()).isEqualTo(Duration.ofSeconds(30));
+				assertThat(settings.heartbeatActionQuery()).isEqualTo("UPDATE beat SET at = now()");
+			});
+		this.contextRunner.run((context) -> {
+			StreamSettings settings = context.getBean(CdcStreamLifecycle.class).streamFactory().create((from, to, cause) -> {
+			}).settings();
+			assertThat(settings.failover()).isFalse();
+			assertThat(settings.onInvalidated()).isEqualTo(InvalidatedSlotPolicy.FAIL);
+			assertThat(settings.heartbeatInterval()).isNull();
+		});
 	}
 
 	private void assertInvalid(String property, String name) {

@@ -35,6 +35,13 @@ class CdcPropertiesTests {
 		assertThat(this.properties.getPublication().getMode())
 			.isEqualTo(ReflectionTestUtils.getField(builder, "publicationMode"));
 		assertThat(this.properties.getSlot().isDurable()).isEqualTo(ReflectionTestUtils.getField(builder, "durable"));
+		assertThat(this.properties.getSlot().isFailover()).isEqualTo(ReflectionTestUtils.getField(builder, "failover"));
+		assertThat(this.properties.getSlot().getOnInvalidated())
+			.isEqualTo(ReflectionTestUtils.getField(builder, "onInvalidated"));
+		assertThat(this.properties.getHeartbeat().getInterval())
+			.isEqualTo(ReflectionTestUtils.getField(builder, "heartbeatInterval"));
+		assertThat(this.properties.getHeartbeat().getActionQuery())
+			.isEqualTo(ReflectionTestUtils.getField(builder, "heartbeatActionQuery"));
 	}
 
 	@Test
@@ -67,6 +74,12 @@ class CdcPropertiesTests {
 		assertThat(this.properties.isEnabled()).isTrue();
 		assertThat(this.properties.isAutoStartup()).isTrue();
 		assertThat(this.properties.getErrorPolicy()).as("derived from the slot kind").isNull();
+	}
+
+	@Test
+	void offsetsDefaultToTheServerAndTheCoresTableName() {
+		assertThat(this.properties.getOffsets().getStore()).isEqualTo(CdcProperties.Offsets.Store.SERVER);
+		assertThat(this.properties.getOffsets().getTable()).isEqualTo(dev.pgcdc.offsets.JdbcOffsetStore.DEFAULT_TABLE);
 	}
 
 }

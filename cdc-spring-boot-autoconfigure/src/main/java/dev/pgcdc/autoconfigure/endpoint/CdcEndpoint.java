@@ -19,6 +19,7 @@ import dev.pgcdc.dispatch.HandlerStats;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.replication.SlotHealth;
 import dev.pgcdc.replication.StreamLag;
 import dev.pgcdc.replication.StreamState;
 import dev.pgcdc.replication.StreamStatus;
@@ -73,18 +74,19 @@ public class CdcEndpoint {
 		ChangeStream current = this.stream.get();
 		StreamStatus status = (current != null) ? current.status() : null;
 		StreamLag lag = (current != null) ? current.lag() : StreamLag.UNKNOWN;
+		SlotHealth slotHealth = (current != null) ? current.slotHealth() : SlotHealth.UNKNOWN;
 		Map<String, SubscriptionDescriptor> subscriptions = new LinkedHashMap<>();
 		this.subscriptions.list().forEach((subscription) -> subscriptions.put(subscription.table(),
 				describe(subscription)));
 		Map<String, HandlerDescriptor> handlers = new LinkedHashMap<>();
 		this.registry.handlers().forEach((handler) -> handlers.put(handler.id(), HandlerDescriptor.of(handler)));
 		if (status == null) {
-			return new CdcDescriptor(StreamState.STOPPED, null, false, null, null, null, null, LagDescriptor.of(lag), 0,
-					0, 0, null, subscriptions, handlers);
+			return new CdcDescriptor(StreamState.STOPPED, null, false, null, null, null, null, LagDescriptor.of(lag),
+					SlotDescriptor.of(slotHealth), 0, 0, 0, null, subscriptions, handlers);
 		}
 		return new CdcDescriptor(status.state(), status.slot(), status.durable(), status.publication(),
 				status.serverVersion(), status.receivedLsn(), status.flushedLsn(), LagDescriptor.of(lag),
-				status.transactions(), status.events(), status.reconnects(),
+				SlotDescriptor.of(slotHealth), status.transactions(), status.events(), status.reconnects(),
 				ErrorDescriptor.of(status.lastError(), status.lastErrorTime()), subscriptions, handlers);
 	}
 
@@ -249,6 +251,7 @@ public class CdcEndpoint {
 	 * @param receivedLsn the last position received from the server
 	 * @param flushedLsn the last position handled and acknowledged
 	 * @param lag how far behind the server the stream is
+	 * @param slotHealth the replication slot as the server last described it
 	 * @param transactions transactions handled since start
 	 * @param events events handled since start
 	 * @param reconnects reconnects since start
@@ -258,7 +261,7 @@ public class CdcEndpoint {
 	 */
 	public record CdcDescriptor(StreamState state, @Nullable String slot, boolean durable, @Nullable String publication,
 			@Nullable String serverVersion, @Nullable String receivedLsn, @Nullable String flushedLsn,
-			LagDescriptor lag, long transactions, long events, long reconnects, @Nullable ErrorDescriptor lastError,
+			LagDescriptor lag, SlotDescriptor slotHealth, long transactions, long events, long reconnects, @Nullable ErrorDescriptor lastError,
 			Map<String, SubscriptionDescriptor> subscriptions, Map<String, HandlerDescriptor> handlers) {
 	}
 
@@ -273,6 +276,26 @@ public class CdcEndpoint {
 
 		static LagDescriptor of(StreamLag lag) {
 			return new LagDescriptor(lag.bytes(), (lag.time() != null) ? lag.time().toMillis() : null);
+		}
+
+	}
+
+	/**
+	 * The replication slot as the server last described it ({@code pg_replication_slots}).
+	 *
+	 * @param walStatus {@code reserved}, {@code extended}, {@code unreserved} or {@code lost};
+	 * {@code null} when unknown
+	 * @param safeWalSize bytes of WAL that can still be written before the slot is in danger of
+	 * invalidation; {@code null} when unlimited or unknown
+	 * @param invalidationReason why the server invalidated the slot; {@code null} while it is valid
+	 * @param retainedBytes WAL the slot holds on the server; {@code null} when unknown
+	 */
+	public record SlotDescriptor(@Nullable String walStatus, @Nullable Long safeWalSize,
+			@Nullable String invalidationReason, @Nullable Long retainedBytes) {
+
+		static SlotDescriptor of(SlotHealth slot) {
+			return new SlotDescriptor(slot.walStatus(), slot.safeWalSize(), slot.invalidationReason(),
+					slot.retainedBytes());
 		}
 
 	}

@@ -24,7 +24,7 @@ public final class CdcHealthContributorAutoConfiguration {
 	@ConditionalOnEnabledHealthIndicator("cdc")
 	@ConditionalOnMissingBean(name = "cdcHealthIndicator")
 	CdcHealthIndicator cdcHealthIndicator(CdcStreamLifecycle lifecycle) {
-		return new CdcHealthIndicator(lifecycle::getStream, lifecycle::getLag);
+		return new CdcHealthIndicator(lifecycle::getStream, lifecycle::getLag, lifecycle::getSlotHealth);
 	}
 
 }

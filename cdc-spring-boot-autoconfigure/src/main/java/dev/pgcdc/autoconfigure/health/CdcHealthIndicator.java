@@ -3,6 +3,7 @@ package dev.pgcdc.autoconfigure.health;
 import java.util.function.Supplier;
 
 import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.replication.SlotHealth;
 import dev.pgcdc.replication.StreamLag;
 import dev.pgcdc.replication.StreamState;
 import dev.pgcdc.replication.StreamStatus;
@@ -18,10 +19,12 @@ import org.springframework.boot.health.contributor.Status;
  * starting, when stopped and when never started (no handlers and no {@code cdc.tables}, or
  * {@code cdc.auto-startup=false}): a stream that was not asked to run is not a fault, and
  * {@code UNKNOWN} leaves the application's aggregate health to its other indicators. Details:
- * state, slot, publication, lag, reconnects and the last error.
+ * state, slot, publication, lag, the slot's {@code walStatus}, {@code safeWalSize},
+ * {@code retainedBytes} and (once the server invalidated it) {@code invalidationReason},
+ * reconnects and the last error.
  * <p>
- * The lag shown is the last one measured in the background; a check finding it older than a
- * second starts a new measurement for the next check. Measuring the byte lag asks the server,
+ * The lag and slot shown are the last ones measured in the background; a check finding them
+ * older than a second starts a new measurement for the next check. Measuring asks the server,
  * and a health check must not wait for it.
  */
 public class CdcHealthIndicator extends AbstractHealthIndicator {
@@ -30,15 +33,21 @@ public class CdcHealthIndicator extends AbstractHealthIndicator {
 
 	private final Supplier<StreamLag> lag;
 
+	private final Supplier<SlotHealth> slot;
+
 	/**
 	 * @param stream the stream, {@code null} while none is created
 	 * @param lag the stream's last measured lag, without waiting for the server (see
 	 * {@link dev.pgcdc.autoconfigure.CdcStreamLifecycle#getLag()})
+	 * @param slot the slot's last measured health, without waiting for the server (see
+	 * {@link dev.pgcdc.autoconfigure.CdcStreamLifecycle#getSlotHealth()})
 	 */
-	public CdcHealthIndicator(Supplier<@Nullable ChangeStream> stream, Supplier<StreamLag> lag) {
+	public CdcHealthIndicator(Supplier<@Nullable ChangeStream> stream, Supplier<StreamLag> lag,
+			Supplier<SlotHealth> slot) {
 		super("CDC health check failed");
 		this.stream = stream;
 		this.lag = lag;
+		this.slot = slot;
 	}
 
 	@Override
@@ -59,6 +68,19 @@ public class CdcHealthIndicator extends AbstractHealthIndicator {
 		}
 		if (lag.time() != null) {
 			builder.withDetail("lagMillis", lag.time().toMillis());
+		}
+		SlotHealth slot = this.slot.get();
+		if (slot.walStatus() != null) {
+			builder.withDetail("walStatus", slot.walStatus());
+		}
+		if (slot.safeWalSize() != null) {
+			builder.withDetail("safeWalSize", slot.safeWalSize());
+		}
+		if (slot.retainedBytes() != null) {
+			builder.withDetail("retainedBytes", slot.retainedBytes());
+		}
+		if (slot.invalidationReason() != null) {
+			builder.withDetail("invalidationReason", slot.invalidationReason());
 		}
 		builder.withDetail("reconnects", status.reconnects());
 		if (status.lastError() != null) {

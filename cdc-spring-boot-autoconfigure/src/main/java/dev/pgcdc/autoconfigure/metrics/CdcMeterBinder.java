@@ -11,6 +11,7 @@ import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.HandlerMethod;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
+import dev.pgcdc.replication.SlotHealth;
 import dev.pgcdc.replication.StreamLag;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -35,6 +36,9 @@ import org.jspecify.annotations.Nullable;
  * reconnecting;</li>
  * <li>{@code cdc.snapshot.rows} (counter; tag {@code table}): rows delivered by snapshots
  * (SNAPSHOT events of enabled tables reaching the dispatcher).</li>
+ * <li>{@code cdc.slot.retained.bytes} (gauge): WAL the slot holds on the server
+ * ({@code pg_current_wal_lsn()} minus its {@code restart_lsn}), as last measured in the
+ * background; NaN when unknown.</li>
  * </ul>
  */
 public class CdcMeterBinder implements MeterBinder {
@@ -45,17 +49,23 @@ public class CdcMeterBinder implements MeterBinder {
 
 	private final LongSupplier reconnects;
 
+	private final Supplier<SlotHealth> slot;
+
 	/**
 	 * @param dispatcher the dispatcher to observe
 	 * @param lag the stream's last measured lag, without waiting for the server (see
 	 * {@link dev.pgcdc.autoconfigure.CdcStreamLifecycle#getLag()})
 	 * @param reconnects the stream's own count of lost sessions ({@code StreamStatus.reconnects()}),
 	 * the same number the endpoint shows
+	 * @param slot the slot's last measured health, without waiting for the server (see
+	 * {@link dev.pgcdc.autoconfigure.CdcStreamLifecycle#getSlotHealth()})
 	 */
-	public CdcMeterBinder(HandlerMulticaster dispatcher, Supplier<StreamLag> lag, LongSupplier reconnects) {
+	public CdcMeterBinder(HandlerMulticaster dispatcher, Supplier<StreamLag> lag, LongSupplier reconnects,
+			Supplier<SlotHealth> slot) {
 		this.dispatcher = dispatcher;
 		this.lag = lag;
 		this.reconnects = reconnects;
+		this.slot = slot;
 	}
 
 	@Override
@@ -70,7 +80,16 @@ public class CdcMeterBinder implements MeterBinder {
 		FunctionCounter.builder("cdc.reconnects", this.reconnects, LongSupplier::getAsLong)
 			.description("Times the change stream lost its connection and reconnected")
 			.register(registry);
+		Gauge.builder("cdc.slot.retained.bytes", this, (binder) -> binder.retainedBytes())
+			.description("WAL the replication slot holds on the server (current WAL position minus its restart_lsn)")
+			.baseUnit(BaseUnits.BYTES)
+			.register(registry);
 		this.dispatcher.addObserver(new RegistryObserver(registry));
+	}
+
+	private double retainedBytes() {
+		Long bytes = this.slot.get().retainedBytes();
+		return (bytes != null) ? bytes : Double.NaN;
 	}
 
 	private double lagBytes() {

@@ -26,7 +26,7 @@ public final class CdcMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	CdcMeterBinder cdcMeterBinder(HandlerMulticaster dispatcher, CdcStreamLifecycle lifecycle) {
-		return new CdcMeterBinder(dispatcher, lifecycle::getLag, lifecycle::getReconnects);
+		return new CdcMeterBinder(dispatcher, lifecycle::getLag, lifecycle::getReconnects, lifecycle::getSlotHealth);
 	}
 
 }

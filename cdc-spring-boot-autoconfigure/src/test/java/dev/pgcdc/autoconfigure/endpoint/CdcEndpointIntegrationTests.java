@@ -105,6 +105,12 @@ class CdcEndpointIntegrationTests {
 		assertThat(status.get("lag").get("bytes").isIntegralNumber()).isTrue();
 		assertThat(status.get("lag").get("bytes").asLong()).isNotNegative();
 		assertThat(status.get("lag").get("millis").isIntegralNumber()).isTrue();
+		// the slot's row in pg_replication_slots, asked in the background with the lag
+		await().untilAsserted(() -> assertThat(get("/actuator/cdc").body().get("slotHealth").get("walStatus").asString())
+			.isEqualTo("reserved"));
+		JsonNode slot = get("/actuator/cdc").body().get("slotHealth");
+		assertThat(slot.get("retainedBytes").asLong()).isPositive();
+		assertThat(slot.get("invalidationReason").isNull()).isTrue();
 		assertThat(status.get("events").asLong()).isPositive();
 		assertThat(status.get("subscriptions").propertyNames()).contains("public.orders", "public.counted",
 				"public.marker");
@@ -288,6 +294,12 @@ class CdcEndpointIntegrationTests {
 		assertThat(health.body().get("status").asString()).isEqualTo("UP");
 		assertThat(health.body().get("details").get("state").asString()).isEqualTo("STREAMING");
 		assertThat(health.body().get("details").get("slot").asString()).startsWith("ops_endpoint_test_slot");
+		await().untilAsserted(() -> assertThat(get("/actuator/health/cdc").body().get("details").get("walStatus"))
+			.as("walStatus, once measured").isNotNull());
+		JsonNode details = get("/actuator/health/cdc").body().get("details");
+		assertThat(details.get("walStatus").asString()).isEqualTo("reserved");
+		assertThat(details.get("retainedBytes").asLong()).isPositive();
+		assertThat(details.has("invalidationReason")).as("only once invalidated").isFalse();
 
 		await().untilAsserted(() -> assertThat(
 				metric("cdc.events", "tag=table:public.counted", "tag=operation:INSERT")).isEqualTo(6.0));
@@ -297,6 +309,7 @@ class CdcEndpointIntegrationTests {
 		await().untilAsserted(() -> assertThat(metric("cdc.lag.bytes")).isNotNegative());
 		assertThat(metric("cdc.lag.time")).isNotNegative();
 		assertThat(metric("cdc.reconnects")).isZero();
+		await().untilAsserted(() -> assertThat(metric("cdc.slot.retained.bytes")).isPositive());
 		assertThat(get("/actuator/cdc/counted").body().get("events").asLong()).isEqualTo(6);
 	}
 

@@ -44,6 +44,7 @@ class CdcMetricsAutoConfigurationTests {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				assertThat(registry.get("cdc.lag.bytes").gauge().value()).isNaN();
 				assertThat(registry.get("cdc.lag.time").timeGauge().value()).isNaN();
+				assertThat(registry.get("cdc.slot.retained.bytes").gauge().value()).isNaN();
 				// the stream's own count (StreamStatus.reconnects), the endpoint's number: none without a stream
 				assertThat(registry.get("cdc.reconnects").functionCounter().count()).isZero();
 			});

@@ -160,8 +160,17 @@ async function loadStream() {
 
 const shortName = (table) => table.startsWith('public.') ? table.slice('public.'.length) : table;
 
+function describeSnapshot(snapshot) {
+  if (!snapshot) return '';
+  const percent = snapshot.state === 'DONE' ? 100
+    : snapshot.rowsEstimated > 0 ? Math.min(100, Math.floor(snapshot.rowsRead * 100 / snapshot.rowsEstimated)) : null;
+  return `snapshot ${snapshot.state.toLowerCase()}: ${snapshot.rowsRead} rows`
+    + (percent !== null ? ` (${percent} %)` : '') + (snapshot.lastError ? ` · ${snapshot.lastError}` : '');
+}
+
 async function loadSubscriptions() {
   const overview = await api('GET', '/api/cdc');
+  const snapshots = Object.fromEntries((overview.snapshots || []).map((snapshot) => [snapshot.table, snapshot]));
   $('#subscriptions').replaceChildren(...overview.subscriptions.map((subscription) => el('li', {},
     el('label', { class: 'switch', title: 'Dispatch this table\'s changes' },
       el('input', {
@@ -183,6 +192,24 @@ async function loadSubscriptions() {
       text: (subscription.enabled ? '' : 'off: changes pass by unhandled · ')
         + `${subscription.events} events · ${subscription.handlers.length} handlers`
         + (subscription.ignored ? ` · ${subscription.ignored} ignored while off` : ''),
+    }),
+    el('button', {
+      type: 'button', class: 'snapshot', 'data-snapshot': shortName(subscription.table),
+      title: 'Read every row of this table again, as SNAPSHOT events interleaved with the stream',
+      disabled: ['QUEUED', 'RUNNING'].includes(snapshots[subscription.table]?.state),
+      text: 'snapshot this table',
+      onclick: async (event) => {
+        event.target.disabled = true;
+        try {
+          await api('POST', `/api/cdc/${encodeURIComponent(subscription.table)}/snapshot`);
+        } finally {
+          loadSubscriptions();
+        }
+      },
+    }),
+    el('span', {
+      class: 'snapshot-progress', 'data-snapshot-progress': shortName(subscription.table),
+      text: describeSnapshot(snapshots[subscription.table]),
     }))));
 
   const slots = overview.slots.map((slot) => el('div', {

@@ -17,6 +17,8 @@ import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.dispatch.TableStats;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.snapshot.SnapshotAlreadyRunningException;
+import dev.pgcdc.snapshot.SnapshotStatus;
 import dev.pgcdc.stream.CdcTableNotFoundException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -278,6 +280,83 @@ public final class CdcSubscriptions {
 	public boolean awaitCaughtUp(Duration timeout) {
 		ChangeStream current = this.stream.get();
 		return current != null && current.awaitCaughtUp(timeout);
+	}
+
+	/**
+	 * Start an incremental snapshot of a subscribed table while streaming: its rows are read in
+	 * primary-key order, chunk by chunk between the stream's transactions, and delivered as
+	 * {@code SNAPSHOT} events; no row is delivered staler than a change already delivered. One
+	 * table is read at a time: another waits in the queue ({@code QUEUED}). See docs/snapshots.md.
+	 * @param table a subscribed table
+	 * @return its status
+	 * @throws IllegalArgumentException if the name is not a valid table name
+	 * @throws CdcTableNotFoundException if it is not subscribed
+	 * @throws CdcConfigurationException if it has no primary key or the server refuses the
+	 * watermark (the message says what to grant)
+	 * @throws SnapshotAlreadyRunningException if one is queued or running for it
+	 * @throws IllegalStateException if the stream is not running
+	 */
+	public SnapshotStatus snapshot(String table) {
+		return snapshot(TableName.parse(table));
+	}
+
+	/**
+	 * Start an incremental snapshot of a subscribed table; see {@link #snapshot(String)}.
+	 * @param table a subscribed table
+	 * @return its status
+	 */
+	public SnapshotStatus snapshot(TableName table) {
+		synchronized (this.monitor) {
+			requireSubscribed(table);
+			SnapshotStatus status = requireStream("snapshot " + table).snapshots().start(table);
+			return status;
+		}
+	}
+
+	/**
+	 * @param table a table name
+	 * @return its latest snapshot, empty when it had none in this run (or, with a durable slot,
+	 * none stored)
+	 * @throws IllegalArgumentException if the name is not a valid table name
+	 */
+	public Optional<SnapshotStatus> snapshotStatus(String table) {
+		return snapshotStatus(TableName.parse(table));
+	}
+
+	/**
+	 * @param table a table
+	 * @return its latest snapshot
+	 */
+	public Optional<SnapshotStatus> snapshotStatus(TableName table) {
+		ChangeStream current = this.stream.get();
+		return (current != null) ? current.snapshots().status(table) : Optional.empty();
+	}
+
+	/** @return the latest snapshot of every table that had one */
+	public List<SnapshotStatus> snapshots() {
+		ChangeStream current = this.stream.get();
+		return (current != null) ? current.snapshots().statuses() : List.of();
+	}
+
+	/**
+	 * Cancel a table's snapshot, queued or running; the rows delivered so far stay delivered.
+	 * @param table a table name
+	 * @return its latest snapshot ({@code CANCELLED} when it was queued or running), empty when
+	 * it had none
+	 * @throws IllegalArgumentException if the name is not a valid table name
+	 */
+	public Optional<SnapshotStatus> cancelSnapshot(String table) {
+		return cancelSnapshot(TableName.parse(table));
+	}
+
+	/**
+	 * Cancel a table's snapshot; see {@link #cancelSnapshot(String)}.
+	 * @param table a table
+	 * @return its latest snapshot
+	 */
+	public Optional<SnapshotStatus> cancelSnapshot(TableName table) {
+		ChangeStream current = this.stream.get();
+		return (current != null) ? current.snapshots().cancel(table) : Optional.empty();
 	}
 
 	private ChangeStream requireStream(String action) {

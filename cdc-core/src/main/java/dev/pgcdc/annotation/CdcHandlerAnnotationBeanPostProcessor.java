@@ -41,7 +41,7 @@ import org.springframework.util.StringUtils;
 
 /**
  * Finds {@link OnEvent} (and the composed {@link OnInsert}, {@link OnUpdate},
- * {@link OnDelete}, {@link OnTruncate}) and {@link OnMessage} methods on beans and registers
+ * {@link OnDelete}, {@link OnTruncate}, {@link OnSnapshot}) and {@link OnMessage} methods on beans and registers
  * them with the {@link HandlerRegistry} bean once all singletons exist. Register it as a
  * {@code static} bean; it has no constructor dependencies.
  * <p>

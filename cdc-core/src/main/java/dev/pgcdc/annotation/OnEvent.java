@@ -12,7 +12,8 @@ import org.springframework.core.annotation.AliasFor;
 /**
  * Marks a bean method as a handler of row changes (WalEx's {@code on_event}). With no
  * {@link #table()} it sees every subscribed table; with no {@link #operations()} every
- * operation. {@link OnInsert}, {@link OnUpdate}, {@link OnDelete} and {@link OnTruncate} are
+ * operation, SNAPSHOT included. {@link OnInsert}, {@link OnUpdate}, {@link OnDelete}, {@link OnTruncate}
+ * and {@link OnSnapshot} are
  * this annotation with a fixed operation.
  * <p>
  * Parameters are resolved by type: {@code ChangeEvent}, {@code List<ChangeEvent>} (the

@@ -9,5 +9,10 @@ public enum Operation {
 	/** A row was deleted. */
 	DELETE,
 	/** The table was truncated; the event carries no rows. */
-	TRUNCATE
+	TRUNCATE,
+	/**
+	 * A row as read by a snapshot, not a change: {@code newRecord()} is the row,
+	 * {@code oldRecord()} is {@code null}, {@code xid()} is {@code 0}.
+	 */
+	SNAPSHOT
 }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.snapshot.IncrementalSnapshots;
 import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.TableInfo;
 import dev.pgcdc.types.JdbcTypeCatalog;
@@ -70,7 +71,9 @@ public final class ChangeStream implements AutoCloseable {
 
 	private final ConnectionFactory connections;
 
-	ChangeStream(StreamSettings settings) {
+	private final IncrementalSnapshots snapshots;
+
+	ChangeStream(StreamSettings settings, IncrementalSnapshots snapshots) {
 		this.settings = settings;
 		this.tables = new ConcurrentSkipListSet<>(settings.tables());
 		this.state = new StateTracker(settings.slot(), settings.listeners());
@@ -84,6 +87,9 @@ public final class ChangeStream implements AutoCloseable {
 		this.lag = new LagProbe(connections, settings.slot(), Clock.systemUTC());
 		this.container = new StreamContainer(settings, () -> List.copyOf(this.tables), connections, this.startup, types,
 				this.statistics, this.state);
+		this.snapshots = snapshots;
+		snapshots.attach(new IncrementalSnapshots.Environment(connections::snapshot, types, settings.slot(),
+				settings.durable(), this::tables));
 	}
 
 	/** @return a new builder */
@@ -113,6 +119,7 @@ public final class ChangeStream implements AutoCloseable {
 	 */
 	public void stop() {
 		this.container.stop();
+		this.snapshots.close();
 		// after STOPPED: lag() no longer measures, so nothing opens the probe's connection again
 		this.lag.close();
 	}
@@ -258,6 +265,16 @@ public final class ChangeStream implements AutoCloseable {
 	/** @return whether the current session receives binary values (for tests) */
 	boolean binaryInUse() {
 		return this.container.binaryInUse();
+	}
+
+	/**
+	 * The stream's snapshots: start one of a subscribed table while streaming (an incremental
+	 * snapshot, delivered as {@code SNAPSHOT} events interleaved with the changes), see its
+	 * status, cancel it.
+	 * @return the snapshots
+	 */
+	public IncrementalSnapshots snapshots() {
+		return this.snapshots;
 	}
 
 	/** @return the subscribed tables */

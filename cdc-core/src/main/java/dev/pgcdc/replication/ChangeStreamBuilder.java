@@ -12,6 +12,8 @@ import java.util.function.Consumer;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.snapshot.IncrementalSnapshots;
+import dev.pgcdc.snapshot.SnapshotOptions;
 import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.CdcConfigurationException;
@@ -77,6 +79,8 @@ public final class ChangeStreamBuilder {
 	private boolean binary;
 
 	private @Nullable TypeRegistry types;
+
+	private SnapshotOptions snapshots = SnapshotOptions.defaults();
 
 	private boolean failover;
 
@@ -333,6 +337,16 @@ public final class ChangeStreamBuilder {
 	}
 
 	/**
+	 * @param options when and how to snapshot the tables (default: on demand only, see
+	 * {@link ChangeStream#snapshots()})
+	 * @return this
+	 */
+	public ChangeStreamBuilder snapshots(SnapshotOptions options) {
+		this.snapshots = options;
+		return this;
+	}
+
+	/**
 	 * Keep the handled position in a store besides the slot, in step with the handlers' work: the
 	 * stream starts from the stored position when it is ahead of the slot's and hands every batch
 	 * through the store, which may skip transactions it stored already. With
@@ -379,14 +393,18 @@ public final class ChangeStreamBuilder {
 			// StreamSettings rejects it too; checked here because its url is not @Nullable
 			throw new InvalidStreamSettingException("url", null, StreamSettings.URL_RULE);
 		}
+		// snapshots sit between the stream and the handlers: they hold a chunk until its high watermark
+		IncrementalSnapshots snapshots = new IncrementalSnapshots(handler(), this.snapshots, this.batchSize);
+		List<StreamListener> listeners = new ArrayList<>(this.listeners);
+		listeners.add(new SnapshotListener(snapshots));
 		StreamSettings settings = new StreamSettings(this.url, this.username, this.password,
 				(this.applicationName != null) ? this.applicationName : StreamSettings.DEFAULT_APPLICATION_NAME,
 				this.tables, this.replicaIdentity, this.tableIdentities, publicationName, this.publicationMode, slotName,
 				this.durable, this.batchSize, this.queueCapacity, this.statusInterval, this.startupWait,
-				this.shutdownTimeout, (this.backOff != null) ? this.backOff : defaultBackOff(), this.listeners,
-				this.startupCheck, handler(), this.streaming, this.binary, this.types, this.taskExecutor, this.failover,
+				this.shutdownTimeout, (this.backOff != null) ? this.backOff : defaultBackOff(), listeners,
+				this.startupCheck, snapshots, this.streaming, this.binary, this.types, this.taskExecutor, this.failover,
 				this.heartbeatInterval, this.heartbeatActionQuery, this.onInvalidated, this.offsetStore);
-		return new ChangeStream(settings);
+		return new ChangeStream(settings, snapshots);
 	}
 
 	/** @return a new stream, started */

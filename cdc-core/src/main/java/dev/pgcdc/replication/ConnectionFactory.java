@@ -86,6 +86,21 @@ final class ConnectionFactory {
 	}
 
 	/**
+	 * @return a new plain connection in autocommit mode whose results arrive in text format (so
+	 * that values are decoded by the stream's own decoders), for snapshot chunks and watermarks
+	 * @throws SQLException if connecting fails
+	 */
+	Connection snapshot() throws SQLException {
+		Properties properties = baseProperties();
+		// a watermark reaches the walsender once its commit is flushed: with synchronous_commit=off
+		// that waits for the WAL writer (up to 3 x wal_writer_delay), a pause per chunk
+		PGProperty.OPTIONS.set(properties,
+				"-c lock_timeout=" + ADMIN_LOCK_TIMEOUT_MILLIS + " -c synchronous_commit=on");
+		PGProperty.BINARY_TRANSFER.set(properties, false);
+		return connect(properties);
+	}
+
+	/**
 	 * @return a new plain connection for a type look-up in {@code pg_type}, with the probe's
 	 * short timeouts: the look-up runs on the reader thread
 	 * @throws IllegalStateException if connecting fails (the registry then decodes the value as text)

@@ -89,8 +89,12 @@ final class SessionOpener {
 			if (this.settings.durable()) {
 				this.slots.alignFailover(this.connections, this.settings.failover());
 			}
-			return ReplicationSession.open(this.connections, this.slots, this.settings, info, ack.flushed(),
-					binary(info), ack);
+			ReplicationSession session = ReplicationSession.open(this.connections, this.slots, this.settings, info,
+					ack.flushed(), binary(info), ack);
+			if (!this.settings.durable()) {
+				newTemporarySlot(session);
+			}
+			return session;
 		}
 		catch (SQLException ex) {
 			if (SqlErrors.isSlotInUse(ex) && this.settings.durable()) {
@@ -103,6 +107,16 @@ final class SessionOpener {
 				return ReplicationSession.open(this.connections, this.slots, this.settings, info, ack.flushed(),
 						binary(info), ack);
 			}
+			throw ex;
+		}
+	}
+
+	private void newTemporarySlot(ReplicationSession session) {
+		try {
+			this.settings.listeners().forEach((listener) -> listener.newSlot(false));
+		}
+		catch (RuntimeException ex) {
+			session.close();
 			throw ex;
 		}
 	}

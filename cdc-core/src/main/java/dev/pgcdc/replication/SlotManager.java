@@ -33,8 +33,22 @@ final class SlotManager {
 	/** Whether the existing durable slot's failover flag differs from the configured one. */
 	private volatile boolean failoverPending;
 
+	/** Run just before a durable slot is created (not when it exists): an initial snapshot is recorded then. */
+	private final Runnable beforeCreating;
+
 	SlotManager(String slot) {
+		this(slot, () -> {
+		});
+	}
+
+	/**
+	 * @param slot the slot name
+	 * @param beforeCreating run just before a durable slot is created, also anew after the server
+	 * invalidated it (not when it exists), so that a crash in between cannot lose what it records
+	 */
+	SlotManager(String slot, Runnable beforeCreating) {
 		this.slot = slot;
+		this.beforeCreating = beforeCreating;
 	}
 
 	/** @return the slot name */
@@ -115,6 +129,7 @@ final class SlotManager {
 		// pgjdbc's slot builder has no failover option; the SQL function has it from PostgreSQL 17
 		String create = failover ? "SELECT lsn FROM pg_create_logical_replication_slot(?, ?, false, false, true)"
 				: "SELECT lsn FROM pg_create_logical_replication_slot(?, ?)";
+		this.beforeCreating.run();
 		try (PreparedStatement statement = connection.prepareStatement(create)) {
 			statement.setString(1, this.slot);
 			statement.setString(2, PLUGIN);

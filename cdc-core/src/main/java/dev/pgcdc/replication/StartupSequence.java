@@ -35,7 +35,9 @@ final class StartupSequence {
 		this.connections = connections;
 		this.publication = new PublicationManager(settings.publication(), settings.publicationMode());
 		this.identities = new ReplicaIdentityManager(settings::identityOf);
-		this.slots = new SlotManager(settings.slot());
+		// an initial snapshot is recorded before the slot exists: a crash in between cannot lose it
+		this.slots = new SlotManager(settings.slot(),
+				() -> settings.listeners().forEach((listener) -> listener.newSlot(true)));
 	}
 
 	/**

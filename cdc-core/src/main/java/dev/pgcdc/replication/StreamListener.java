@@ -13,4 +13,14 @@ public interface StreamListener {
 	 */
 	void stateChanged(StreamState previous, StreamState current, @Nullable Throwable cause);
 
+	/**
+	 * A new slot: told on the thread that creates it, just before a durable slot is created, or
+	 * right after a temporary one was (each session of a temporary slot has a new one). Changes
+	 * committed before it are not in the stream; snapshots start here.
+	 * @param durable whether the slot is durable
+	 * @throws RuntimeException to fail the start-up (a durable slot is then not created)
+	 */
+	default void newSlot(boolean durable) {
+	}
+
 }

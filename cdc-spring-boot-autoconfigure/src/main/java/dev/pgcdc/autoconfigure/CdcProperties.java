@@ -12,6 +12,8 @@ import dev.pgcdc.replication.InvalidatedSlotPolicy;
 import dev.pgcdc.replication.PublicationMode;
 import dev.pgcdc.replication.ReplicaIdentity;
 import dev.pgcdc.replication.StreamSettings;
+import dev.pgcdc.snapshot.SnapshotMode;
+import dev.pgcdc.snapshot.SnapshotOptions;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -116,6 +118,8 @@ public class CdcProperties {
 	private final Retry retry = new Retry();
 
 	private final Reconnect reconnect = new Reconnect();
+
+	private final Snapshot snapshot = new Snapshot();
 
 	private final Heartbeat heartbeat = new Heartbeat();
 
@@ -252,6 +256,10 @@ public class CdcProperties {
 
 	public Reconnect getReconnect() {
 		return this.reconnect;
+	}
+
+	public Snapshot getSnapshot() {
+		return this.snapshot;
 	}
 
 	public Heartbeat getHeartbeat() {
@@ -536,6 +544,57 @@ public class CdcProperties {
 	}
 
 	/**
+	 * Snapshots: the rows that exist, read in primary-key order between the stream's
+	 * transactions and delivered as SNAPSHOT events.
+	 */
+	public static class Snapshot {
+
+		/**
+		 * When the stream snapshots its tables by itself: never (on demand only), initial
+		 * (when pgcdc creates the slot), or when-needed (also whenever the slot had to be
+		 * created anew: a temporary slot at every start and reconnect).
+		 */
+		private SnapshotMode mode = SnapshotMode.NEVER;
+
+		/**
+		 * Rows read per chunk: one keyset query between two watermarks; at most two chunks are
+		 * held in memory.
+		 */
+		private int chunkSize = SnapshotOptions.DEFAULT_CHUNK_SIZE;
+
+		/**
+		 * Table in which a durable slot's snapshots keep their progress (created if missing),
+		 * so that a restart resumes after the last delivered chunk.
+		 */
+		private String progressTable = SnapshotOptions.DEFAULT_PROGRESS_TABLE;
+
+		public SnapshotMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(SnapshotMode mode) {
+			this.mode = mode;
+		}
+
+		public int getChunkSize() {
+			return this.chunkSize;
+		}
+
+		public void setChunkSize(int chunkSize) {
+			this.chunkSize = chunkSize;
+		}
+
+		public String getProgressTable() {
+			return this.progressTable;
+		}
+
+		public void setProgressTable(String progressTable) {
+			this.progressTable = progressTable;
+		}
+
+	}
+
+	/**
 	 * Heartbeats, so the slot's confirmed position follows the server while the subscribed
 	 * tables are idle.
 	 */
@@ -595,6 +654,20 @@ public class CdcProperties {
 		 * literal", "column is null" or "column is not null" (new row, old row for DELETE).
 		 */
 		private List<String> unwatchedRecords = new ArrayList<>();
+
+		/**
+		 * Whether this table takes part in the initial snapshot (cdc.snapshot.mode initial or
+		 * when-needed). An on-demand snapshot is not affected.
+		 */
+		private boolean snapshot = true;
+
+		public boolean isSnapshot() {
+			return this.snapshot;
+		}
+
+		public void setSnapshot(boolean snapshot) {
+			this.snapshot = snapshot;
+		}
 
 		public @Nullable ReplicaIdentity getReplicaIdentity() {
 			return this.replicaIdentity;

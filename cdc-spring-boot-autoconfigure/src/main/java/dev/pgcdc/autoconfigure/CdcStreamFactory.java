@@ -18,6 +18,7 @@ import dev.pgcdc.replication.InvalidStreamSettingException;
 import dev.pgcdc.replication.ReplicaIdentity;
 import dev.pgcdc.replication.StreamListener;
 import dev.pgcdc.replication.StreamNames;
+import dev.pgcdc.snapshot.SnapshotOptions;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.core.env.Environment;
@@ -54,6 +55,8 @@ final class CdcStreamFactory {
 
 	private final Map<TableName, ReplicaIdentity> replicaIdentities;
 
+	private final SnapshotOptions snapshots;
+
 	private final @Nullable OffsetStore offsetStore;
 
 	CdcStreamFactory(CdcProperties properties, Environment environment, @Nullable Details connectionDetails,
@@ -70,6 +73,7 @@ final class CdcStreamFactory {
 		this.slot = slotName(properties.getSlot().getName());
 		this.tables = tables(properties.getTables());
 		this.replicaIdentities = replicaIdentities(properties.getTable());
+		this.snapshots = snapshots(properties);
 		checkPositive("cdc.reconnect.initial-interval", properties.getReconnect().getInitialInterval());
 		checkMultiplier("cdc.reconnect.multiplier", properties.getReconnect().getMultiplier());
 		checkNotBelow("cdc.reconnect.max-interval", properties.getReconnect().getMaxInterval(),
@@ -217,6 +221,23 @@ final class CdcStreamFactory {
 		return identities;
 	}
 
+	private static SnapshotOptions snapshots(CdcProperties properties) {
+		CdcProperties.Snapshot snapshot = properties.getSnapshot();
+		checkPositive("cdc.snapshot.chunk-size", snapshot.getChunkSize());
+		if (!snapshot.getProgressTable().matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+			throw new InvalidConfigurationPropertyValueException("cdc.snapshot.progress-table", snapshot.getProgressTable(),
+					"use 1 to 63 letters, digits and underscores, starting with a letter or underscore");
+		}
+		Set<TableName> excluded = new LinkedHashSet<>();
+		properties.getTable().forEach((name, table) -> {
+			if (!table.isSnapshot()) {
+				excluded.add(parseTable("cdc.table." + name, name));
+			}
+		});
+		return new SnapshotOptions(snapshot.getMode(), snapshot.getChunkSize(), (table) -> !excluded.contains(table),
+				snapshot.getProgressTable());
+	}
+
 	static void checkPositive(String property, int value) {
 		if (value < 1) {
 			throw new InvalidConfigurationPropertyValueException(property, value, "must be at least 1");
@@ -301,6 +322,7 @@ final class CdcStreamFactory {
 			.statusInterval(this.properties.getStatusInterval())
 			.startupWait(this.properties.getStartupWait())
 			.shutdownTimeout(this.properties.getShutdownTimeout())
+			.snapshots(this.snapshots)
 			.failover(this.properties.getSlot().isFailover())
 			.onInvalidatedSlot(this.properties.getSlot().getOnInvalidated())
 			.heartbeatInterval(this.properties.getHeartbeat().getInterval())

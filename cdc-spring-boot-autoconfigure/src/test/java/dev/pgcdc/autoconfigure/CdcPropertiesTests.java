@@ -45,6 +45,15 @@ class CdcPropertiesTests {
 	}
 
 	@Test
+	void snapshotDefaultsEqualTheCoreDefaults() {
+		dev.pgcdc.snapshot.SnapshotOptions defaults = dev.pgcdc.snapshot.SnapshotOptions.defaults();
+		assertThat(this.properties.getSnapshot().getMode()).isEqualTo(defaults.mode());
+		assertThat(this.properties.getSnapshot().getChunkSize()).isEqualTo(defaults.chunkSize());
+		assertThat(this.properties.getSnapshot().getProgressTable()).isEqualTo(defaults.progressTable());
+		assertThat(new CdcProperties.Table().isSnapshot()).isTrue();
+	}
+
+	@Test
 	void reconnectDefaultsEqualTheBuilderBackOff() {
 		var method = ReflectionUtils.findMethod(ChangeStreamBuilder.class, "defaultBackOff");
 		ReflectionUtils.makeAccessible(method);

@@ -157,7 +157,7 @@ class SamplePageTests {
 		waitUntil(ExpectedConditions.elementToBeClickable(switchOf(todosSwitch)));
 		assertThat(browser.findElement(todosSwitch).isSelected()).isTrue();
 		try {
-			browser.findElement(switchOf(todosSwitch)).click();
+			click(switchOf(todosSwitch));
 			waitUntil(ExpectedConditions.elementSelectionStateToBe(todosSwitch, false));
 			waitFor(By.xpath("//ul[@id='subscriptions']/li[contains(., 'off:')]"));
 			waitFor(By.xpath("//ol[@id='activity']/li[@data-handler='control' and contains(., 'public.todos disabled')]"));
@@ -173,7 +173,7 @@ class SamplePageTests {
 				.as("a change of a switched-off table is not dispatched")
 				.isEmpty();
 
-			browser.findElement(switchOf(todosSwitch)).click();
+			click(switchOf(todosSwitch));
 			waitUntil(ExpectedConditions.elementSelectionStateToBe(todosSwitch, true));
 			String seen = unique("Dispatched again");
 			sql.execute("INSERT INTO todos (user_id, title) SELECT min(id), ? FROM users", seen);
@@ -189,6 +189,17 @@ class SamplePageTests {
 				.retrieve()
 				.toBodilessEntity();
 		}
+	}
+
+	@Test
+	void theSnapshotButtonReadsTheTableAgainAndShowsItsProgress() {
+		openPage();
+		By button = By.cssSelector("#subscriptions button[data-snapshot='todos']");
+		waitUntil(ExpectedConditions.elementToBeClickable(button));
+		click(button);
+		waitUntil(ExpectedConditions.textMatches(By.cssSelector("#subscriptions [data-snapshot-progress='todos']"),
+				Pattern.compile("snapshot done: \\d+ rows \\(100 %\\)")));
+		waitFor(By.xpath("//ol[@id='feed']/li[@data-table='todos' and @data-op='SNAPSHOT']"));
 	}
 
 	private void openPage() {
@@ -217,6 +228,22 @@ class SamplePageTests {
 
 	private static WebElement waitFor(By locator) {
 		return waitUntil(ExpectedConditions.presenceOfElementLocated(locator));
+	}
+
+	/**
+	 * Click what the locator finds, finding it again when the page re-rendered it in between (the
+	 * subscriptions list is rebuilt every two seconds).
+	 */
+	private static void click(By locator) {
+		waitUntil((driver) -> {
+			try {
+				driver.findElement(locator).click();
+				return true;
+			}
+			catch (org.openqa.selenium.StaleElementReferenceException ex) {
+				return null;
+			}
+		});
 	}
 
 	private static <T> T waitUntil(ExpectedCondition<T> condition) {

@@ -23,6 +23,8 @@ import dev.pgcdc.replication.SlotHealth;
 import dev.pgcdc.replication.StreamLag;
 import dev.pgcdc.replication.StreamState;
 import dev.pgcdc.replication.StreamStatus;
+import dev.pgcdc.snapshot.SnapshotAlreadyRunningException;
+import dev.pgcdc.snapshot.SnapshotStatus;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
@@ -37,7 +39,9 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
  * The {@code cdc} endpoint: the stream's state and lag, each subscription and each handler
  * ({@code GET}); one subscription ({@code GET /{table}}); enable, disable or add a table
  * ({@code POST /{table}} with {@code {"enabled": true|false}}); remove a table
- * ({@code DELETE /{table}}). Read-only unless {@code management.endpoint.cdc.access=unrestricted}.
+ * ({@code DELETE /{table}}); start or cancel an incremental snapshot of a table
+ * ({@code POST /{table}} with {@code {"snapshot": true|false}}; each subscription shows its latest
+ * snapshot). Read-only unless {@code management.endpoint.cdc.access=unrestricted}.
  * <p>
  * Tables are written as in {@code cdc.tables} ({@code users}, {@code sales.orders}); a name
  * that is not a valid identifier is a 400 and never reaches SQL, an unknown table a 404.
@@ -73,7 +77,7 @@ public class CdcEndpoint {
 		SlotHealth slotHealth = (current != null) ? current.slotHealth() : SlotHealth.UNKNOWN;
 		Map<String, SubscriptionDescriptor> subscriptions = new LinkedHashMap<>();
 		this.subscriptions.list().forEach((subscription) -> subscriptions.put(subscription.table(),
-				SubscriptionDescriptor.of(subscription)));
+				describe(subscription)));
 		Map<String, HandlerDescriptor> handlers = new LinkedHashMap<>();
 		this.registry.handlers().forEach((handler) -> handlers.put(handler.id(), HandlerDescriptor.of(handler)));
 		if (status == null) {
@@ -93,23 +97,45 @@ public class CdcEndpoint {
 	@ReadOperation
 	public @Nullable SubscriptionDescriptor subscription(@Selector String table) {
 		Optional<CdcSubscription> subscription = this.subscriptions.get(parse(table));
-		return subscription.map(SubscriptionDescriptor::of).orElse(null);
+		return subscription.map(this::describe).orElse(null);
+	}
+
+	private SubscriptionDescriptor describe(CdcSubscription subscription) {
+		// by the same text as CdcSubscription.table(): names such as "Audit Log" do not parse unquoted
+		SnapshotStatus snapshot = null;
+		for (SnapshotStatus status : this.subscriptions.snapshots()) {
+			if (status.table().equals(subscription.table())) {
+				snapshot = status;
+			}
+		}
+		return SubscriptionDescriptor.of(subscription, (snapshot != null) ? SnapshotDescriptor.of(snapshot) : null);
 	}
 
 	/**
 	 * Enable or disable a table; enabling a table that is not subscribed adds it to the
-	 * subscription and the publication.
+	 * subscription and the publication. Or start ({@code "snapshot": true}) or cancel
+	 * ({@code false}) an incremental snapshot of it.
 	 * @param table a table name
 	 * @param enabled whether its events are dispatched: a JSON boolean, as {@code Object} so
 	 * that Actuator's lenient conversion ({@code "no"}, {@code 0}...) does not apply
+	 * @param snapshot whether to start or cancel a snapshot: a JSON boolean
 	 * @return the subscription (200), or 400 when {@code enabled} is not a JSON boolean, 404 for
 	 * an unknown table, 400 for a table that cannot be published, 503 when the stream is not
-	 * running
+	 * running; for a snapshot its status (200), 404 for a table not subscribed, 400 for one
+	 * without primary key (or a server refusing the watermark), 409 when one is already running
 	 */
 	@WriteOperation
-	public WebEndpointResponse<?> configure(@Selector String table, Object enabled) {
+	public WebEndpointResponse<?> configure(@Selector String table, @Nullable Object enabled,
+			@Nullable Object snapshot) {
 		TableName name = parse(table);
 		try {
+			if (snapshot != null && enabled == null) {
+				return snapshot(name, EndpointArguments.requireBoolean("snapshot", snapshot));
+			}
+			if (enabled == null) {
+				return new WebEndpointResponse<>(new MessageDescriptor("Send {\"enabled\": true|false} or"
+						+ " {\"snapshot\": true|false}, one of them"), WebEndpointResponse.STATUS_BAD_REQUEST);
+			}
 			boolean enable = EndpointArguments.requireBoolean("enabled", enabled);
 			CdcSubscription subscription;
 			if (!enable) {
@@ -121,11 +147,23 @@ public class CdcEndpoint {
 			else {
 				subscription = this.subscriptions.add(name);
 			}
-			return new WebEndpointResponse<>(SubscriptionDescriptor.of(subscription));
+			return new WebEndpointResponse<>(describe(subscription));
 		}
 		catch (RuntimeException ex) {
 			return failure(ex);
 		}
+	}
+
+	private WebEndpointResponse<?> snapshot(TableName name, boolean start) {
+		if (start) {
+			return new WebEndpointResponse<>(SnapshotDescriptor.of(this.subscriptions.snapshot(name)));
+		}
+		Optional<SnapshotStatus> cancelled = this.subscriptions.cancelSnapshot(name);
+		if (cancelled.isEmpty()) {
+			return new WebEndpointResponse<>(new MessageDescriptor("No snapshot of " + name + " to cancel"),
+					WebEndpointResponse.STATUS_NOT_FOUND);
+		}
+		return new WebEndpointResponse<>(SnapshotDescriptor.of(cancelled.get()));
 	}
 
 	/**
@@ -184,7 +222,10 @@ public class CdcEndpoint {
 
 	private static WebEndpointResponse<?> failure(RuntimeException ex) {
 		int status;
-		if (ex instanceof CdcTableNotFoundException) {
+		if (ex instanceof SnapshotAlreadyRunningException) {
+			status = 409;
+		}
+		else if (ex instanceof CdcTableNotFoundException) {
 			status = WebEndpointResponse.STATUS_NOT_FOUND;
 		}
 		else if (ex instanceof CdcConfigurationException || ex instanceof InvalidEndpointRequestException) {
@@ -283,14 +324,46 @@ public class CdcEndpoint {
 	 * @param filtered events skipped by the table's own filters
 	 * @param lastEventTime commit time of the last event dispatched
 	 * @param handlers ids of the handlers watching it
+	 * @param snapshot its latest snapshot, {@code null} when it had none
 	 */
 	public record SubscriptionDescriptor(String table, boolean enabled, long events, long ignored, long filtered,
-			@Nullable Instant lastEventTime, List<String> handlers) {
+			@Nullable Instant lastEventTime, List<String> handlers, @Nullable SnapshotDescriptor snapshot) {
 
-		static SubscriptionDescriptor of(CdcSubscription subscription) {
+		static SubscriptionDescriptor of(CdcSubscription subscription, @Nullable SnapshotDescriptor snapshot) {
 			return new SubscriptionDescriptor(subscription.table(), subscription.enabled(), subscription.events(),
 					subscription.ignored(), subscription.filtered(), subscription.lastEventTime(),
-					subscription.handlers());
+					subscription.handlers(), snapshot);
+		}
+
+	}
+
+	/**
+	 * A table's latest snapshot.
+	 *
+	 * @param state {@code QUEUED}, {@code RUNNING}, {@code DONE}, {@code CANCELLED} or {@code FAILED}
+	 * @param rowsRead rows read so far
+	 * @param rowsEstimated the planner's estimate of the table's rows
+	 * @param percent rows read of the estimate, at most 100 ({@code null} without an estimate)
+	 * @param rowsPerSecond rows read per second since it started
+	 * @param etaSeconds estimated seconds left at that rate, {@code null} when not running
+	 * @param startedAt when it was requested
+	 * @param finishedAt when it ended
+	 * @param lastError why it failed
+	 */
+	public record SnapshotDescriptor(SnapshotStatus.State state, long rowsRead, long rowsEstimated,
+			@Nullable Integer percent, long rowsPerSecond, @Nullable Long etaSeconds, Instant startedAt,
+			@Nullable Instant finishedAt, @Nullable String lastError) {
+
+		static SnapshotDescriptor of(SnapshotStatus status) {
+			Instant now = Instant.now();
+			Integer percent = (status.state() == SnapshotStatus.State.DONE) ? Integer.valueOf(100)
+					: (status.rowsEstimated() > 0)
+							? Integer.valueOf((int) Math.min(100, status.rowsRead() * 100 / status.rowsEstimated()))
+							: null;
+			java.time.Duration eta = status.eta(now);
+			return new SnapshotDescriptor(status.state(), status.rowsRead(), status.rowsEstimated(), percent,
+					Math.round(status.rate(now)), (eta != null) ? eta.toSeconds() : null, status.startedAt(),
+					status.finishedAt(), status.lastError());
 		}
 
 	}

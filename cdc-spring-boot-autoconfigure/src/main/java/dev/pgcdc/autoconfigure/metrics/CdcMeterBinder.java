@@ -34,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  * measured in the background (a scrape never waits for the server); NaN when unknown;</li>
  * <li>{@code cdc.reconnects} (counter): times the stream lost its connection and started
  * reconnecting;</li>
+ * <li>{@code cdc.snapshot.rows} (counter; tag {@code table}): rows delivered by snapshots
+ * (SNAPSHOT events of enabled tables reaching the dispatcher).</li>
  * <li>{@code cdc.slot.retained.bytes} (gauge): WAL the slot holds on the server
  * ({@code pg_current_wal_lsn()} minus its {@code restart_lsn}), as last measured in the
  * background; NaN when unknown.</li>
@@ -129,7 +131,8 @@ public class CdcMeterBinder implements MeterBinder {
 			}
 			Counter[] counters = tables.get(event.table());
 			if (counters == null) {
-				counters = tables.computeIfAbsent(event.table(), (table) -> new Counter[OPERATIONS.length]);
+				// one more for cdc.snapshot.rows
+				counters = tables.computeIfAbsent(event.table(), (table) -> new Counter[OPERATIONS.length + 1]);
 			}
 			int operation = event.operation().ordinal();
 			Counter counter = counters[operation];
@@ -143,6 +146,17 @@ public class CdcMeterBinder implements MeterBinder {
 				counters[operation] = counter;
 			}
 			counter.increment();
+			if (event.operation() == Operation.SNAPSHOT) {
+				Counter rows = counters[OPERATIONS.length];
+				if (rows == null) {
+					rows = Counter.builder("cdc.snapshot.rows")
+						.description("Rows delivered by snapshots")
+						.tag("table", event.schema() + "." + event.table())
+						.register(this.registry);
+					counters[OPERATIONS.length] = rows;
+				}
+				rows.increment();
+			}
 		}
 
 		@Override

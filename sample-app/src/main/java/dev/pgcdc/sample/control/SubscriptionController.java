@@ -13,6 +13,9 @@ import org.springframework.web.server.ResponseStatusException;
 
 import dev.pgcdc.CdcSubscription;
 import dev.pgcdc.CdcSubscriptions;
+import dev.pgcdc.snapshot.SnapshotAlreadyRunningException;
+import dev.pgcdc.snapshot.SnapshotStatus;
+import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.CdcTableNotFoundException;
 import dev.pgcdc.sample.control.ServerView.PublishedTable;
 import dev.pgcdc.sample.control.ServerView.Slot;
@@ -21,7 +24,9 @@ import dev.pgcdc.sample.control.ServerView.Slot;
  * What the page's "Subscriptions" panel shows and switches, through the starter's
  * {@link CdcSubscriptions} bean: {@code GET /api/cdc}, and {@code POST /api/cdc/{table}} with
  * {@code {"enabled": false}} to stop dispatching a table's changes from its next transaction
- * on. The page reads the stream's state and lag from the {@code cdc} Actuator endpoint.
+ * on; {@code POST /api/cdc/{table}/snapshot} starts an incremental snapshot of it (its rows
+ * arrive as SNAPSHOT events, its progress in the overview). The page reads the stream's state
+ * and lag from the {@code cdc} Actuator endpoint.
  */
 @RestController
 @RequestMapping("/api/cdc")
@@ -38,7 +43,24 @@ class SubscriptionController {
 
 	@GetMapping
 	Overview overview() {
-		return new Overview(this.subscriptions.list(), this.server.slots(), this.server.publishedTables());
+		return new Overview(this.subscriptions.list(), this.subscriptions.snapshots(), this.server.slots(),
+				this.server.publishedTables());
+	}
+
+	@PostMapping("/{table}/snapshot")
+	SnapshotStatus snapshot(@PathVariable String table) {
+		try {
+			return this.subscriptions.snapshot(table);
+		}
+		catch (CdcTableNotFoundException ex) {
+			throw new ResponseStatusException(HttpStatus.NOT_FOUND, ex.getMessage(), ex);
+		}
+		catch (SnapshotAlreadyRunningException ex) {
+			throw new ResponseStatusException(HttpStatus.CONFLICT, ex.getMessage(), ex);
+		}
+		catch (CdcConfigurationException | IllegalArgumentException ex) {
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, ex.getMessage(), ex);
+		}
 	}
 
 	@PostMapping("/{table}")
@@ -57,10 +79,12 @@ class SubscriptionController {
 	/**
 	 * The panel's data.
 	 * @param subscriptions the subscribed tables, each with its dispatch state and counters
+	 * @param snapshots the latest snapshot of each table that had one
 	 * @param slots the server's logical slots in this database
 	 * @param published the tables in the server's publications
 	 */
-	record Overview(List<CdcSubscription> subscriptions, List<Slot> slots, List<PublishedTable> published) {
+	record Overview(List<CdcSubscription> subscriptions, List<SnapshotStatus> snapshots, List<Slot> slots,
+			List<PublishedTable> published) {
 	}
 
 	/**

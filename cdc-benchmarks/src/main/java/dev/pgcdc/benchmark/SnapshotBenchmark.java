@@ -1,0 +1,192 @@
+package dev.pgcdc.benchmark;
+
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.pgcdc.event.CdcEvent;
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.Operation;
+import dev.pgcdc.replication.ChangeStream;
+import dev.pgcdc.snapshot.SnapshotMode;
+import dev.pgcdc.snapshot.SnapshotOptions;
+import dev.pgcdc.test.TestDatabase;
+import dev.pgcdc.test.TestPostgres;
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.postgresql.PGConnection;
+
+/**
+ * Rows per second of an initial snapshot of the benchmark table ({@link Workload}, 10 columns),
+ * next to two references measured in the same run on the same rows: the COPY ceiling
+ * ({@code COPY (SELECT * FROM bench ORDER BY id) TO STDOUT} through pgjdbc's CopyManager, bytes
+ * counted, nothing decoded) and Debezium's {@code snapshot.mode=initial} (embedded engine,
+ * Kafka Connect records, nothing serialised). pgcdc: {@code cdc.snapshot.mode=initial} on a
+ * temporary slot, a batch handler counting the SNAPSHOT events (every value decoded to its
+ * Java type); timed from {@code start()} (slot creation included) to the last row.
+ * <pre>
+ * ./mvnw -B -ntp -pl cdc-benchmarks -am package -DskipTests
+ * java -cp cdc-benchmarks/target/benchmarks.jar dev.pgcdc.benchmark.SnapshotBenchmark [rows] [chunk sizes...]
+ * </pre>
+ * Defaults: 1,000,000 rows, chunk size 8192; each engine runs twice (warm-up, then measured).
+ */
+public final class SnapshotBenchmark {
+
+	private SnapshotBenchmark() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		long rows = (args.length > 0) ? Long.parseLong(args[0]) : 1_000_000;
+		List<Integer> chunks = new ArrayList<>();
+		for (int i = 1; i < args.length; i++) {
+			chunks.add(Integer.parseInt(args[i]));
+		}
+		if (chunks.isEmpty()) {
+			chunks.add(SnapshotOptions.DEFAULT_CHUNK_SIZE);
+		}
+		try (TestDatabase database = TestPostgres.createDatabase("snapshot_bench")) {
+			Workload workload = Workload.create(database);
+			workload.insertInTransactionsOf(0, rows, 50_000);
+			database.execute("VACUUM ANALYZE " + Workload.TABLE.quoted());
+			List<String> lines = new ArrayList<>();
+			for (int round = 0; round < 2; round++) {
+				boolean measured = round == 1;
+				report(lines, measured, "COPY ceiling", rows, copy(database, rows));
+				for (int chunk : chunks) {
+					report(lines, measured, "pgcdc initial, chunk " + chunk, rows, pgcdc(database, rows, chunk, round));
+				}
+				report(lines, measured, "Debezium initial", rows, debezium(database, workload, rows, round));
+			}
+			System.out.println();
+			System.out.printf(Locale.ROOT, "Initial snapshot of %,d rows (%s), measured round:%n", rows, Workload.TABLE);
+			lines.forEach(System.out::println);
+		}
+	}
+
+	private static void report(List<String> lines, boolean measured, String engine, long rows, double seconds) {
+		String line = String.format(Locale.ROOT, "%-28s %8.2f s %,12.0f rows/s", engine, seconds, rows / seconds);
+		System.out.println((measured ? "" : "(warm-up) ") + line);
+		if (measured) {
+			lines.add(line);
+		}
+	}
+
+	private static double copy(TestDatabase database, long rows) throws Exception {
+		AtomicLong lines = new AtomicLong();
+		OutputStream counting = new OutputStream() {
+			@Override
+			public void write(int b) {
+				if (b == '\n') {
+					lines.incrementAndGet();
+				}
+			}
+
+			@Override
+			public void write(byte[] bytes, int offset, int length) {
+				for (int i = offset; i < offset + length; i++) {
+					if (bytes[i] == '\n') {
+						lines.incrementAndGet();
+					}
+				}
+			}
+		};
+		long start = System.nanoTime();
+		try (Connection connection = database.connect()) {
+			connection.unwrap(PGConnection.class)
+				.getCopyAPI()
+				.copyOut("COPY (SELECT * FROM " + Workload.TABLE.quoted() + " ORDER BY id) TO STDOUT", counting);
+		}
+		double seconds = (System.nanoTime() - start) / 1e9;
+		check(rows, lines.get(), "COPY");
+		return seconds;
+	}
+
+	private static double pgcdc(TestDatabase database, long rows, int chunk, int round) throws Exception {
+		AtomicLong seen = new AtomicLong();
+		CountDownLatch done = new CountDownLatch(1);
+		long start = System.nanoTime();
+		try (ChangeStream stream = ChangeStream.builder()
+			.url(database.jdbcUrl())
+			.username(database.username())
+			.password(database.password())
+			.tables(Workload.TABLE.toString())
+			.publication("snapshot_bench_" + chunk + "_" + round)
+			.snapshots(new SnapshotOptions(SnapshotMode.INITIAL, chunk, (table) -> true,
+					SnapshotOptions.DEFAULT_PROGRESS_TABLE))
+			.handler((batch) -> {
+				long count = 0;
+				for (CdcEvent event : batch.events()) {
+					if (event instanceof ChangeEvent change && change.operation() == Operation.SNAPSHOT) {
+						count++;
+					}
+				}
+				if (seen.addAndGet(count) >= rows) {
+					done.countDown();
+				}
+			})
+			.start()) {
+			if (!done.await(30, TimeUnit.MINUTES)) {
+				throw new IllegalStateException("pgcdc read " + seen.get() + " of " + rows + " rows");
+			}
+			return (System.nanoTime() - start) / 1e9;
+		}
+	}
+
+	private static double debezium(TestDatabase database, Workload workload, long rows, int round) throws Exception {
+		String publication = "dbz_snapshot_pub_" + round;
+		database.execute("CREATE PUBLICATION " + publication + " FOR TABLE " + Workload.TABLE.quoted());
+		DrainTarget target = DrainTarget.live(database, workload, publication, "dbz_snapshot_" + round);
+		Properties settings = new DebeziumDrain(500).settings(target);
+		settings.setProperty("name", "pgcdc-snapshot-compare-" + round);
+		settings.setProperty("snapshot.mode", "initial");
+		AtomicLong seen = new AtomicLong();
+		CountDownLatch done = new CountDownLatch(1);
+		ExecutorService executor = Executors.newSingleThreadExecutor();
+		long start = System.nanoTime();
+		DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+			.using(settings)
+			.notifying((List<RecordChangeEvent<SourceRecord>> records,
+					DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) -> {
+				for (RecordChangeEvent<SourceRecord> record : records) {
+					committer.markProcessed(record);
+				}
+				committer.markBatchFinished();
+				if (seen.addAndGet(records.size()) >= rows) {
+					done.countDown();
+				}
+			})
+			.build();
+		executor.execute(engine);
+		try {
+			if (!done.await(30, TimeUnit.MINUTES)) {
+				throw new IllegalStateException("Debezium read " + seen.get() + " of " + rows + " rows");
+			}
+			return (System.nanoTime() - start) / 1e9;
+		}
+		finally {
+			engine.close();
+			executor.shutdown();
+			executor.awaitTermination(1, TimeUnit.MINUTES);
+			database.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
+					+ target.slot() + "' AND NOT active");
+		}
+	}
+
+	private static void check(long expected, long actual, String engine) {
+		if (actual != expected) {
+			throw new IllegalStateException(engine + " read " + actual + " of " + expected + " rows");
+		}
+	}
+
+}

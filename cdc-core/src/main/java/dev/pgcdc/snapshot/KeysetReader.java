@@ -1,0 +1,273 @@
+package dev.pgcdc.snapshot;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+import dev.pgcdc.event.Source;
+import dev.pgcdc.event.TableName;
+import dev.pgcdc.stream.CdcConfigurationException;
+import dev.pgcdc.stream.CdcTableNotFoundException;
+import dev.pgcdc.types.TypeRegistry;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one table in primary-key order, a chunk at a time, with a keyset query: the columns
+ * and the key come from the catalog, identifiers are quoted, the last key of the previous chunk
+ * is bound as text and cast to each key column's type, so composite, uuid, text (in the
+ * column's collation) and negative keys order exactly as the primary-key index does. Values
+ * are read in text format and decoded by the stream's {@link TypeRegistry}, so a row read
+ * here equals the same row decoded from the WAL. The columns are those {@code pgoutput}
+ * publishes: not dropped, not generated.
+ */
+final class KeysetReader {
+
+	private static final Logger logger = LoggerFactory.getLogger(KeysetReader.class);
+
+	private static final int BYTEA = 17;
+
+	private static final String COLUMNS = """
+			SELECT a.attname, a.atttypid, format_type(a.atttypid, a.atttypmod),
+			       array_position(i.indkey::int2[], a.attnum)
+			FROM pg_attribute a
+			LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+			WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+			ORDER BY a.attnum""";
+
+	private static final String ESTIMATE = """
+			SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE pg_stat_get_live_tuples(c.oid) END
+			FROM pg_class c WHERE c.oid = CAST(? AS regclass)""";
+
+	private final TableName table;
+
+	private final String[] names;
+
+	private final int[] types;
+
+	private final int[] keyIndexes;
+
+	private final String[] keyNames;
+
+	private final Source source;
+
+	private final String firstChunk;
+
+	private final String nextChunk;
+
+	private final TypeRegistry registry;
+
+	private KeysetReader(TableName table, String[] names, int[] types, String[] sqlTypes, int[] keyIndexes,
+			Source source, TypeRegistry registry) {
+		this.table = table;
+		this.names = names;
+		this.types = types;
+		this.keyIndexes = keyIndexes;
+		this.keyNames = new String[keyIndexes.length];
+		for (int i = 0; i < keyIndexes.length; i++) {
+			this.keyNames[i] = names[keyIndexes[i]];
+		}
+		this.source = source;
+		this.registry = registry;
+		StringJoiner select = new StringJoiner(", ", "SELECT ", " FROM " + table.quoted());
+		for (String name : names) {
+			select.add(TableName.quote(name));
+		}
+		StringJoiner order = new StringJoiner(", ", " ORDER BY ", " LIMIT ?");
+		StringJoiner keys = new StringJoiner(", ", "(", ")");
+		StringJoiner bounds = new StringJoiner(", ", "(", ")");
+		for (int index : keyIndexes) {
+			order.add(TableName.quote(names[index]));
+			keys.add(TableName.quote(names[index]));
+			bounds.add("CAST(? AS " + sqlTypes[index] + ")");
+		}
+		this.firstChunk = select + order.toString();
+		this.nextChunk = select + " WHERE " + keys + " > " + bounds + order;
+	}
+
+	/**
+	 * Look the table up in the catalog.
+	 * @param connection a plain connection
+	 * @param table the table
+	 * @param registry decodes values
+	 * @return a reader for it
+	 * @throws CdcTableNotFoundException if it does not exist
+	 * @throws CdcConfigurationException if it has no primary key
+	 * @throws SQLException if the server fails
+	 */
+	static KeysetReader plan(Connection connection, TableName table, TypeRegistry registry) throws SQLException {
+		List<String> names = new ArrayList<>();
+		List<Integer> oids = new ArrayList<>();
+		List<String> sqlTypes = new ArrayList<>();
+		Map<Integer, Integer> keyByPosition = new java.util.TreeMap<>();
+		try (PreparedStatement exists = connection.prepareStatement("SELECT to_regclass(?)")) {
+			exists.setString(1, table.quoted());
+			try (ResultSet row = exists.executeQuery()) {
+				if (!row.next() || row.getString(1) == null) {
+					throw new CdcTableNotFoundException(table, "Table " + table + " does not exist");
+				}
+			}
+		}
+		try (PreparedStatement statement = connection.prepareStatement(COLUMNS)) {
+			statement.setString(1, table.quoted());
+			try (ResultSet row = statement.executeQuery()) {
+				while (row.next()) {
+					names.add(row.getString(1));
+					oids.add((int) row.getLong(2));
+					sqlTypes.add(row.getString(3));
+					int position = row.getInt(4);
+					if (!row.wasNull()) {
+						keyByPosition.put(position, names.size() - 1);
+					}
+				}
+			}
+		}
+		if (keyByPosition.isEmpty()) {
+			throw new CdcConfigurationException("Table " + table + " has no primary key: a snapshot reads it in key"
+					+ " order, chunk by chunk. Add one (ALTER TABLE " + table.quoted() + " ADD PRIMARY KEY (...)), or"
+					+ " leave it out of the initial snapshot with cdc.table." + table.name() + ".snapshot=false");
+		}
+		String version = "";
+		String database = "";
+		try (PreparedStatement statement = connection
+			.prepareStatement("SELECT current_setting('server_version'), current_database()");
+				ResultSet row = statement.executeQuery()) {
+			if (row.next()) {
+				version = row.getString(1).split(" ", 2)[0];
+				database = row.getString(2);
+			}
+		}
+		Map<String, String> columns = new LinkedHashMap<>();
+		int[] types = new int[oids.size()];
+		for (int i = 0; i < types.length; i++) {
+			types[i] = oids.get(i);
+			columns.put(names.get(i), registry.typeName(types[i]));
+		}
+		int[] keyIndexes = keyByPosition.values().stream().mapToInt(Integer::intValue).toArray();
+		Source source = new Source(Source.NAME, version, database, table.schema(), table.name(), columns);
+		return new KeysetReader(table, names.toArray(new String[0]), types, sqlTypes.toArray(new String[0]),
+				keyIndexes, source, registry);
+	}
+
+	/** @return the table */
+	TableName table() {
+		return this.table;
+	}
+
+	/** @return the primary-key columns, in key order */
+	String[] keyColumns() {
+		return this.keyNames;
+	}
+
+	/** @return the source of the table's snapshot events */
+	Source source() {
+		return this.source;
+	}
+
+	/**
+	 * @param connection a plain connection
+	 * @return the planner's estimate of the table's rows, {@code 0} when unknown
+	 * @throws SQLException if the server fails
+	 */
+	long estimate(Connection connection) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(ESTIMATE)) {
+			statement.setString(1, this.table.quoted());
+			try (ResultSet row = statement.executeQuery()) {
+				return row.next() ? Math.max(0, row.getLong(1)) : 0;
+			}
+		}
+	}
+
+	/**
+	 * Read the next chunk, in one statement (its own snapshot, no lock beyond ACCESS SHARE).
+	 * @param connection a connection in autocommit mode with text results
+	 * @param after the key text of the previous chunk's last row, {@code null} for the first
+	 * @param limit the chunk size
+	 * @return the rows in key order
+	 * @throws SQLException if the server fails
+	 */
+	Chunk read(Connection connection, String @Nullable [] after, int limit) throws SQLException {
+		List<SnapshotRow> rows = new ArrayList<>(Math.min(limit, 65_536));
+		String @Nullable [] lastKey = after;
+		try (PreparedStatement statement = connection.prepareStatement((after == null) ? this.firstChunk : this.nextChunk)) {
+			int parameter = 1;
+			if (after != null) {
+				for (String key : after) {
+					statement.setString(parameter++, key);
+				}
+			}
+			statement.setInt(parameter, limit);
+			try (ResultSet result = statement.executeQuery()) {
+				byte[] @Nullable [] keyText = new byte[this.keyIndexes.length][];
+				while (result.next()) {
+					Map<String, @Nullable Object> values = new LinkedHashMap<>((int) (this.names.length / 0.75f) + 1);
+					@Nullable Object[] key = new Object[this.keyIndexes.length];
+					for (int i = 0; i < this.names.length; i++) {
+						byte[] raw = result.getBytes(i + 1);
+						values.put(this.names[i], (raw != null) ? decode(i, raw) : null);
+					}
+					for (int k = 0; k < this.keyIndexes.length; k++) {
+						key[k] = values.get(this.names[this.keyIndexes[k]]);
+						keyText[k] = result.getBytes(this.keyIndexes[k] + 1);
+					}
+					rows.add(new SnapshotRow(RowKey.of(key), values));
+				}
+				if (!rows.isEmpty()) {
+					lastKey = keyText(keyText);
+				}
+			}
+		}
+		return new Chunk(rows, lastKey, rows.size() < limit);
+	}
+
+	private String[] keyText(byte[] @Nullable [] raw) {
+		String[] text = new String[raw.length];
+		for (int k = 0; k < raw.length; k++) {
+			byte[] bytes = raw[k];
+			if (bytes == null) {
+				throw new IllegalStateException("A primary-key column of " + this.table + " is NULL");
+			}
+			// pgjdbc hands bytea over decoded; everything else as the server's text
+			text[k] = (this.types[this.keyIndexes[k]] == BYTEA) ? "\\x" + HexFormat.of().formatHex(bytes)
+					: new String(bytes, StandardCharsets.UTF_8);
+		}
+		return text;
+	}
+
+	private @Nullable Object decode(int column, byte[] raw) {
+		int oid = this.types[column];
+		if (oid == BYTEA) {
+			return raw;
+		}
+		try {
+			return this.registry.decode(oid, raw, 0, raw.length, false);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Cannot decode column {} of {} (type oid {}); delivering it as text", this.names[column],
+					this.table, Integer.toUnsignedString(oid), ex);
+			return new String(raw, StandardCharsets.UTF_8);
+		}
+	}
+
+	/** One row as read, with its key. */
+	record SnapshotRow(RowKey key, Map<String, @Nullable Object> values) {
+	}
+
+	/**
+	 * @param rows the rows, in key order
+	 * @param lastKey the key text of the last row (the previous bound when empty)
+	 * @param last whether the table has no rows after these
+	 */
+	record Chunk(List<SnapshotRow> rows, String @Nullable [] lastKey, boolean last) {
+	}
+
+}

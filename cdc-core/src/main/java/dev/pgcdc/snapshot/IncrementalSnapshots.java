@@ -472,7 +472,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 		SnapshotEvents events = new SnapshotEvents(run.reader.source(), at, this.batchSize);
 		for (KeysetReader.SnapshotRow row : rows) {
 			if (!window.truncated && !window.touched.contains(row.key())) {
-				events.add(row.values());
+				events.add(run.reader.values(row));
 			}
 		}
 		events.deliver(this.downstream);

@@ -34,6 +34,8 @@ final class PacedWriter implements AutoCloseable {
 
 	private final long periodNanos;
 
+	private volatile boolean stopped;
+
 	/**
 	 * @param database where to write
 	 * @param rowsPerSecond the target rate
@@ -86,7 +88,7 @@ final class PacedWriter implements AutoCloseable {
 		long end = measureAt + measureNanos;
 		for (long i = 0;; i++) {
 			long due = start + i * this.periodNanos;
-			if (due >= end) {
+			if (due >= end || this.stopped) {
 				break;
 			}
 			long wait;
@@ -111,6 +113,11 @@ final class PacedWriter implements AutoCloseable {
 		recorder.measureUntil(Arrivals.epochMicros(Instant.now()));
 		double seconds = (System.nanoTime() - measureAt) / 1e9;
 		return new Result(key - firstKey, key - measuredFrom, seconds, late);
+	}
+
+	/** Make a {@link #write} running on another thread end after its current transaction. */
+	void stop() {
+		this.stopped = true;
 	}
 
 	@Override

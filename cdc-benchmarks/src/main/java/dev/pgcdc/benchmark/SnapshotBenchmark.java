@@ -1,6 +1,9 @@
 package dev.pgcdc.benchmark;
 
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +21,7 @@ import dev.pgcdc.event.Operation;
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.snapshot.SnapshotMode;
 import dev.pgcdc.snapshot.SnapshotOptions;
+import dev.pgcdc.snapshot.SnapshotStatus;
 import dev.pgcdc.test.TestDatabase;
 import dev.pgcdc.test.TestPostgres;
 import io.debezium.embedded.Connect;
@@ -40,8 +44,15 @@ import org.postgresql.PGConnection;
  * java -cp cdc-benchmarks/target/benchmarks.jar dev.pgcdc.benchmark.SnapshotBenchmark [rows] [chunk sizes...]
  * </pre>
  * Defaults: 1,000,000 rows, chunk size 8192; each engine runs twice (warm-up, then measured).
+ * After the initial snapshots, an incremental snapshot of the same table (started on a stream
+ * already streaming, chunk size the first given), idle and under a {@link PacedWriter} load of
+ * {@value #LOAD_ROWS_PER_SECOND} rows/s (10 rows a transaction, new keys after the table's).
+ * {@code -Dsnapshot.only=pgcdc} runs only pgcdc's initial snapshot, twice (for a large table
+ * under a small heap: {@code -Xmx256m}); the peak heap used is printed at the end.
  */
 public final class SnapshotBenchmark {
+
+	static final int LOAD_ROWS_PER_SECOND = 1000;
 
 	private SnapshotBenchmark() {
 	}
@@ -59,18 +70,39 @@ public final class SnapshotBenchmark {
 			Workload workload = Workload.create(database);
 			workload.insertInTransactionsOf(0, rows, 50_000);
 			database.execute("VACUUM ANALYZE " + Workload.TABLE.quoted());
+			boolean onlyPgcdc = "pgcdc".equals(System.getProperty("snapshot.only"));
 			List<String> lines = new ArrayList<>();
 			for (int round = 0; round < 2; round++) {
 				boolean measured = round == 1;
-				report(lines, measured, "COPY ceiling", rows, copy(database, rows));
+				if (!onlyPgcdc) {
+					report(lines, measured, "COPY ceiling", rows, copy(database, rows));
+				}
 				for (int chunk : chunks) {
 					report(lines, measured, "pgcdc initial, chunk " + chunk, rows, pgcdc(database, rows, chunk, round));
 				}
-				report(lines, measured, "Debezium initial", rows, debezium(database, workload, rows, round));
+				if (!onlyPgcdc) {
+					report(lines, measured, "Debezium initial", rows, debezium(database, workload, rows, round));
+				}
+			}
+			if (!onlyPgcdc) {
+				for (int round = 0; round < 2; round++) {
+					boolean measured = round == 1;
+					reportRate(lines, measured, "pgcdc incremental, idle", incremental(database, chunks.get(0), 0, round));
+					reportRate(lines, measured, "pgcdc incremental, 1k w/s",
+							incremental(database, chunks.get(0), LOAD_ROWS_PER_SECOND, round));
+				}
 			}
 			System.out.println();
-			System.out.printf(Locale.ROOT, "Initial snapshot of %,d rows (%s), measured round:%n", rows, Workload.TABLE);
+			System.out.printf(Locale.ROOT, "Snapshot of %,d rows (%s), measured round:%n", rows, Workload.TABLE);
 			lines.forEach(System.out::println);
+			long peak = 0;
+			for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+				if (pool.getType() == MemoryType.HEAP) {
+					peak += pool.getPeakUsage().getUsed();
+				}
+			}
+			System.out.printf(Locale.ROOT, "Max heap %,d MB; peak heap used (sum of the pools' peaks) %,d MB%n",
+					Runtime.getRuntime().maxMemory() >> 20, peak >> 20);
 		}
 	}
 
@@ -79,6 +111,72 @@ public final class SnapshotBenchmark {
 		System.out.println((measured ? "" : "(warm-up) ") + line);
 		if (measured) {
 			lines.add(line);
+		}
+	}
+
+	private static void reportRate(List<String> lines, boolean measured, String engine, double[] result) {
+		String line = String.format(Locale.ROOT, "%-28s %8.2f s %,12.0f rows/s (%,.0f rows read)", engine, result[0],
+				result[1] / result[0], result[1]);
+		System.out.println((measured ? "" : "(warm-up) ") + line);
+		if (measured) {
+			lines.add(line);
+		}
+	}
+
+	/**
+	 * An incremental snapshot on a stream already streaming, optionally under a paced write load.
+	 * @return the seconds from {@code start(table)} to its end, and the rows it read
+	 */
+	private static double[] incremental(TestDatabase database, int chunk, int rowsPerSecond, int round) throws Exception {
+		long firstKey;
+		try (Connection connection = database.connect();
+				java.sql.Statement statement = connection.createStatement();
+				java.sql.ResultSet max = statement.executeQuery("SELECT max(id) FROM " + Workload.TABLE.quoted())) {
+			max.next();
+			firstKey = max.getLong(1) + 1;
+		}
+		try (ChangeStream stream = ChangeStream.builder()
+			.url(database.jdbcUrl())
+			.username(database.username())
+			.password(database.password())
+			.tables(Workload.TABLE.toString())
+			.publication("snapshot_incr_" + rowsPerSecond + "_" + round)
+			.snapshots(new SnapshotOptions(SnapshotMode.NEVER, chunk, (table) -> false,
+					SnapshotOptions.DEFAULT_PROGRESS_TABLE))
+			.handler((batch) -> {
+			})
+			.start()) {
+			PacedWriter writer = (rowsPerSecond > 0) ? new PacedWriter(database, rowsPerSecond, 10) : null;
+			Thread writing = null;
+			if (writer != null) {
+				writing = new Thread(() -> {
+					try {
+						writer.write(firstKey, 0, TimeUnit.MINUTES.toNanos(30), new LatencyRecorder());
+					}
+					catch (java.sql.SQLException ex) {
+						throw new IllegalStateException(ex);
+					}
+				}, "paced-writer");
+				writing.start();
+				Thread.sleep(1000); // let the load settle before the snapshot starts
+			}
+			long start = System.nanoTime();
+			stream.snapshots().start(Workload.TABLE);
+			SnapshotStatus status;
+			while ((status = stream.snapshots().status(Workload.TABLE).orElseThrow()).state() == SnapshotStatus.State.QUEUED
+					|| status.state() == SnapshotStatus.State.RUNNING) {
+				Thread.sleep(5); // polling the status: its resolution is the benchmark's
+			}
+			double seconds = (System.nanoTime() - start) / 1e9;
+			if (writer != null && writing != null) {
+				writer.stop();
+				writing.join();
+				writer.close();
+			}
+			if (status.state() != SnapshotStatus.State.DONE) {
+				throw new IllegalStateException("Incremental snapshot ended " + status);
+			}
+			return new double[] { seconds, status.rowsRead() };
 		}
 	}
 
@@ -114,6 +212,7 @@ public final class SnapshotBenchmark {
 
 	private static double pgcdc(TestDatabase database, long rows, int chunk, int round) throws Exception {
 		AtomicLong seen = new AtomicLong();
+		AtomicLong firstRow = new AtomicLong();
 		CountDownLatch done = new CountDownLatch(1);
 		long start = System.nanoTime();
 		try (ChangeStream stream = ChangeStream.builder()
@@ -131,6 +230,9 @@ public final class SnapshotBenchmark {
 						count++;
 					}
 				}
+				if (count > 0) {
+					firstRow.compareAndSet(0, System.nanoTime());
+				}
 				if (seen.addAndGet(count) >= rows) {
 					done.countDown();
 				}
@@ -139,7 +241,10 @@ public final class SnapshotBenchmark {
 			if (!done.await(30, TimeUnit.MINUTES)) {
 				throw new IllegalStateException("pgcdc read " + seen.get() + " of " + rows + " rows");
 			}
-			return (System.nanoTime() - start) / 1e9;
+			long end = System.nanoTime();
+			System.out.printf(Locale.ROOT, "  pgcdc: first row %.2f s after start(), the rows in the %.2f s after%n",
+					(firstRow.get() - start) / 1e9, (end - firstRow.get()) / 1e9);
+			return (end - start) / 1e9;
 		}
 	}
 

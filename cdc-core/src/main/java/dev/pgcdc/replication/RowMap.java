@@ -14,9 +14,10 @@ import org.jspecify.annotations.Nullable;
  * shared by the rows of one relation (a row that leaves columns out has its own), so a
  * 10-column row costs the map and one values array instead of a {@code LinkedHashMap}'s table
  * and ten entries. Read-only; {@code null} values allowed; {@code equals}, {@code hashCode}
- * and {@code toString} as for every {@link Map}.
+ * and {@code toString} as for every {@link Map}. Public for the snapshot reader, whose rows are
+ * the same maps as a change's; not an API.
  */
-final class RowMap extends AbstractMap<String, @Nullable Object> {
+public final class RowMap extends AbstractMap<String, @Nullable Object> {
 
 	private final String[] names;
 
@@ -29,7 +30,7 @@ final class RowMap extends AbstractMap<String, @Nullable Object> {
 	 * @param values the values, in the same positions
 	 * @param size the number of columns
 	 */
-	RowMap(String[] names, @Nullable Object[] values, int size) {
+	public RowMap(String[] names, @Nullable Object[] values, int size) {
 		this.names = names;
 		this.values = values;
 		this.size = size;

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -83,7 +82,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 
 	private long runs;
 
-	private volatile @Nullable Run active;
+	private volatile @Nullable SnapshotRun active;
 
 	private volatile @Nullable Environment environment;
 
@@ -100,9 +99,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 	private @Nullable ExecutorService worker;
 
 	// delivery thread only: the open windows (low watermark seen) of the active run
-	private final Map<Long, Window> windows = new HashMap<>();
-
-	private @Nullable Run windowsRun;
+	private final ChunkWindows windows = new ChunkWindows();
 
 	/**
 	 * @param downstream the handlers
@@ -190,7 +187,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 	 */
 	public Optional<SnapshotStatus> status(TableName table) {
 		synchronized (this.lock) {
-			Run run = this.active;
+			SnapshotRun run = this.active;
 			if (run != null && run.table.equals(table)) {
 				return Optional.of(run.status(State.RUNNING, null, null));
 			}
@@ -216,7 +213,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 	 * never had one
 	 */
 	public Optional<SnapshotStatus> cancel(TableName table) {
-		Run run = this.active;
+		SnapshotRun run = this.active;
 		if (run != null && run.table.equals(table)) {
 			finish(run, State.CANCELLED, null);
 		}
@@ -281,7 +278,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 				queueInitial(env);
 			}
 			else {
-				Run run = this.active;
+				SnapshotRun run = this.active;
 				if (run != null) {
 					// watermarks written while no slot existed never arrive
 					rewind(run);
@@ -370,8 +367,8 @@ public final class IncrementalSnapshots implements BatchHandler {
 	@Override
 	public void handle(TransactionBatch batch) throws Exception {
 		List<CdcEvent> events = batch.events();
-		Run run = this.active;
-		boolean tracking = run != null && this.windowsRun == run && !this.windows.isEmpty();
+		SnapshotRun run = this.active;
+		boolean tracking = this.windows.tracking(run);
 		List<LogicalMessage> watermarks = null;
 		for (CdcEvent event : events) {
 			if (event instanceof LogicalMessage message) {
@@ -381,7 +378,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 				}
 			}
 			else if (tracking && run != null && event instanceof ChangeEvent change) {
-				touched(run, change);
+				this.windows.touched(run, change);
 			}
 		}
 		if (watermarks == null) {
@@ -408,50 +405,22 @@ public final class IncrementalSnapshots implements BatchHandler {
 		return this.downstream.inProgress();
 	}
 
-	private void touched(Run run, ChangeEvent change) {
-		if (!run.table.name().equals(change.table()) || !run.table.schema().equals(change.schema())) {
-			return;
-		}
-		if (change.operation() == dev.pgcdc.event.Operation.TRUNCATE) {
-			this.windows.values().forEach((window) -> window.truncated = true);
-			return;
-		}
-		String[] keys = run.reader.keyColumns();
-		Map<String, @Nullable Object> newRow = change.newRecord();
-		Map<String, @Nullable Object> oldRow = change.oldRecord();
-		RowKey newKey = (newRow != null) ? RowKey.of(newRow, keys) : null;
-		RowKey oldKey = (oldRow != null) ? RowKey.of(oldRow, keys) : null;
-		for (Window window : this.windows.values()) {
-			if (newKey != null) {
-				window.touched.add(newKey);
-			}
-			if (oldKey != null) {
-				window.touched.add(oldKey);
-			}
-		}
-	}
-
 	private void watermark(LogicalMessage message, TransactionBatch batch) throws Exception {
 		Watermark mark = Watermark.parse(message.contentAsString());
-		Run run = this.active;
+		SnapshotRun run = this.active;
 		if (mark == null || run == null || !run.id.equals(mark.run())) {
 			// an earlier run's, another process's or another application's on the same database
 			return;
 		}
-		if (this.windowsRun != run) {
-			this.windows.clear();
-			this.windowsRun = run;
-		}
 		if (mark.low()) {
-			this.windows.putIfAbsent(mark.chunk(), new Window());
+			this.windows.open(run, mark.chunk());
 			return;
 		}
-		Window window = this.windows.remove(mark.chunk());
-		this.windows.keySet().removeIf((chunk) -> chunk < mark.chunk());
-		Pending pending;
+		ChunkWindows.Window window = this.windows.close(run, mark.chunk());
+		SnapshotRun.Pending pending;
 		synchronized (this.lock) {
 			pending = run.pending.remove(mark.chunk());
-			if (pending != null && pending.generation != run.generation) {
+			if (pending != null && pending.generation() != run.generation) {
 				pending = null;
 			}
 		}
@@ -467,12 +436,13 @@ public final class IncrementalSnapshots implements BatchHandler {
 		deliver(run, pending, window, batch);
 	}
 
-	private void deliver(Run run, Pending pending, Window window, TransactionBatch at) throws Exception {
-		List<KeysetReader.SnapshotRow> rows = pending.chunk.rows();
+	private void deliver(SnapshotRun run, SnapshotRun.Pending pending, ChunkWindows.Window window, TransactionBatch at)
+			throws Exception {
+		List<KeysetReader.SnapshotRow> rows = pending.chunk().rows();
 		SnapshotEvents events = new SnapshotEvents(run.reader.source(), at, this.batchSize);
 		for (KeysetReader.SnapshotRow row : rows) {
-			if (!window.truncated && !window.touched.contains(row.key())) {
-				events.add(row.values());
+			if (window.keeps(row.key())) {
+				events.add(run.reader.values(row));
 			}
 		}
 		events.deliver(this.downstream);
@@ -480,12 +450,12 @@ public final class IncrementalSnapshots implements BatchHandler {
 			if (this.active != run || run.cancelled) {
 				return;
 			}
-			run.deliveredAfter = pending.chunk.lastKey();
+			run.deliveredAfter = pending.chunk().lastKey();
 			run.rowsRead += rows.size();
 			this.lock.notifyAll();
 		}
 		this.totals.computeIfAbsent(run.table, (table) -> new AtomicLong()).addAndGet(rows.size());
-		if (pending.chunk.last()) {
+		if (pending.chunk().last()) {
 			finish(run, State.DONE, null);
 			return;
 		}
@@ -527,7 +497,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 			startNext();
 			return;
 		}
-		Run run;
+		SnapshotRun run;
 		synchronized (this.lock) {
 			if (this.active != null || this.closed) {
 				this.queue.addFirst(table);
@@ -536,7 +506,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 			SnapshotStatus requested = this.statuses.get(table);
 			Instant startedAt = (resume != null) ? resume.startedAt()
 					: (requested != null) ? requested.startedAt() : Instant.now();
-			run = new Run(this.instance + "." + (++this.runs), table, reader, startedAt, estimate);
+			run = new SnapshotRun(this.instance + "." + (++this.runs), table, reader, startedAt, estimate);
 			if (resume != null) {
 				run.nextAfter = resume.lastKey();
 				run.deliveredAfter = resume.lastKey();
@@ -556,7 +526,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 		worker().execute(() -> work(run));
 	}
 
-	private void finish(Run run, State state, @Nullable String error) {
+	private void finish(SnapshotRun run, State state, @Nullable String error) {
 		SnapshotStatus status;
 		synchronized (this.lock) {
 			if (this.active != run) {
@@ -586,13 +556,13 @@ public final class IncrementalSnapshots implements BatchHandler {
 		synchronized (this.lock) {
 			this.queue.clear();
 		}
-		Run run = this.active;
+		SnapshotRun run = this.active;
 		if (run != null) {
 			finish(run, State.CANCELLED, "a new slot was created");
 		}
 	}
 
-	private void rewind(Run run) {
+	private void rewind(SnapshotRun run) {
 		synchronized (this.lock) {
 			run.pending.clear();
 			run.nextAfter = run.deliveredAfter;
@@ -603,7 +573,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 	}
 
 	/** On the worker thread: the active run's chunks, until it ends, is cancelled or fails. */
-	private void work(Run run) {
+	private void work(SnapshotRun run) {
 		int failures = 0;
 		while (current(run)) {
 			Environment env = requireAttached();
@@ -635,7 +605,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 		}
 	}
 
-	private boolean readNext(Connection connection, Run run) throws SQLException, InterruptedException {
+	private boolean readNext(Connection connection, SnapshotRun run) throws SQLException, InterruptedException {
 		long chunk;
 		long generation;
 		String @Nullable [] after;
@@ -657,7 +627,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 				// rewound meanwhile: read from the new position
 				return current(run);
 			}
-			run.pending.put(chunk, new Pending(generation, rows));
+			run.pending.put(chunk, new SnapshotRun.Pending(generation, rows));
 			run.nextAfter = rows.lastKey();
 			run.readAll = rows.last();
 		}
@@ -679,7 +649,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 		return !this.closed;
 	}
 
-	private boolean current(Run run) {
+	private boolean current(SnapshotRun run) {
 		return this.active == run && !run.cancelled && !this.closed;
 	}
 
@@ -751,7 +721,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 
 	private void requireIdle(TableName table) {
 		synchronized (this.lock) {
-			Run run = this.active;
+			SnapshotRun run = this.active;
 			if ((run != null && run.table.equals(table)) || this.queue.contains(table)) {
 				throw new SnapshotAlreadyRunningException("A snapshot of " + table + " is already "
 						+ ((run != null && run.table.equals(table)) ? "running" : "queued") + "; cancel it first");
@@ -791,80 +761,6 @@ public final class IncrementalSnapshots implements BatchHandler {
 			}
 			return current;
 		}
-	}
-
-	/** One table's snapshot in this process. Fields guarded by the lock unless final. */
-	private static final class Run {
-
-		final String id;
-
-		final TableName table;
-
-		final KeysetReader reader;
-
-		final Instant startedAt;
-
-		final long estimate;
-
-		final Map<Long, Pending> pending = new HashMap<>();
-
-		String @Nullable [] nextAfter;
-
-		String @Nullable [] deliveredAfter;
-
-		long rowsRead;
-
-		long nextChunk = 1;
-
-		long generation;
-
-		boolean readAll;
-
-		volatile boolean cancelled;
-
-		int decile;
-
-		Run(String id, TableName table, KeysetReader reader, Instant startedAt, long estimate) {
-			this.id = id;
-			this.table = table;
-			this.reader = reader;
-			this.startedAt = startedAt;
-			this.estimate = estimate;
-		}
-
-		SnapshotStatus status(State state, @Nullable Instant finishedAt, @Nullable String error) {
-			return new SnapshotStatus(this.table.toString(), state, this.rowsRead, this.estimate, this.startedAt,
-					finishedAt, error);
-		}
-
-		void logProgress() {
-			if (this.estimate <= 0) {
-				return;
-			}
-			int decile = (int) Math.min(9, this.rowsRead * 10 / this.estimate);
-			if (decile > this.decile) {
-				this.decile = decile;
-				SnapshotStatus status = status(State.RUNNING, null, null);
-				Duration eta = status.eta(Instant.now());
-				logger.info("Snapshot of {}: {} % ({} of about {} rows, {} rows/s, about {} s left)", this.table,
-						decile * 10, this.rowsRead, this.estimate, Math.round(status.rate(Instant.now())),
-						(eta != null) ? eta.toSeconds() : "?");
-			}
-		}
-
-	}
-
-	/** A chunk read and waiting for its high watermark. */
-	private record Pending(long generation, KeysetReader.Chunk chunk) {
-	}
-
-	/** The keys the stream changed between a chunk's low and high watermark. */
-	private static final class Window {
-
-		final Set<RowKey> touched = new java.util.HashSet<>();
-
-		boolean truncated;
-
 	}
 
 }

@@ -14,6 +14,7 @@ import java.util.StringJoiner;
 
 import dev.pgcdc.event.Source;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.replication.RowMap;
 import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.CdcTableNotFoundException;
 import dev.pgcdc.types.TypeRegistry;
@@ -209,17 +210,17 @@ final class KeysetReader {
 			try (ResultSet result = statement.executeQuery()) {
 				byte[] @Nullable [] keyText = new byte[this.keyIndexes.length][];
 				while (result.next()) {
-					Map<String, @Nullable Object> values = new LinkedHashMap<>((int) (this.names.length / 0.75f) + 1);
+					byte[] @Nullable [] raw = new byte[this.names.length][];
+					for (int i = 0; i < raw.length; i++) {
+						raw[i] = result.getBytes(i + 1);
+					}
 					@Nullable Object[] key = new Object[this.keyIndexes.length];
-					for (int i = 0; i < this.names.length; i++) {
-						byte[] raw = result.getBytes(i + 1);
-						values.put(this.names[i], (raw != null) ? decode(i, raw) : null);
-					}
 					for (int k = 0; k < this.keyIndexes.length; k++) {
-						key[k] = values.get(this.names[this.keyIndexes[k]]);
-						keyText[k] = result.getBytes(this.keyIndexes[k] + 1);
+						byte[] bytes = raw[this.keyIndexes[k]];
+						key[k] = (bytes != null) ? decode(this.keyIndexes[k], bytes) : null;
+						keyText[k] = bytes;
 					}
-					rows.add(new SnapshotRow(RowKey.of(key), values));
+					rows.add(new SnapshotRow(RowKey.of(key), raw));
 				}
 				if (!rows.isEmpty()) {
 					lastKey = keyText(keyText);
@@ -227,6 +228,22 @@ final class KeysetReader {
 			}
 		}
 		return new Chunk(rows, lastKey, rows.size() < limit);
+	}
+
+	/**
+	 * Decode a row read by {@link #read}: on the delivery thread, at the chunk's high watermark,
+	 * so the worker reads the next chunk from the server meanwhile.
+	 * @param row the row
+	 * @return its values by column, in table order, decoded as a change's are
+	 */
+	Map<String, @Nullable Object> values(SnapshotRow row) {
+		byte[] @Nullable [] raw = row.raw();
+		@Nullable Object[] values = new Object[raw.length];
+		for (int i = 0; i < raw.length; i++) {
+			byte[] bytes = raw[i];
+			values[i] = (bytes != null) ? decode(i, bytes) : null;
+		}
+		return new RowMap(this.names, values, values.length);
 	}
 
 	private String[] keyText(byte[] @Nullable [] raw) {
@@ -258,8 +275,13 @@ final class KeysetReader {
 		}
 	}
 
-	/** One row as read, with its key. */
-	record SnapshotRow(RowKey key, Map<String, @Nullable Object> values) {
+	/**
+	 * One row as read, with its key: the values as the server's text (bytea's decoded by
+	 * pgjdbc), decoded by {@link #values} when delivered.
+	 * @param key the primary key, decoded
+	 * @param raw the columns' bytes, in table order, {@code null} for SQL NULL
+	 */
+	record SnapshotRow(RowKey key, byte[] @Nullable [] raw) {
 	}
 
 	/**

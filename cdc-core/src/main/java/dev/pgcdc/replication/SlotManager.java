@@ -36,19 +36,26 @@ final class SlotManager {
 	/** Run just before a durable slot is created (not when it exists): an initial snapshot is recorded then. */
 	private final Runnable beforeCreating;
 
+	/** Run instead just before the slot is created anew after the server invalidated it. */
+	private final Runnable beforeRecreating;
+
 	SlotManager(String slot) {
 		this(slot, () -> {
+		}, () -> {
 		});
 	}
 
 	/**
 	 * @param slot the slot name
-	 * @param beforeCreating run just before a durable slot is created, also anew after the server
-	 * invalidated it (not when it exists), so that a crash in between cannot lose what it records
+	 * @param beforeCreating run just before a durable slot is created (not when it exists), so that
+	 * a crash in between cannot lose what it records
+	 * @param beforeRecreating run instead just before it is created anew after the server
+	 * invalidated it
 	 */
-	SlotManager(String slot, Runnable beforeCreating) {
+	SlotManager(String slot, Runnable beforeCreating, Runnable beforeRecreating) {
 		this.slot = slot;
 		this.beforeCreating = beforeCreating;
+		this.beforeRecreating = beforeRecreating;
 	}
 
 	/** @return the slot name */
@@ -82,7 +89,7 @@ final class SlotManager {
 			logger.debug("Durable slot {} exists", this.slot);
 			return;
 		}
-		create(connection, failover);
+		create(connection, failover, false);
 	}
 
 	/**
@@ -125,11 +132,11 @@ final class SlotManager {
 	}
 
 	/** @return where the new slot starts, {@code null} when another instance created it first */
-	private @Nullable String create(Connection connection, boolean failover) throws SQLException {
+	private @Nullable String create(Connection connection, boolean failover, boolean anew) throws SQLException {
 		// pgjdbc's slot builder has no failover option; the SQL function has it from PostgreSQL 17
 		String create = failover ? "SELECT lsn FROM pg_create_logical_replication_slot(?, ?, false, false, true)"
 				: "SELECT lsn FROM pg_create_logical_replication_slot(?, ?)";
-		this.beforeCreating.run();
+		(anew ? this.beforeRecreating : this.beforeCreating).run();
 		try (PreparedStatement statement = connection.prepareStatement(create)) {
 			statement.setString(1, this.slot);
 			statement.setString(2, PLUGIN);
@@ -165,7 +172,7 @@ final class SlotManager {
 				throw ex;
 			}
 		}
-		String start = create(connection, failover);
+		String start = create(connection, failover, true);
 		this.failoverPending = false;
 		recreated(invalidated, start);
 	}

@@ -22,4 +22,9 @@ final class SnapshotListener implements StreamListener {
 		this.snapshots.newSlot(durable);
 	}
 
+	@Override
+	public void slotRecreated() {
+		this.snapshots.slotRecreated();
+	}
+
 }

@@ -37,7 +37,8 @@ final class StartupSequence {
 		this.identities = new ReplicaIdentityManager(settings::identityOf);
 		// an initial snapshot is recorded before the slot exists: a crash in between cannot lose it
 		this.slots = new SlotManager(settings.slot(),
-				() -> settings.listeners().forEach((listener) -> listener.newSlot(true)));
+				() -> settings.listeners().forEach((listener) -> listener.newSlot(true)),
+				() -> settings.listeners().forEach(StreamListener::slotRecreated));
 	}
 
 	/**

@@ -23,4 +23,12 @@ public interface StreamListener {
 	default void newSlot(boolean durable) {
 	}
 
+	/**
+	 * The durable slot was dropped and created anew because the server had invalidated it
+	 * ({@code cdc.slot.on-invalidated=recreate}): the changes in between are not in the stream.
+	 * Told on the thread that creates it, just before the new slot is created.
+	 */
+	default void slotRecreated() {
+	}
+
 }

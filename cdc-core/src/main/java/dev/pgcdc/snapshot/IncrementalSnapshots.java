@@ -291,6 +291,30 @@ public final class IncrementalSnapshots implements BatchHandler {
 		}
 	}
 
+	/**
+	 * The durable slot is about to be created anew because the server invalidated the old one:
+	 * the changes in between are gone. With {@code when-needed} every table is read again (the
+	 * lost changes come as {@code SNAPSHOT} rows); {@code initial} snapshots only the slot pgcdc
+	 * created first.
+	 */
+	public void slotRecreated() {
+		Environment env = this.environment;
+		synchronized (this.lock) {
+			this.firstSlot = false;
+		}
+		if (env == null || this.closed || this.options.mode() != SnapshotMode.WHEN_NEEDED) {
+			return;
+		}
+		logger.info("Durable slot {} created anew: the changes since the old one are lost, snapshotting again",
+				env.slot());
+		cancelAll();
+		queueInitial(env);
+		synchronized (this.lock) {
+			// as at start-up: the queued snapshot starts once the new slot streams
+			this.resumed = false;
+		}
+	}
+
 	private void queueInitial(Environment env) {
 		List<TableName> tables = new ArrayList<>();
 		for (TableName table : new java.util.TreeSet<>(env.tables().get())) {

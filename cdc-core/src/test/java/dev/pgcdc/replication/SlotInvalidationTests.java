@@ -6,8 +6,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
+import dev.pgcdc.event.Operation;
+import dev.pgcdc.event.TableName;
+import dev.pgcdc.snapshot.SnapshotMode;
+import dev.pgcdc.snapshot.SnapshotOptions;
+import dev.pgcdc.snapshot.SnapshotStatus;
 import dev.pgcdc.test.DedicatedPostgres;
 import dev.pgcdc.test.TestDatabase;
 import dev.pgcdc.test.TestPostgres;
@@ -94,6 +101,46 @@ class SlotInvalidationTests {
 					.until(() -> recorder.changes().stream().anyMatch((event) -> "3".equals(text(event.newRecord().get("id")))));
 				assertThat(walStatus(database, "orders_slot")).isIn("reserved", "extended");
 				assertThat(stream.state()).isEqualTo(StreamState.STREAMING);
+			}
+		}
+	}
+
+	@Test
+	void aSlotCreatedAnewIsSnapshottedWithWhenNeededButNotWithInitial() throws Exception {
+		for (SnapshotMode mode : List.of(SnapshotMode.WHEN_NEEDED, SnapshotMode.INITIAL)) {
+			try (TestDatabase database = server.createDatabase("resnapshot_" + mode.name().toLowerCase())) {
+				database.execute("CREATE TABLE orders (id int PRIMARY KEY)", "CREATE TABLE filler (payload text)",
+						"INSERT INTO orders VALUES (1)");
+				Recorder recorder = new Recorder();
+				TableName orders = TableName.parse("orders");
+				try (ChangeStream stream = durable(database, "orders_slot")
+					.onInvalidatedSlot(InvalidatedSlotPolicy.RECREATE)
+					.snapshots(new SnapshotOptions(mode, 100, (table) -> true, SnapshotOptions.DEFAULT_PROGRESS_TABLE))
+					.handler(recorder)
+					.start()) {
+					await().atMost(TIMEOUT).until(() -> stream.snapshots().status(orders)
+						.filter((status) -> status.state() == SnapshotStatus.State.DONE)
+						.isPresent());
+					Instant first = stream.snapshots().status(orders).orElseThrow().startedAt();
+					long reconnects = stream.status().reconnects();
+					// row 2 is committed while paused and lost with the invalidated slot
+					invalidateWhilePaused(stream, database, "orders_slot");
+					await().atMost(TIMEOUT).until(() -> stream.status().reconnects() > reconnects
+							&& stream.state() == StreamState.STREAMING
+							&& !"lost".equals(walStatus(database, "orders_slot")));
+					if (mode == SnapshotMode.WHEN_NEEDED) {
+						// the new slot's snapshot makes up for what was lost
+						await().atMost(TIMEOUT).until(() -> recorder.changes().stream()
+							.anyMatch((event) -> event.operation() == Operation.SNAPSHOT
+									&& "2".equals(text(event.newRecord().get("id")))));
+						assertThat(stream.snapshots().status(orders).orElseThrow().startedAt()).isAfter(first);
+					}
+					else {
+						// initial: only when pgcdc created the slot the first time (queued before the new
+						// slot is created, so already visible here if it had happened)
+						assertThat(stream.snapshots().status(orders).orElseThrow().startedAt()).isEqualTo(first);
+					}
+				}
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.WeakHashMap;
 
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.slf4j.Logger;
@@ -173,6 +174,24 @@ final class ConnectionFactory {
 		}
 		PGProperty.APPLICATION_NAME.set(properties, this.settings.applicationName());
 		return properties;
+	}
+
+	/**
+	 * Close a connection a stream kept between uses (heartbeat, standby probe); a failure to close
+	 * is only worth a DEBUG line: the connection is given up either way.
+	 * @param connection the connection, or {@code null}
+	 * @param purpose what it was kept for, for the log
+	 */
+	static void closeKept(@Nullable Connection connection, String purpose) {
+		if (connection == null) {
+			return;
+		}
+		try {
+			connection.close();
+		}
+		catch (SQLException ex) {
+			logger.debug("Cannot close the {} connection", purpose, ex);
+		}
 	}
 
 }

@@ -180,14 +180,7 @@ final class Heartbeat {
 	private void closeConnection() {
 		Connection current = this.connection;
 		this.connection = null;
-		if (current != null) {
-			try {
-				current.close();
-			}
-			catch (SQLException ex) {
-				logger.debug("Cannot close the heartbeat connection", ex);
-			}
-		}
+		ConnectionFactory.closeKept(current, "heartbeat");
 	}
 
 }

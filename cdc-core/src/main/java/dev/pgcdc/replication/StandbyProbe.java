@@ -90,14 +90,7 @@ final class StandbyProbe implements AutoCloseable {
 	public void close() {
 		Connection current = this.connection;
 		this.connection = null;
-		if (current != null) {
-			try {
-				current.close();
-			}
-			catch (SQLException ex) {
-				logger.debug("Closing the standby probe's connection failed", ex);
-			}
-		}
+		ConnectionFactory.closeKept(current, "standby probe");
 	}
 
 }

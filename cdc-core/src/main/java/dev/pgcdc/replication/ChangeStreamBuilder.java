@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.snapshot.IncrementalSnapshots;
 import dev.pgcdc.snapshot.SnapshotOptions;
 import dev.pgcdc.offsets.OffsetStore;
@@ -73,6 +74,8 @@ public final class ChangeStreamBuilder {
 	private @Nullable BatchHandler handler;
 
 	private @Nullable Consumer<ChangeEvent> onEvent;
+
+	private final List<BatchHandler> relays = new ArrayList<>();
 
 	private boolean streaming;
 
@@ -370,6 +373,19 @@ public final class ChangeStreamBuilder {
 		return this;
 	}
 
+	/**
+	 * Add a relay: it receives every batch before the handler does (snapshot rows included), on
+	 * the same delivery thread, and a transaction is acknowledged only after the relays and the
+	 * handler returned for its last batch. For publishing every change elsewhere (the Kafka relay)
+	 * while the application's own handlers still run.
+	 * @param relay receives every batch first
+	 * @return this
+	 */
+	public ChangeStreamBuilder relay(BatchHandler relay) {
+		this.relays.add(relay);
+		return this;
+	}
+
 	/** @param consumer receives each row change (logical messages are ignored) @return this */
 	public ChangeStreamBuilder onEvent(Consumer<ChangeEvent> consumer) {
 		this.onEvent = consumer;
@@ -381,7 +397,7 @@ public final class ChangeStreamBuilder {
 	 * @throws CdcConfigurationException if a setting is missing or invalid
 	 */
 	public ChangeStream build() {
-		if (this.handler == null && this.onEvent == null) {
+		if (this.handler == null && this.onEvent == null && this.relays.isEmpty()) {
 			throw new InvalidStreamSettingException("handler", null,
 					"give the stream something to deliver to: handler(...) or onEvent(...)");
 		}
@@ -413,6 +429,37 @@ public final class ChangeStreamBuilder {
 	}
 
 	private BatchHandler handler() {
+		BatchHandler handlers = (this.handler == null && this.onEvent == null) ? (batch) -> {
+		} : handlers();
+		if (this.relays.isEmpty()) {
+			return handlers;
+		}
+		List<BatchHandler> all = new ArrayList<>(this.relays);
+		all.add(handlers);
+		return new BatchHandler() {
+
+			@Override
+			public void handle(TransactionBatch batch) throws Exception {
+				for (BatchHandler each : all) {
+					each.handle(batch);
+				}
+			}
+
+			@Override
+			public @Nullable String inProgress() {
+				for (BatchHandler each : all) {
+					String current = each.inProgress();
+					if (current != null) {
+						return current;
+					}
+				}
+				return null;
+			}
+
+		};
+	}
+
+	private BatchHandler handlers() {
 		BatchHandler batches = this.handler;
 		Consumer<ChangeEvent> events = this.onEvent;
 		if (events == null) {

@@ -125,6 +125,10 @@ final class TestBroker implements AutoCloseable {
 		}
 	}
 
+	void addTopic(org.apache.kafka.clients.admin.NewTopic topic) {
+		this.broker.addTopics(topic);
+	}
+
 	Set<String> topics() {
 		return this.broker.getTopics().stream().collect(Collectors.toSet());
 	}

@@ -125,6 +125,8 @@ public class CdcProperties {
 
 	private final Offsets offsets = new Offsets();
 
+	private final Kafka kafka = new Kafka();
+
 	/**
 	 * Per-table settings, keyed by table name ("users", or "[sales.orders]" with a schema).
 	 */
@@ -268,6 +270,10 @@ public class CdcProperties {
 
 	public Offsets getOffsets() {
 		return this.offsets;
+	}
+
+	public Kafka getKafka() {
+		return this.kafka;
 	}
 
 	public Map<String, Table> getTable() {
@@ -628,6 +634,81 @@ public class CdcProperties {
 
 		public void setActionQuery(@Nullable String actionQuery) {
 			this.actionQuery = actionQuery;
+		}
+
+	}
+
+	/**
+	 * The relay to Kafka (module cdc-kafka, through the application's KafkaTemplate).
+	 */
+	public static class Kafka {
+
+		/**
+		 * Whether to publish every change of the subscribed tables to Kafka. A transaction is
+		 * acknowledged to PostgreSQL only after the broker acknowledged all its records.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Topic of each table: {schema} and {table} are replaced. Default:
+		 * ${spring.application.name}.{schema}.{table} (cdc.{schema}.{table} without an application
+		 * name).
+		 */
+		private @Nullable String topic;
+
+		/**
+		 * Record format: json (the ChangeEvent as JSON) or debezium (Debezium's envelope: before,
+		 * after, source, op, ts_ms).
+		 */
+		private Format format = Format.JSON;
+
+		/**
+		 * Topic for the messages written with pg_logical_emit_message (an outbox). Unset (the
+		 * default): messages are not relayed.
+		 */
+		private @Nullable String messagesTopic;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getTopic() {
+			return this.topic;
+		}
+
+		public void setTopic(@Nullable String topic) {
+			this.topic = topic;
+		}
+
+		public Format getFormat() {
+			return this.format;
+		}
+
+		public void setFormat(Format format) {
+			this.format = format;
+		}
+
+		public @Nullable String getMessagesTopic() {
+			return this.messagesTopic;
+		}
+
+		public void setMessagesTopic(@Nullable String messagesTopic) {
+			this.messagesTopic = messagesTopic;
+		}
+
+		/** The record formats of {@code cdc.kafka.format}. */
+		public enum Format {
+
+			/** The ChangeEvent as JSON. */
+			JSON,
+
+			/** Debezium's PostgreSQL connector envelope, as its JsonConverter writes it without schemas. */
+			DEBEZIUM
+
 		}
 
 	}

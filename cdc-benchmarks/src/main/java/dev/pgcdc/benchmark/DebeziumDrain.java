@@ -48,8 +48,7 @@ final class DebeziumDrain implements StreamingEngine {
 
 	@Override
 	public AutoCloseable open(DrainTarget target, Arrivals arrivals) {
-		ExecutorService executor = Executors.newSingleThreadExecutor();
-		DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine
+		DebeziumEngine.Builder<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine
 			.create(ChangeEventFormat.of(Connect.class))
 			.using(settings(target))
 			.notifying((List<RecordChangeEvent<SourceRecord>> records,
@@ -66,21 +65,34 @@ final class DebeziumDrain implements StreamingEngine {
 					committer.markProcessed(record);
 				}
 				committer.markBatchFinished();
-			})
-			.using((boolean success, String message, Throwable error) -> {
-				if (!success) {
-					arrivals.fail(message + ((error != null) ? ": " + error : ""));
-				}
-			})
-			.build();
-		executor.execute(engine);
+			});
+		return start(engine, arrivals, () -> {
+		});
+	}
+
+	/**
+	 * Build the engine, reporting its failure to {@code arrivals}, and run it on a thread of its own.
+	 * @param engine the configured engine
+	 * @param arrivals told when the engine ends unsuccessfully
+	 * @param afterwards closed after the engine stopped
+	 * @return closes the engine, then {@code afterwards}
+	 */
+	static AutoCloseable start(DebeziumEngine.Builder<?> engine, Arrivals arrivals, AutoCloseable afterwards) {
+		ExecutorService executor = Executors.newSingleThreadExecutor();
+		DebeziumEngine<?> running = engine.using((boolean success, String message, Throwable error) -> {
+			if (!success) {
+				arrivals.fail(message + ((error != null) ? ": " + error : ""));
+			}
+		}).build();
+		executor.execute(running);
 		return () -> {
 			try {
-				engine.close();
+				running.close();
 			}
 			finally {
 				executor.shutdown();
 				executor.awaitTermination(1, TimeUnit.MINUTES);
+				afterwards.close();
 			}
 		};
 	}

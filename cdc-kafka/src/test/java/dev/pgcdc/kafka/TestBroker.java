@@ -1,7 +1,5 @@
 package dev.pgcdc.kafka;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,8 +22,8 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
- * A real KRaft broker in the test JVM (spring-kafka-test), on a fixed port so that it can be
- * stopped and started again with its data, three partitions per auto-created topic.
+ * A real KRaft broker in the test JVM (spring-kafka-test), three partitions per auto-created
+ * topic; its broker can be stopped and started again with its data (the controller runs on).
  */
 final class TestBroker implements AutoCloseable {
 
@@ -35,19 +33,9 @@ final class TestBroker implements AutoCloseable {
 
 	TestBroker() {
 		this.broker = new EmbeddedKafkaKraftBroker(1, PARTITIONS);
-		this.broker.kafkaPorts(freePort());
 		this.broker.brokerProperty("num.partitions", PARTITIONS);
 		this.broker.brokerProperty("auto.create.topics.enable", true);
 		this.broker.afterPropertiesSet();
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
 	}
 
 	String bootstrapServers() {

@@ -125,7 +125,8 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 	 * @param connections reads the primary keys from the catalog
 	 * @param serverName Debezium's {@code source.name} (the application name)
 	 * @param backOff how long to wait between attempts while the broker does not acknowledge
-	 * @return the relay; close it to close a producer it made
+	 * @return the relay; closing it closes the producer of a {@link #producerFor} template (not
+	 * another template's)
 	 */
 	public static KafkaRelay create(KafkaOperations<byte[], byte[]> kafka, RelayFormat format, TopicPattern topics,
 			@Nullable String messagesTopic, ConnectionSource connections, String serverName, BackOff backOff) {
@@ -134,7 +135,8 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 			case JSON -> new PgcdcJsonFormat(mapper);
 			case DEBEZIUM -> new DebeziumFormat(mapper, serverName, version());
 		};
-		AutoCloseable owned = (kafka instanceof KafkaTemplate<?, ?> template
+		// only the producer producerFor made is the relay's to close, never a template of the application's
+		AutoCloseable owned = (kafka instanceof RelayTemplate template
 				&& template.getProducerFactory() instanceof DefaultKafkaProducerFactory<?, ?> factory) ? factory::destroy
 						: null;
 		return new KafkaRelay(kafka, owned, records, topics, messagesTopic, new PrimaryKeys(connections), backOff);
@@ -156,12 +158,21 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
 		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
 		config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "pgcdc-relay");
-		KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(config,
+		KafkaTemplate<byte[], byte[]> template = new RelayTemplate(new DefaultKafkaProducerFactory<>(config,
 				new ByteArraySerializer(), new ByteArraySerializer()));
 		// the relay logs an outage once; spring-kafka's default listener logs every failed record at ERROR
 		template.setProducerListener(new ProducerListener<>() {
 		});
 		return template;
+	}
+
+	/** The template {@link #producerFor} makes: its producer is closed with the relay. */
+	private static final class RelayTemplate extends KafkaTemplate<byte[], byte[]> {
+
+		RelayTemplate(ProducerFactory<byte[], byte[]> factory) {
+			super(factory);
+		}
+
 	}
 
 	private static String version() {
@@ -191,6 +202,9 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 			try {
 				if (records == null) {
 					records = records(batch);
+					if (records.isEmpty()) {
+						return;
+					}
 				}
 				this.waiting = "Kafka relay: " + (records.size() - from) + " records of xid " + batch.xid()
 						+ " waiting for the broker's acknowledgement";

@@ -15,6 +15,7 @@ import dev.pgcdc.event.TableName;
 import dev.pgcdc.snapshot.IncrementalSnapshots;
 import dev.pgcdc.snapshot.SnapshotOptions;
 import dev.pgcdc.offsets.OffsetStore;
+import dev.pgcdc.stream.AsyncBatchHandler;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.TableInfo;
@@ -71,6 +72,8 @@ public final class ChangeStreamBuilder {
 	private @Nullable Consumer<Collection<TableInfo>> startupCheck;
 
 	private @Nullable BatchHandler handler;
+
+	private @Nullable AsyncBatchHandler asyncHandler;
 
 	private @Nullable Consumer<ChangeEvent> onEvent;
 
@@ -370,6 +373,20 @@ public final class ChangeStreamBuilder {
 		return this;
 	}
 
+	/**
+	 * Deliver to a handler that may complete batches after returning (a relay that waits for its
+	 * broker, work queued to other threads): a transaction is acknowledged once its batches and
+	 * those of every transaction before it were completed. Instead of {@link #handler} and
+	 * {@link #onEvent}; not with an {@link #offsetStore} (its database transaction is the delivery
+	 * thread's).
+	 * @param handler receives batches with their completions
+	 * @return this
+	 */
+	public ChangeStreamBuilder asyncHandler(AsyncBatchHandler handler) {
+		this.asyncHandler = handler;
+		return this;
+	}
+
 	/** @param consumer receives each row change (logical messages are ignored) @return this */
 	public ChangeStreamBuilder onEvent(Consumer<ChangeEvent> consumer) {
 		this.onEvent = consumer;
@@ -381,10 +398,20 @@ public final class ChangeStreamBuilder {
 	 * @throws CdcConfigurationException if a setting is missing or invalid
 	 */
 	public ChangeStream build() {
-		if (this.handler == null && this.onEvent == null) {
+		if (this.handler == null && this.onEvent == null && this.asyncHandler == null) {
 			throw new InvalidStreamSettingException("handler", null,
-					"give the stream something to deliver to: handler(...) or onEvent(...)");
+					"give the stream something to deliver to: handler(...), onEvent(...) or asyncHandler(...)");
 		}
+		if (this.asyncHandler != null && (this.handler != null || this.onEvent != null)) {
+			throw new InvalidStreamSettingException("asyncHandler", this.asyncHandler,
+					"give either asyncHandler(...) or handler(...)/onEvent(...), not both");
+		}
+		if (this.asyncHandler != null && this.offsetStore != null) {
+			throw new InvalidStreamSettingException("offsetStore", this.offsetStore, "an offset store runs each"
+					+ " transaction's handlers in one database transaction on the delivery thread, which an asynchronous"
+					+ " handler leaves before its work is done: use one or the other");
+		}
+		CompletionBridge bridge = (this.asyncHandler != null) ? new CompletionBridge(this.asyncHandler) : null;
 		String publicationName = (this.publication != null) ? this.publication
 				: StreamNames.defaultPublication(this.applicationName);
 		String slotName = (this.slot != null) ? StreamNames.validSlot(this.slot)
@@ -394,7 +421,8 @@ public final class ChangeStreamBuilder {
 			throw new InvalidStreamSettingException("url", null, StreamSettings.URL_RULE);
 		}
 		// snapshots sit between the stream and the handlers: they hold a chunk until its high watermark
-		IncrementalSnapshots snapshots = new IncrementalSnapshots(handler(), this.snapshots, this.batchSize);
+		IncrementalSnapshots snapshots = new IncrementalSnapshots((bridge != null) ? bridge : handler(), this.snapshots,
+				this.batchSize);
 		List<StreamListener> listeners = new ArrayList<>(this.listeners);
 		listeners.add(new SnapshotListener(snapshots));
 		StreamSettings settings = new StreamSettings(this.url, this.username, this.password,
@@ -404,7 +432,7 @@ public final class ChangeStreamBuilder {
 				this.shutdownTimeout, (this.backOff != null) ? this.backOff : defaultBackOff(), listeners,
 				this.startupCheck, snapshots, this.streaming, this.binary, this.types, this.taskExecutor, this.failover,
 				this.heartbeatInterval, this.heartbeatActionQuery, this.onInvalidated, this.offsetStore);
-		return new ChangeStream(settings, snapshots);
+		return new ChangeStream(settings, snapshots, bridge);
 	}
 
 	/** @return a new stream, started */

@@ -93,6 +93,11 @@ public final class ChangeStream implements AutoCloseable {
 				settings.durable(), this::tables));
 	}
 
+	/** @return the stream's connection factory */
+	ConnectionFactory connections() {
+		return this.connections;
+	}
+
 	/** @return a new builder */
 	public static ChangeStreamBuilder builder() {
 		return new ChangeStreamBuilder();

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
+import dev.pgcdc.dispatch.HandlerMulticaster;
+import dev.pgcdc.dispatch.PartitionedDispatcher;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
@@ -74,6 +77,8 @@ public final class ChangeStreamBuilder {
 	private @Nullable BatchHandler handler;
 
 	private @Nullable AsyncBatchHandler asyncHandler;
+
+	private int concurrency = 1;
 
 	private @Nullable Consumer<ChangeEvent> onEvent;
 
@@ -387,6 +392,23 @@ public final class ChangeStreamBuilder {
 		return this;
 	}
 
+	/**
+	 * Run the handler on this many threads at once, the events partitioned by table and primary
+	 * key (a table without one: by table), so that the changes of one row stay in commit order while
+	 * unrelated rows run in parallel (see {@link PartitionedDispatcher}). A transaction is
+	 * acknowledged once all its events and those of every transaction before it were handled.
+	 * Default {@code 1}: everything on the stream's one delivery thread, in commit order. With more,
+	 * a {@link HandlerMulticaster} given to {@link #handler} gets one lane per thread; any other
+	 * handler (and {@link #onEvent}) is called from several threads at once, so must be thread-safe.
+	 * Not with an {@link #offsetStore} nor an {@link #asyncHandler}.
+	 * @param threads the number of threads, at least 1
+	 * @return this
+	 */
+	public ChangeStreamBuilder concurrency(int threads) {
+		this.concurrency = threads;
+		return this;
+	}
+
 	/** @param consumer receives each row change (logical messages are ignored) @return this */
 	public ChangeStreamBuilder onEvent(Consumer<ChangeEvent> consumer) {
 		this.onEvent = consumer;
@@ -411,7 +433,6 @@ public final class ChangeStreamBuilder {
 					+ " transaction's handlers in one database transaction on the delivery thread, which an asynchronous"
 					+ " handler leaves before its work is done: use one or the other");
 		}
-		CompletionBridge bridge = (this.asyncHandler != null) ? new CompletionBridge(this.asyncHandler) : null;
 		String publicationName = (this.publication != null) ? this.publication
 				: StreamNames.defaultPublication(this.applicationName);
 		String slotName = (this.slot != null) ? StreamNames.validSlot(this.slot)
@@ -420,6 +441,28 @@ public final class ChangeStreamBuilder {
 			// StreamSettings rejects it too; checked here because its url is not @Nullable
 			throw new InvalidStreamSettingException("url", null, StreamSettings.URL_RULE);
 		}
+		if (this.concurrency < 1) {
+			throw new InvalidStreamSettingException("concurrency", this.concurrency,
+					"must be at least 1 (1: one delivery thread, in commit order)");
+		}
+		CatalogKeyColumns keys = null;
+		AsyncBatchHandler async = this.asyncHandler;
+		if (this.concurrency > 1) {
+			if (this.asyncHandler != null) {
+				throw new InvalidStreamSettingException("concurrency", this.concurrency, "parallel dispatch runs"
+						+ " handler(...)/onEvent(...) on several threads; an asyncHandler(...) has its own: use concurrency 1");
+			}
+			if (this.offsetStore != null) {
+				throw new InvalidStreamSettingException("concurrency", this.concurrency, "an offset store (cdc.offsets.store"
+						+ "=jdbc) runs each transaction's handlers in one database transaction on one thread, which"
+						+ " parallel dispatch would split over several: set cdc.dispatch.concurrency=1 with"
+						+ " cdc.offsets.store=jdbc, or use cdc.offsets.store=server with concurrency above 1");
+			}
+			keys = new CatalogKeyColumns();
+			async = new PartitionedDispatcher(this.concurrency, lanes(), keys,
+					Math.max(this.queueCapacity, 4 * this.concurrency), "pgcdc-handler-" + slotName);
+		}
+		CompletionBridge bridge = (async != null) ? new CompletionBridge(async) : null;
 		// snapshots sit between the stream and the handlers: they hold a chunk until its high watermark
 		IncrementalSnapshots snapshots = new IncrementalSnapshots((bridge != null) ? bridge : handler(), this.snapshots,
 				this.batchSize);
@@ -432,12 +475,25 @@ public final class ChangeStreamBuilder {
 				this.shutdownTimeout, (this.backOff != null) ? this.backOff : defaultBackOff(), listeners,
 				this.startupCheck, snapshots, this.streaming, this.binary, this.types, this.taskExecutor, this.failover,
 				this.heartbeatInterval, this.heartbeatActionQuery, this.onInvalidated, this.offsetStore);
-		return new ChangeStream(settings, snapshots, bridge);
+		ChangeStream stream = new ChangeStream(settings, snapshots, bridge);
+		if (keys != null) {
+			keys.attach(stream.connections());
+		}
+		return stream;
 	}
 
 	/** @return a new stream, started */
 	public ChangeStream start() {
 		return build().start();
+	}
+
+	/** The handler of each partition: a lane of a multicaster, or else the one handler for all. */
+	private Supplier<BatchHandler> lanes() {
+		if (this.handler instanceof HandlerMulticaster multicaster && this.onEvent == null) {
+			return multicaster::newLane;
+		}
+		BatchHandler shared = handler();
+		return () -> shared;
 	}
 
 	private BatchHandler handler() {

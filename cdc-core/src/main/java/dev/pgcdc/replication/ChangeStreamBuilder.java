@@ -78,7 +78,7 @@ public final class ChangeStreamBuilder {
 
 	private @Nullable AsyncBatchHandler asyncHandler;
 
-	private int concurrency = 1;
+	private int concurrency = StreamSettings.DEFAULT_CONCURRENCY;
 
 	private @Nullable Consumer<ChangeEvent> onEvent;
 

@@ -3,8 +3,6 @@ package dev.pgcdc.benchmark;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,7 +83,7 @@ public final class DispatchBenchmark {
 			throws Exception {
 		String slot = "dispatch_bench_" + run;
 		database.execute("TRUNCATE source", "SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput')");
-		insert(database, rows, perTransaction);
+		OffsetStoreBenchmark.insert(database, rows, perTransaction);
 		try {
 			Handler handler = new Handler(work);
 			HandlerRegistry registry = new HandlerRegistry();
@@ -124,22 +122,6 @@ public final class DispatchBenchmark {
 		}
 		finally {
 			database.execute("SELECT pg_drop_replication_slot('" + slot + "')");
-		}
-	}
-
-	private static void insert(TestDatabase database, int rows, int perTransaction) throws Exception {
-		try (Connection connection = database.connect();
-				PreparedStatement statement = connection.prepareStatement("INSERT INTO source VALUES (?, ?)")) {
-			connection.setAutoCommit(false);
-			for (int id = 1; id <= rows; id++) {
-				statement.setInt(1, id);
-				statement.setString(2, "payload of row " + id);
-				statement.addBatch();
-				if (id % perTransaction == 0 || id == rows) {
-					statement.executeBatch();
-					connection.commit();
-				}
-			}
 		}
 	}
 

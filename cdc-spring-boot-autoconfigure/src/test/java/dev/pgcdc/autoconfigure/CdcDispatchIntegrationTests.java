@@ -14,9 +14,7 @@ import dev.pgcdc.test.TestDatabase;
 import dev.pgcdc.test.TestPostgres;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -36,14 +34,14 @@ class CdcDispatchIntegrationTests {
 	@Test
 	void concurrencyBelowOneFailsNamingTheProperty() {
 		this.contextRunner.withPropertyValues("cdc.dispatch.concurrency=0")
-			.run((context) -> assertFailed(context, "cdc.dispatch.concurrency", "must be at least 1"));
+			.run((context) -> CdcOffsetsAutoConfigurationTests.assertFailed(context, "cdc.dispatch.concurrency", "must be at least 1"));
 	}
 
 	@Test
 	void concurrencyAboveOneWithTheJdbcOffsetStoreFailsNamingBothProperties() {
 		this.contextRunner.withUserConfiguration(CdcOffsetsAutoConfigurationTests.DataSourceAndTransactionManager.class)
 			.withPropertyValues("cdc.offsets.store=jdbc", "cdc.dispatch.concurrency=4")
-			.run((context) -> assertFailed(context, "cdc.dispatch.concurrency", "cdc.offsets.store=jdbc",
+			.run((context) -> CdcOffsetsAutoConfigurationTests.assertFailed(context, "cdc.dispatch.concurrency", "cdc.offsets.store=jdbc",
 					"cdc.dispatch.concurrency=1"));
 	}
 
@@ -69,18 +67,6 @@ class CdcDispatchIntegrationTests {
 					assertThat(versions.maxConcurrent.get()).isGreaterThan(1);
 				});
 		}
-	}
-
-	private static void assertFailed(AssertableApplicationContext context, String property, String... fix) {
-		assertThat(context).hasFailed();
-		Throwable failure = context.getStartupFailure();
-		while (failure != null && !(failure instanceof InvalidConfigurationPropertyValueException)) {
-			failure = failure.getCause();
-		}
-		assertThat(failure).isInstanceOf(InvalidConfigurationPropertyValueException.class);
-		InvalidConfigurationPropertyValueException invalid = (InvalidConfigurationPropertyValueException) failure;
-		assertThat(invalid.getName()).isEqualTo(property);
-		assertThat(invalid.getMessage()).contains(fix);
 	}
 
 	static final class Versions {

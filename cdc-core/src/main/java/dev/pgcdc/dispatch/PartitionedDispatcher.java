@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -117,8 +118,12 @@ public final class PartitionedDispatcher implements AsyncBatchHandler {
 
 	@Override
 	public void handle(TransactionBatch batch, BatchCompletion completion) throws Exception {
+		boolean snapshot = isSnapshot(batch);
 		if (completion.cancelled()) {
 			completion.complete();
+			if (snapshot) {
+				throw notDelivered();
+			}
 			return;
 		}
 		this.batches.acquire();
@@ -132,7 +137,8 @@ public final class PartitionedDispatcher implements AsyncBatchHandler {
 		}
 		// the handing over's own share: the job completes once every part handed over ran
 		job.done(null);
-		if (isSnapshot(batch)) {
+		if (snapshot) {
+			// the snapshot stores its progress once this returns: only after its rows ran
 			Throwable failure = job.await();
 			if (failure instanceof Exception ex) {
 				throw ex;
@@ -140,7 +146,14 @@ public final class PartitionedDispatcher implements AsyncBatchHandler {
 			if (failure != null) {
 				throw new IllegalStateException(failure.getMessage(), failure);
 			}
+			if (job.skipped) {
+				throw notDelivered();
+			}
 		}
+	}
+
+	private static CancellationException notDelivered() {
+		return new CancellationException("Snapshot rows not delivered: an earlier batch failed or the stream is stopping");
 	}
 
 	private void split(TransactionBatch batch, Job job) throws InterruptedException {
@@ -282,6 +295,9 @@ public final class PartitionedDispatcher implements AsyncBatchHandler {
 
 		private boolean finished;
 
+		/** Whether a part was skipped (its completion cancelled), so not every event ran. */
+		private volatile boolean skipped;
+
 		Job(BatchCompletion completion, Semaphore batches) {
 			this.completion = completion;
 			this.batches = batches;
@@ -352,7 +368,10 @@ public final class PartitionedDispatcher implements AsyncBatchHandler {
 			Part part;
 			while ((part = this.parts.poll()) != null) {
 				Throwable error = null;
-				if (!part.job().skip()) {
+				if (part.job().skip()) {
+					part.job().skipped = true;
+				}
+				else {
 					try {
 						this.lane.handle(part.batch());
 					}

@@ -422,7 +422,7 @@ public final class ChangeStreamBuilder {
 	public ChangeStream build() {
 		if (this.handler == null && this.onEvent == null && this.asyncHandler == null) {
 			throw new InvalidStreamSettingException("handler", null,
-					"give the stream something to deliver to: handler(...), onEvent(...) or asyncHandler(...)");
+					"give the stream something to deliver to: handler(...) or onEvent(...), or asyncHandler(...)");
 		}
 		if (this.asyncHandler != null && (this.handler != null || this.onEvent != null)) {
 			throw new InvalidStreamSettingException("asyncHandler", this.asyncHandler,

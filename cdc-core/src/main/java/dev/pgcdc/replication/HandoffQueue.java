@@ -366,10 +366,14 @@ final class HandoffQueue implements Runnable {
 					dispatch(next);
 				}
 				catch (Exception ex) {
-					if (!DatabaseUnavailableException.causedBy(ex)) {
-						throw ex;
+					// with a failed completion (this batch's, or an earlier one's that cancelled this one)
+					// that failure is the one to act on, at the top of the loop
+					if (this.completionFailure == null) {
+						if (!DatabaseUnavailableException.causedBy(ex)) {
+							throw ex;
+						}
+						unavailable(ex);
 					}
-					unavailable(ex);
 				}
 			}
 			synchronized (this.monitor) {

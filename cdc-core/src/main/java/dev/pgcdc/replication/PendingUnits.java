@@ -44,7 +44,8 @@ final class PendingUnits {
 
 	/**
 	 * @param ack told about each done unit, in WAL order
-	 * @param onFailure told about the first failed completion (from the completing thread)
+	 * @param onFailure told about the first failed completion (from the completing thread, under this
+	 * object's lock, before any unit shows as cancelled by it: keep it short)
 	 * @param onAcknowledged told after units were done, outside this object's lock
 	 */
 	PendingUnits(AckTracker ack, Consumer<Throwable> onFailure, Runnable onAcknowledged) {
@@ -97,20 +98,19 @@ final class PendingUnits {
 
 	private void returned(Unit unit, @Nullable Throwable error) {
 		boolean advanced;
-		boolean report = false;
 		synchronized (this) {
 			this.outstanding--;
 			unit.parts--;
 			if (error != null && !unit.cancelled && unit.generation == this.generation) {
-				report = !this.halted;
+				if (!this.halted) {
+					// under the lock: whoever sees a unit cancelled by this failure finds it reported
+					this.onFailure.accept(error);
+				}
 				this.halted = true;
 				cancelFrom(unit);
 			}
 			advanced = drain();
 			notifyAll();
-		}
-		if (report) {
-			this.onFailure.accept(error);
 		}
 		if (advanced) {
 			this.onAcknowledged.run();

@@ -33,11 +33,11 @@ import dev.pgcdc.test.TestPostgres;
  * Arguments: {@code [I/O rows (default 4000)] [CPU rows (default 20000)] [rows per transaction
  * (default 10)] [rounds (default 2)]}.
  */
-public final class DispatchBenchmark {
+public final class ParallelDispatchBenchmark {
 
 	private static final int[] THREADS = { 1, 2, 4, 8, 16 };
 
-	private DispatchBenchmark() {
+	private ParallelDispatchBenchmark() {
 	}
 
 	public static void main(String[] args) throws Exception {

@@ -25,6 +25,7 @@ import dev.pgcdc.test.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.util.backoff.FixedBackOff;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -212,6 +213,34 @@ class ParallelDispatchTests {
 	}
 
 	@Test
+	void aHandlerWhoseDatabaseIsUnavailableMakesTheStreamReconnectAndDeliverAgain() throws Exception {
+		database.execute("CREATE TABLE shipments (id int PRIMARY KEY)");
+		Unavailable unavailable = new Unavailable(5);
+		List<StreamState> states = new CopyOnWriteArrayList<>();
+		try (ChangeStream stream = ChangeStreamTests.stream(database, "shipments_pub")
+			.tables("shipments")
+			.durable(true)
+			.slot("shipments_slot")
+			.concurrency(4)
+			.backOff(new FixedBackOff(100, FixedBackOff.UNLIMITED_ATTEMPTS))
+			.listener((from, to, cause) -> states.add(to))
+			.handler(multicaster(unavailable, "row", ChangeEvent.class, ErrorPolicy.STOP, null))
+			.start()) {
+			for (int id = 1; id <= 10; id++) {
+				database.execute("INSERT INTO shipments VALUES (" + id + ")");
+			}
+			await().atMost(TIMEOUT).until(() -> unavailable.handled.containsAll(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)));
+			assertThat(stream.awaitCaughtUp(TIMEOUT)).isTrue();
+			assertThat(stream.state()).isEqualTo(StreamState.STREAMING);
+			assertThat(states).containsSubsequence(StreamState.STREAMING, StreamState.RECONNECTING, StreamState.STREAMING)
+				.doesNotContain(StreamState.FAILED);
+		}
+		finally {
+			database.execute("SELECT pg_drop_replication_slot('shipments_slot')");
+		}
+	}
+
+	@Test
 	void concurrencyBelowOneIsRefused() {
 		assertThatExceptionOfType(InvalidStreamSettingException.class)
 			.isThrownBy(() -> ChangeStreamTests.stream(database, "p").concurrency(0).onEvent((event) -> { }).build())
@@ -290,6 +319,30 @@ class ParallelDispatchTests {
 
 		String lastLsn() {
 			return this.done.stream().max((a, b) -> Long.compare(WalPositions.lsn(a), WalPositions.lsn(b))).orElseThrow();
+		}
+
+	}
+
+	/** Finds its database unavailable once, on one id. */
+	static final class Unavailable {
+
+		final int id;
+
+		final List<Integer> handled = new CopyOnWriteArrayList<>();
+
+		private final AtomicInteger failures = new AtomicInteger();
+
+		Unavailable(int id) {
+			this.id = id;
+		}
+
+		void row(ChangeEvent event) {
+			int id = (Integer) event.newRecord().get("id");
+			if (id == this.id && this.failures.getAndIncrement() == 0) {
+				throw new dev.pgcdc.stream.DatabaseUnavailableException("the sink's database restarts",
+						new java.sql.SQLException("terminating connection due to administrator command", "57P01"));
+			}
+			this.handled.add(id);
 		}
 
 	}

@@ -139,7 +139,7 @@ public final class OffsetStoreBenchmark {
 		}
 	}
 
-	private static void insert(TestDatabase database, int rows, int perTransaction) throws Exception {
+	static void insert(TestDatabase database, int rows, int perTransaction) throws Exception {
 		try (Connection connection = database.connect();
 				PreparedStatement statement = connection.prepareStatement("INSERT INTO source VALUES (?, 'payload')")) {
 			connection.setAutoCommit(false);

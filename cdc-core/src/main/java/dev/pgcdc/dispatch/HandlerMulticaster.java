@@ -22,7 +22,9 @@ import org.springframework.core.retry.RetryPolicy;
 
 /**
  * Calls the registered handlers for each batch of the stream, on the stream's dispatcher
- * thread.
+ * thread, or, with parallel dispatch, on each {@link #newLane() lane}'s thread (see
+ * {@link PartitionedDispatcher}: each lane then gets the events of its partitions, and everything
+ * below holds per lane).
  * <p>
  * Order: events in WAL order; for each event, its matching per-event handlers (parameters
  * {@code ChangeEvent}, a row, {@code LogicalMessage}...) in handler order ({@code @Order},
@@ -69,23 +71,13 @@ public final class HandlerMulticaster implements BatchHandler {
 
 	private final RetryingErrorHandler errors;
 
-	private final HandlerRoutes routes;
-
-	private final BoundRows rows = new BoundRows();
-
-	private Set<TableName> disabledTables = Set.of();
+	/** The lane of the stream's own delivery thread: the {@link BatchHandler} side of this class. */
+	private final Lane lane;
 
 	private volatile HandlerCallScope callScope = HandlerCallScope.DIRECT;
 
 	// an array, so telling the observers allocates no iterator per event
 	private volatile DispatchObserver[] observers = new DispatchObserver[0];
-
-	// the table of the previous event: the decoder gives the events of one relation the same
-	// name strings, so a run of events of one table shares one TableName (dispatcher thread only)
-	private @Nullable TableName lastTable;
-
-	/** The handler being called now, for the shutdown warning (written by the dispatcher thread only). */
-	private volatile @Nullable HandlerMethod current;
 
 	/**
 	 * Create a dispatcher.
@@ -98,7 +90,18 @@ public final class HandlerMulticaster implements BatchHandler {
 			@Nullable CdcErrorHandler errorHandler) {
 		this.registry = registry;
 		this.errors = new RetryingErrorHandler(retryPolicy, errorPolicy, errorHandler);
-		this.routes = new HandlerRoutes(registry);
+		this.lane = new Lane();
+	}
+
+	/**
+	 * A handler of its own for one more thread calling these handlers at the same time as the
+	 * others (parallel dispatch, {@code cdc.dispatch.concurrency}): it shares the registry, the
+	 * retries, the error policy, the observers and the call scope, and keeps its own routes and
+	 * per-event state, so each lane may run on its own thread (one thread at a time per lane).
+	 * @return a new lane
+	 */
+	public BatchHandler newLane() {
+		return new Lane();
 	}
 
 	/**
@@ -151,162 +154,193 @@ public final class HandlerMulticaster implements BatchHandler {
 
 	@Override
 	public @Nullable String inProgress() {
-		HandlerMethod handler = this.current;
-		return (handler != null) ? handler.id() : null;
+		return this.lane.inProgress();
 	}
 
 	@Override
 	public void handle(TransactionBatch batch) {
-		if (batch.first()) {
-			this.disabledTables = this.registry.disabledTables();
-		}
-		List<HandlerMethod> handlers = this.routes.refresh();
-		@Nullable Map<HandlerMethod, List<ChangeEvent>> chunks = null;
-		try {
-			for (CdcEvent event : batch.events()) {
-				if (event instanceof ChangeEvent change) {
-					chunks = dispatch(change, chunks);
-				}
-				else if (event instanceof LogicalMessage message) {
-					dispatch(message, handlers);
-				}
-			}
-		}
-		finally {
-			this.rows.clear();
-		}
-		if (chunks == null) {
-			return;
-		}
-		for (HandlerMethod handler : handlers) {
-			List<ChangeEvent> chunk = chunks.get(handler);
-			if (chunk != null) {
-				// one unmodifiable copy: the handler cannot change what retries and the error handler see
-				List<ChangeEvent> events = List.copyOf(chunk);
-				deliver(handler, events.get(0), events);
-			}
-		}
-	}
-
-	private @Nullable Map<HandlerMethod, List<ChangeEvent>> dispatch(ChangeEvent event,
-			@Nullable Map<HandlerMethod, List<ChangeEvent>> chunks) {
-		TableName table = tableOf(event);
-		HandlerRoutes.Route route = this.routes.route(table);
-		TableStats stats = route.stats();
-		if (this.disabledTables.contains(table)) {
-			stats.countIgnored();
-			return chunks;
-		}
-		stats.countReceived(event.commitTimestamp());
-		for (DispatchObserver observer : this.observers) {
-			observer.eventReceived(event);
-		}
-		if (!route.tableFilter().accepts(event)) {
-			stats.countFiltered();
-			return chunks;
-		}
-		for (HandlerMethod handler : route.handlers(event.operation())) {
-			boolean accepted;
-			try {
-				accepted = handler.filter().accepts(event);
-			}
-			catch (RuntimeException ex) {
-				handler.stats().countFailure(ex);
-				this.errors.giveUp(handler, List.of(event), ex, 0);
-				continue;
-			}
-			if (!accepted) {
-				handler.stats().countFiltered();
-			}
-			else if (handler.isBatch()) {
-				chunks = (chunks != null) ? chunks : new LinkedHashMap<>();
-				chunks.computeIfAbsent(handler, (key) -> new ArrayList<>()).add(event);
-			}
-			else {
-				deliver(handler, event, List.of());
-			}
-		}
-		return chunks;
-	}
-
-	private TableName tableOf(ChangeEvent event) {
-		TableName last = this.lastTable;
-		if (last != null && last.schema() == event.schema() && last.name() == event.table()) {
-			return last;
-		}
-		TableName table = new TableName(event.schema(), event.table());
-		this.lastTable = table;
-		return table;
-	}
-
-	private void dispatch(LogicalMessage message, List<HandlerMethod> handlers) {
-		for (HandlerMethod handler : handlers) {
-			if (handler.handles(message)) {
-				deliver(handler, message, List.of());
-			}
-		}
+		this.lane.handle(batch);
 	}
 
 	/**
-	 * Bind and call one handler, for one event or (batch handlers) one chunk; on failure the
-	 * error handler retries and applies the policy.
+	 * The routes and per-event state of one delivering thread; what {@link HandlerMulticaster}
+	 * does for a batch. Called by one thread at a time.
 	 */
-	private void deliver(HandlerMethod handler, CdcEvent event, List<ChangeEvent> chunk) {
-		@Nullable Object[] arguments;
-		try {
-			arguments = handler.arguments(event, chunk, this.rows);
-		}
-		catch (RuntimeException ex) {
-			handler.stats().countFailure(ex);
-			this.errors.giveUp(handler, RetryingErrorHandler.events(event, chunk), ex, 0);
-			return;
-		}
-		try {
-			attempt(handler, arguments, event, chunk);
-		}
-		catch (Exception ex) {
-			this.errors.retry(handler, event, chunk, ex, () -> attempt(handler, arguments, event, chunk));
-		}
-	}
+	private final class Lane implements BatchHandler {
 
-	/** One call of the handler, timed and observed. */
-	private void attempt(HandlerMethod handler, @Nullable Object[] arguments, CdcEvent event, List<ChangeEvent> chunk)
-			throws Exception {
-		long start = System.nanoTime();
-		this.current = handler;
-		try {
-			HandlerCallScope scope = this.callScope;
-			if (scope == HandlerCallScope.DIRECT) {
-				handler.invoke(arguments);
-			}
-			else {
-				scope.run(() -> handler.invoke(arguments));
-			}
-			observeInvocation(handler, start, null);
-		}
-		catch (Exception ex) {
-			observeInvocation(handler, start, ex);
-			handler.stats().countFailure(ex);
-			if (logger.isDebugEnabled()) {
-				logger.debug("CDC handler {} failed on {}", handler.id(),
-						RetryingErrorHandler.describe(RetryingErrorHandler.events(event, chunk)), ex);
-			}
-			throw ex;
-		}
-		finally {
-			this.current = null;
-		}
-	}
+		private final HandlerRoutes routes = new HandlerRoutes(HandlerMulticaster.this.registry);
 
-	private void observeInvocation(HandlerMethod handler, long start, @Nullable Throwable error) {
-		DispatchObserver[] observers = this.observers;
-		if (observers.length == 0) {
-			return;
+		private final BoundRows rows = new BoundRows();
+
+		private Set<TableName> disabledTables = Set.of();
+
+		// the table of the previous event: the decoder gives the events of one relation the same
+		// name strings, so a run of events of one table shares one TableName
+		private @Nullable TableName lastTable;
+
+		/** The handler being called now, for the shutdown warning (written by the lane's thread only). */
+		private volatile @Nullable HandlerMethod current;
+
+		@Override
+		public @Nullable String inProgress() {
+			HandlerMethod handler = this.current;
+			return (handler != null) ? handler.id() : null;
 		}
-		long nanos = System.nanoTime() - start;
-		for (DispatchObserver observer : observers) {
-			observer.handlerInvoked(handler, nanos, error);
+
+		@Override
+		public void handle(TransactionBatch batch) {
+			if (batch.first()) {
+				this.disabledTables = HandlerMulticaster.this.registry.disabledTables();
+			}
+			List<HandlerMethod> handlers = this.routes.refresh();
+			@Nullable Map<HandlerMethod, List<ChangeEvent>> chunks = null;
+			try {
+				for (CdcEvent event : batch.events()) {
+					if (event instanceof ChangeEvent change) {
+						chunks = dispatch(change, chunks);
+					}
+					else if (event instanceof LogicalMessage message) {
+						dispatch(message, handlers);
+					}
+				}
+			}
+			finally {
+				this.rows.clear();
+			}
+			if (chunks == null) {
+				return;
+			}
+			for (HandlerMethod handler : handlers) {
+				List<ChangeEvent> chunk = chunks.get(handler);
+				if (chunk != null) {
+					// one unmodifiable copy: the handler cannot change what retries and the error handler see
+					List<ChangeEvent> events = List.copyOf(chunk);
+					deliver(handler, events.get(0), events);
+				}
+			}
 		}
+
+		private @Nullable Map<HandlerMethod, List<ChangeEvent>> dispatch(ChangeEvent event,
+				@Nullable Map<HandlerMethod, List<ChangeEvent>> chunks) {
+			TableName table = tableOf(event);
+			HandlerRoutes.Route route = this.routes.route(table);
+			TableStats stats = route.stats();
+			if (this.disabledTables.contains(table)) {
+				stats.countIgnored();
+				return chunks;
+			}
+			stats.countReceived(event.commitTimestamp());
+			for (DispatchObserver observer : HandlerMulticaster.this.observers) {
+				observer.eventReceived(event);
+			}
+			if (!route.tableFilter().accepts(event)) {
+				stats.countFiltered();
+				return chunks;
+			}
+			for (HandlerMethod handler : route.handlers(event.operation())) {
+				boolean accepted;
+				try {
+					accepted = handler.filter().accepts(event);
+				}
+				catch (RuntimeException ex) {
+					handler.stats().countFailure(ex);
+					HandlerMulticaster.this.errors.giveUp(handler, List.of(event), ex, 0);
+					continue;
+				}
+				if (!accepted) {
+					handler.stats().countFiltered();
+				}
+				else if (handler.isBatch()) {
+					chunks = (chunks != null) ? chunks : new LinkedHashMap<>();
+					chunks.computeIfAbsent(handler, (key) -> new ArrayList<>()).add(event);
+				}
+				else {
+					deliver(handler, event, List.of());
+				}
+			}
+			return chunks;
+		}
+
+		private TableName tableOf(ChangeEvent event) {
+			TableName last = this.lastTable;
+			if (last != null && last.schema() == event.schema() && last.name() == event.table()) {
+				return last;
+			}
+			TableName table = new TableName(event.schema(), event.table());
+			this.lastTable = table;
+			return table;
+		}
+
+		private void dispatch(LogicalMessage message, List<HandlerMethod> handlers) {
+			for (HandlerMethod handler : handlers) {
+				if (handler.handles(message)) {
+					deliver(handler, message, List.of());
+				}
+			}
+		}
+
+		/**
+		 * Bind and call one handler, for one event or (batch handlers) one chunk; on failure the
+		 * error handler retries and applies the policy.
+		 */
+		private void deliver(HandlerMethod handler, CdcEvent event, List<ChangeEvent> chunk) {
+			@Nullable Object[] arguments;
+			try {
+				arguments = handler.arguments(event, chunk, this.rows);
+			}
+			catch (RuntimeException ex) {
+				handler.stats().countFailure(ex);
+				HandlerMulticaster.this.errors.giveUp(handler, RetryingErrorHandler.events(event, chunk), ex, 0);
+				return;
+			}
+			try {
+				attempt(handler, arguments, event, chunk);
+			}
+			catch (Exception ex) {
+				HandlerMulticaster.this.errors.retry(handler, event, chunk, ex, () -> attempt(handler, arguments, event, chunk));
+			}
+		}
+
+		/** One call of the handler, timed and observed. */
+		private void attempt(HandlerMethod handler, @Nullable Object[] arguments, CdcEvent event, List<ChangeEvent> chunk)
+				throws Exception {
+			long start = System.nanoTime();
+			this.current = handler;
+			try {
+				HandlerCallScope scope = HandlerMulticaster.this.callScope;
+				if (scope == HandlerCallScope.DIRECT) {
+					handler.invoke(arguments);
+				}
+				else {
+					scope.run(() -> handler.invoke(arguments));
+				}
+				observeInvocation(handler, start, null);
+			}
+			catch (Exception ex) {
+				observeInvocation(handler, start, ex);
+				handler.stats().countFailure(ex);
+				if (logger.isDebugEnabled()) {
+					logger.debug("CDC handler {} failed on {}", handler.id(),
+							RetryingErrorHandler.describe(RetryingErrorHandler.events(event, chunk)), ex);
+				}
+				throw ex;
+			}
+			finally {
+				this.current = null;
+			}
+		}
+
+		private void observeInvocation(HandlerMethod handler, long start, @Nullable Throwable error) {
+			DispatchObserver[] observers = HandlerMulticaster.this.observers;
+			if (observers.length == 0) {
+				return;
+			}
+			long nanos = System.nanoTime() - start;
+			for (DispatchObserver observer : observers) {
+				observer.handlerInvoked(handler, nanos, error);
+			}
+		}
+
 	}
 
 }

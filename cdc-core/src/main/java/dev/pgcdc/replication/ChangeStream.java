@@ -16,6 +16,7 @@ import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.TableInfo;
 import dev.pgcdc.types.JdbcTypeCatalog;
 import dev.pgcdc.types.TypeRegistry;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
@@ -73,7 +74,7 @@ public final class ChangeStream implements AutoCloseable {
 
 	private final IncrementalSnapshots snapshots;
 
-	ChangeStream(StreamSettings settings, IncrementalSnapshots snapshots) {
+	ChangeStream(StreamSettings settings, IncrementalSnapshots snapshots, @Nullable CompletionBridge bridge) {
 		this.settings = settings;
 		this.tables = new ConcurrentSkipListSet<>(settings.tables());
 		this.state = new StateTracker(settings.slot(), settings.listeners());
@@ -86,10 +87,15 @@ public final class ChangeStream implements AutoCloseable {
 		this.startup = new StartupSequence(settings, connections);
 		this.lag = new LagProbe(connections, settings.slot(), Clock.systemUTC());
 		this.container = new StreamContainer(settings, () -> List.copyOf(this.tables), connections, this.startup, types,
-				this.statistics, this.state);
+				this.statistics, this.state, bridge);
 		this.snapshots = snapshots;
 		snapshots.attach(new IncrementalSnapshots.Environment(connections::snapshot, types, settings.slot(),
 				settings.durable(), this::tables));
+	}
+
+	/** @return the stream's connection factory */
+	ConnectionFactory connections() {
+		return this.connections;
 	}
 
 	/** @return a new builder */

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
+import dev.pgcdc.dispatch.HandlerMulticaster;
+import dev.pgcdc.dispatch.PartitionedDispatcher;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
@@ -16,6 +19,8 @@ import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.snapshot.IncrementalSnapshots;
 import dev.pgcdc.snapshot.SnapshotOptions;
 import dev.pgcdc.offsets.OffsetStore;
+import dev.pgcdc.stream.AsyncBatchHandler;
+import dev.pgcdc.stream.BatchCompletion;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.TableInfo;
@@ -72,6 +77,10 @@ public final class ChangeStreamBuilder {
 	private @Nullable Consumer<Collection<TableInfo>> startupCheck;
 
 	private @Nullable BatchHandler handler;
+
+	private @Nullable AsyncBatchHandler asyncHandler;
+
+	private int concurrency = StreamSettings.DEFAULT_CONCURRENCY;
 
 	private @Nullable Consumer<ChangeEvent> onEvent;
 
@@ -386,6 +395,37 @@ public final class ChangeStreamBuilder {
 		return this;
 	}
 
+	/**
+	 * Deliver to a handler that may complete batches after returning (a relay that waits for its
+	 * broker, work queued to other threads): a transaction is acknowledged once its batches and
+	 * those of every transaction before it were completed. Instead of {@link #handler} and
+	 * {@link #onEvent}; not with an {@link #offsetStore} (its database transaction is the delivery
+	 * thread's).
+	 * @param handler receives batches with their completions
+	 * @return this
+	 */
+	public ChangeStreamBuilder asyncHandler(AsyncBatchHandler handler) {
+		this.asyncHandler = handler;
+		return this;
+	}
+
+	/**
+	 * Run the handler on this many threads at once, the events partitioned by table and primary
+	 * key (a table without one: by table), so that the changes of one row stay in commit order while
+	 * unrelated rows run in parallel (see {@link PartitionedDispatcher}). A transaction is
+	 * acknowledged once all its events and those of every transaction before it were handled.
+	 * Default {@code 1}: everything on the stream's one delivery thread, in commit order. With more,
+	 * a {@link HandlerMulticaster} given to {@link #handler} gets one lane per thread; any other
+	 * handler (and {@link #onEvent}) is called from several threads at once, so must be thread-safe.
+	 * Not with an {@link #offsetStore} nor an {@link #asyncHandler}.
+	 * @param threads the number of threads, at least 1
+	 * @return this
+	 */
+	public ChangeStreamBuilder concurrency(int threads) {
+		this.concurrency = threads;
+		return this;
+	}
+
 	/** @param consumer receives each row change (logical messages are ignored) @return this */
 	public ChangeStreamBuilder onEvent(Consumer<ChangeEvent> consumer) {
 		this.onEvent = consumer;
@@ -397,9 +437,18 @@ public final class ChangeStreamBuilder {
 	 * @throws CdcConfigurationException if a setting is missing or invalid
 	 */
 	public ChangeStream build() {
-		if (this.handler == null && this.onEvent == null && this.relays.isEmpty()) {
+		if (this.handler == null && this.onEvent == null && this.asyncHandler == null && this.relays.isEmpty()) {
 			throw new InvalidStreamSettingException("handler", null,
-					"give the stream something to deliver to: handler(...) or onEvent(...)");
+					"give the stream something to deliver to: handler(...) or onEvent(...), or asyncHandler(...)");
+		}
+		if (this.asyncHandler != null && (this.handler != null || this.onEvent != null)) {
+			throw new InvalidStreamSettingException("asyncHandler", this.asyncHandler,
+					"give either asyncHandler(...) or handler(...)/onEvent(...), not both");
+		}
+		if (this.asyncHandler != null && this.offsetStore != null) {
+			throw new InvalidStreamSettingException("offsetStore", this.offsetStore, "an offset store runs each"
+					+ " transaction's handlers in one database transaction on the delivery thread, which an asynchronous"
+					+ " handler leaves before its work is done: use one or the other");
 		}
 		String publicationName = (this.publication != null) ? this.publication
 				: StreamNames.defaultPublication(this.applicationName);
@@ -409,8 +458,36 @@ public final class ChangeStreamBuilder {
 			// StreamSettings rejects it too; checked here because its url is not @Nullable
 			throw new InvalidStreamSettingException("url", null, StreamSettings.URL_RULE);
 		}
+		if (this.concurrency < 1) {
+			throw new InvalidStreamSettingException("concurrency", this.concurrency,
+					"must be at least 1 (1: one delivery thread, in commit order)");
+		}
+		CatalogKeyColumns keys = null;
+		AsyncBatchHandler async = this.asyncHandler;
+		if (this.concurrency > 1) {
+			if (this.asyncHandler != null) {
+				throw new InvalidStreamSettingException("concurrency", this.concurrency, "parallel dispatch runs"
+						+ " handler(...)/onEvent(...) on several threads; an asyncHandler(...) has its own: use concurrency 1");
+			}
+			if (this.offsetStore != null) {
+				throw new InvalidStreamSettingException("concurrency", this.concurrency, "an offset store (cdc.offsets.store"
+						+ "=jdbc) runs each transaction's handlers in one database transaction on one thread, which"
+						+ " parallel dispatch would split over several: set cdc.dispatch.concurrency=1 with"
+						+ " cdc.offsets.store=jdbc, or use cdc.offsets.store=server with concurrency above 1");
+			}
+			if (this.handler != null || this.onEvent != null) {
+				keys = new CatalogKeyColumns();
+				async = new PartitionedDispatcher(this.concurrency, lanes(), keys,
+						Math.max(this.queueCapacity, 4 * this.concurrency), "pgcdc-handler-" + slotName);
+			}
+		}
+		if (async != null && !this.relays.isEmpty()) {
+			async = relaysBefore(async);
+		}
+		CompletionBridge bridge = (async != null) ? new CompletionBridge(async) : null;
 		// snapshots sit between the stream and the handlers: they hold a chunk until its high watermark
-		IncrementalSnapshots snapshots = new IncrementalSnapshots(handler(), this.snapshots, this.batchSize);
+		IncrementalSnapshots snapshots = new IncrementalSnapshots((bridge != null) ? bridge : handler(), this.snapshots,
+				this.batchSize);
 		List<StreamListener> listeners = new ArrayList<>(this.listeners);
 		listeners.add(new SnapshotListener(snapshots));
 		StreamSettings settings = new StreamSettings(this.url, this.username, this.password,
@@ -420,12 +497,55 @@ public final class ChangeStreamBuilder {
 				this.shutdownTimeout, (this.backOff != null) ? this.backOff : defaultBackOff(), listeners,
 				this.startupCheck, snapshots, this.streaming, this.binary, this.types, this.taskExecutor, this.failover,
 				this.heartbeatInterval, this.heartbeatActionQuery, this.onInvalidated, this.offsetStore);
-		return new ChangeStream(settings, snapshots);
+		ChangeStream stream = new ChangeStream(settings, snapshots, bridge);
+		if (keys != null) {
+			keys.attach(stream.connections());
+		}
+		return stream;
 	}
 
 	/** @return a new stream, started */
 	public ChangeStream start() {
 		return build().start();
+	}
+
+	/** The handler of each partition: a lane of a multicaster, or else the one handler for all. */
+	private Supplier<BatchHandler> lanes() {
+		if (this.handler instanceof HandlerMulticaster multicaster && this.onEvent == null) {
+			return multicaster::newLane;
+		}
+		BatchHandler shared = handlers();
+		return () -> shared;
+	}
+
+	/**
+	 * The relays on the delivery thread, in commit order, then the asynchronous handler: a relay
+	 * is never split over partitions, and a relay that throws fails the batch's completion.
+	 */
+	private AsyncBatchHandler relaysBefore(AsyncBatchHandler async) {
+		List<BatchHandler> relays = List.copyOf(this.relays);
+		return new AsyncBatchHandler() {
+
+			@Override
+			public void handle(TransactionBatch batch, BatchCompletion completion) throws Exception {
+				for (BatchHandler relay : relays) {
+					relay.handle(batch);
+				}
+				async.handle(batch, completion);
+			}
+
+			@Override
+			public @Nullable String inProgress() {
+				for (BatchHandler relay : relays) {
+					String current = relay.inProgress();
+					if (current != null) {
+						return current;
+					}
+				}
+				return async.inProgress();
+			}
+
+		};
 	}
 
 	private BatchHandler handler() {

@@ -28,6 +28,12 @@ import org.postgresql.replication.LogSequenceNumber;
  * does not end the delivery thread: the transaction is left unacknowledged, everything queued
  * after it is dropped until the reader starts a new session ({@link #acceptAgain()}), and the
  * reader is told to give up its session.
+ * <p>
+ * With an {@link dev.pgcdc.stream.AsyncBatchHandler} (a {@link CompletionBridge} given) a batch
+ * is done when its completion comes back rather than when the handler returns: the units go
+ * through {@link PendingUnits}, which tells the tracker about them in WAL order as they are done
+ * (the low watermark). A failed completion ends the delivery thread as a throwing handler does;
+ * stopping waits for the completions handed out.
  */
 final class HandoffQueue implements Runnable {
 
@@ -48,6 +54,17 @@ final class HandoffQueue implements Runnable {
 	private final Consumer<Throwable> onUnavailable;
 
 	private final @Nullable OffsetStore offsets;
+
+	/** Non-null when the handler completes batches later (an asynchronous handler). */
+	private final @Nullable CompletionBridge bridge;
+
+	private final @Nullable PendingUnits pending;
+
+	/** The unit whose batches are being handed over (dispatcher thread only, with a bridge). */
+	private PendingUnits.@Nullable Unit unit;
+
+	/** What a completion failed with, for the dispatcher thread to act on. */
+	private volatile @Nullable Throwable completionFailure;
 
 	/** Whether the last batch handled left its transaction open (dispatcher thread only). */
 	private boolean midTransaction;
@@ -98,11 +115,13 @@ final class HandoffQueue implements Runnable {
 	 * @param onUnavailable told when the handler found its database unavailable; the session is
 	 * to end without acknowledging, the dispatcher goes on after {@link #acceptAgain()}
 	 * @param offsets hands each batch to the handler and keeps the position in step, or {@code null}
+	 * @param bridge the bridge to an asynchronous handler at the end of {@code handler}'s chain, or
+	 * {@code null} when the handler is done with a batch once it returned
 	 */
 	HandoffQueue(int capacity, BatchHandler handler, AckTracker ack, StreamStatistics statistics,
 			Supplier<LogSequenceNumber> serverPosition, long idleCheckMillis, StateTracker.RunState state,
 			Consumer<Throwable> onFailure, Runnable onAcknowledged, Consumer<Throwable> onUnavailable,
-			@Nullable OffsetStore offsets) {
+			@Nullable OffsetStore offsets, @Nullable CompletionBridge bridge) {
 		this.queue = new ArrayBlockingQueue<>(capacity);
 		this.handler = handler;
 		this.ack = ack;
@@ -114,6 +133,17 @@ final class HandoffQueue implements Runnable {
 		this.onAcknowledged = onAcknowledged;
 		this.onUnavailable = onUnavailable;
 		this.offsets = offsets;
+		this.bridge = bridge;
+		this.pending = (bridge != null) ? new PendingUnits(ack, this::completionFailed, onAcknowledged) : null;
+	}
+
+	/** A completion failed (any thread): the dispatcher acts on it at its next turn. */
+	private void completionFailed(Throwable error) {
+		this.completionFailure = error;
+		this.queue.offer(QueuedBatch.WAKE_UP);
+		synchronized (this.monitor) {
+			this.monitor.notifyAll();
+		}
 	}
 
 	/**
@@ -146,6 +176,9 @@ final class HandoffQueue implements Runnable {
 			while (this.done < this.enqueued && !this.stopping && !this.failed) {
 				this.monitor.wait(this.idleCheckMillis);
 			}
+		}
+		if (this.pending != null) {
+			this.pending.awaitReturned(() -> this.stopping || this.failed);
 		}
 	}
 
@@ -183,6 +216,9 @@ final class HandoffQueue implements Runnable {
 	 * handler found its database unavailable.
 	 */
 	void acceptAgain() {
+		if (this.pending != null) {
+			this.pending.reset();
+		}
 		this.discarding = false;
 	}
 
@@ -263,6 +299,9 @@ final class HandoffQueue implements Runnable {
 			this.onFailure.accept(ex);
 		}
 		finally {
+			if (this.pending != null) {
+				awaitCompletions(this.pending);
+			}
 			if (this.offsets != null) {
 				// on this thread, which holds the transaction: a stop or failure mid-transaction undoes it
 				this.offsets.abandon();
@@ -272,8 +311,29 @@ final class HandoffQueue implements Runnable {
 		}
 	}
 
+	/** Stopping or failed: nothing more is acknowledged, but the work handed out ends first. */
+	private void awaitCompletions(PendingUnits units) {
+		units.cancelAll();
+		try {
+			// the stop's deadline interrupts this wait
+			units.awaitReturned(() -> false);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	private void deliver() throws Exception {
 		while (!this.stopping) {
+			Throwable failure = this.completionFailure;
+			if (failure != null) {
+				this.completionFailure = null;
+				if (!DatabaseUnavailableException.causedBy(failure)) {
+					throw (failure instanceof Exception ex) ? ex : new IllegalStateException(failure.getMessage(), failure);
+				}
+				unavailable((failure instanceof Exception ex) ? ex : new IllegalStateException(failure));
+				continue;
+			}
 			// with an offset store a pause waits for the transaction's end: it holds a database transaction open
 			if (this.pauseRequested && !(this.midTransaction && this.offsets != null)) {
 				awaitResume();
@@ -306,10 +366,14 @@ final class HandoffQueue implements Runnable {
 					dispatch(next);
 				}
 				catch (Exception ex) {
-					if (!DatabaseUnavailableException.causedBy(ex)) {
-						throw ex;
+					// with a failed completion (this batch's, or an earlier one's that cancelled this one)
+					// that failure is the one to act on, at the top of the loop
+					if (this.completionFailure == null) {
+						if (!DatabaseUnavailableException.causedBy(ex)) {
+							throw ex;
+						}
+						unavailable(ex);
 					}
-					unavailable(ex);
 				}
 			}
 			synchronized (this.monitor) {
@@ -326,6 +390,7 @@ final class HandoffQueue implements Runnable {
 	 */
 	private void unavailable(Exception ex) {
 		this.discarding = true;
+		this.completionFailure = null;
 		if (this.offsets != null) {
 			// the transaction comes again from its beginning: undo what its earlier batches did
 			this.offsets.abandon();
@@ -345,7 +410,7 @@ final class HandoffQueue implements Runnable {
 		this.state.changeIf(StreamState.STREAMING, StreamState.PAUSED);
 		try {
 			synchronized (this.monitor) {
-				while (this.pauseRequested && !this.stopping) {
+				while (this.pauseRequested && !this.stopping && this.completionFailure == null) {
 					try {
 						this.monitor.wait(this.idleCheckMillis);
 					}
@@ -368,6 +433,10 @@ final class HandoffQueue implements Runnable {
 	}
 
 	private void dispatch(QueuedBatch next) throws Exception {
+		if (this.bridge != null && this.pending != null) {
+			dispatchDeferred(next, this.bridge, this.pending);
+			return;
+		}
 		TransactionBatch batch = next.batch();
 		LogSequenceNumber end = next.ackLsn();
 		if (batch != null) {
@@ -383,6 +452,31 @@ final class HandoffQueue implements Runnable {
 		if (end != null) {
 			this.ack.completed(end);
 			this.onAcknowledged.run();
+			this.acknowledgedSinceIdle = true;
+		}
+	}
+
+	/** Hand a batch over for a unit whose completion comes later: the unit is done when its completions are. */
+	private void dispatchDeferred(QueuedBatch next, CompletionBridge bridge, PendingUnits units) throws Exception {
+		TransactionBatch batch = next.batch();
+		LogSequenceNumber end = next.ackLsn();
+		PendingUnits.Unit current = this.unit;
+		if (current != null && current.open() && batch != null && batch.first()) {
+			// a transaction starts again while one was open: the open one was cut off
+			current.abandon();
+			current = null;
+		}
+		if (current == null || !current.open()) {
+			current = units.open();
+			this.unit = current;
+		}
+		if (batch != null) {
+			bridge.handle(current, this.handler, batch);
+			this.statistics.handled(batch);
+		}
+		if (end != null) {
+			this.unit = null;
+			current.seal(end);
 			this.acknowledgedSinceIdle = true;
 		}
 	}

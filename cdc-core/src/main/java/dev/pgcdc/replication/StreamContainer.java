@@ -37,6 +37,9 @@ final class StreamContainer {
 
 	private final StreamSettings settings;
 
+	/** The bridge to an asynchronous handler, or {@code null} for a synchronous one. */
+	private final @Nullable CompletionBridge bridge;
+
 	private final Supplier<Collection<TableName>> tables;
 
 	private final ConnectionFactory connections;
@@ -58,8 +61,10 @@ final class StreamContainer {
 	private volatile boolean pauseRequested;
 
 	StreamContainer(StreamSettings settings, Supplier<Collection<TableName>> tables, ConnectionFactory connections,
-			StartupSequence startup, TypeRegistry types, StreamStatistics statistics, StateTracker state) {
+			StartupSequence startup, TypeRegistry types, StreamStatistics statistics, StateTracker state,
+			@Nullable CompletionBridge bridge) {
 		this.settings = settings;
+		this.bridge = bridge;
 		this.tables = tables;
 		this.connections = connections;
 		this.startup = startup;
@@ -221,7 +226,7 @@ final class StreamContainer {
 					StreamContainer.this.statistics, this.loop::serverPosition,
 					Math.max(1, Math.min(1000, settings.statusInterval().toMillis())), this.state,
 					this.loop::handlerFailed, this.loop::acknowledgePromptly, this.loop::handlerDatabaseUnavailable,
-					settings.offsetStore());
+					settings.offsetStore(), StreamContainer.this.bridge);
 			this.queue.pause(StreamContainer.this.pauseRequested);
 			this.loop.queue(this.queue);
 			this.first = new FutureTask<>(this.loop::openFirst, null);

@@ -72,6 +72,9 @@ public record StreamSettings(String url, @Nullable String username, @Nullable St
 	/** The number of batches queued between reader and dispatcher by default. */
 	public static final int DEFAULT_QUEUE_CAPACITY = 16;
 
+	/** The number of threads handlers run on by default: one, the delivery thread, in commit order. */
+	public static final int DEFAULT_CONCURRENCY = 1;
+
 	/** How often status updates are sent by default. */
 	public static final Duration DEFAULT_STATUS_INTERVAL = Duration.ofSeconds(10);
 

@@ -125,6 +125,8 @@ public class CdcProperties {
 
 	private final Offsets offsets = new Offsets();
 
+	private final Dispatch dispatch = new Dispatch();
+
 	private final Kafka kafka = new Kafka();
 
 	/**
@@ -272,6 +274,10 @@ public class CdcProperties {
 		return this.offsets;
 	}
 
+	public Dispatch getDispatch() {
+		return this.dispatch;
+	}
+
 	public Kafka getKafka() {
 		return this.kafka;
 	}
@@ -316,6 +322,31 @@ public class CdcProperties {
 
 		public void setMode(PublicationMode mode) {
 			this.mode = mode;
+		}
+
+	}
+
+	/**
+	 * How handlers are called.
+	 */
+	public static class Dispatch {
+
+		/**
+		 * Number of threads the handlers run on. 1: every event on the stream's delivery
+		 * thread, in commit order. More: events partitioned by table and primary key (tables
+		 * without one: by table), so each row's changes stay in commit order while unrelated
+		 * rows run in parallel; a transaction is acknowledged once all its events and those of
+		 * every earlier transaction are done. List<ChangeEvent> handlers then receive
+		 * per-partition lists. Not with cdc.offsets.store=jdbc.
+		 */
+		private int concurrency = StreamSettings.DEFAULT_CONCURRENCY;
+
+		public int getConcurrency() {
+			return this.concurrency;
+		}
+
+		public void setConcurrency(int concurrency) {
+			this.concurrency = concurrency;
 		}
 
 	}

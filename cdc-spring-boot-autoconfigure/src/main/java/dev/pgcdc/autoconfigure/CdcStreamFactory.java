@@ -90,7 +90,8 @@ final class CdcStreamFactory {
 			Map.entry("shutdownTimeout", "cdc.shutdown-timeout"), Map.entry("publication", "cdc.publication.name"),
 			Map.entry("slot", "cdc.slot.name"), Map.entry("failover", "cdc.slot.failover"),
 			Map.entry("heartbeatInterval", "cdc.heartbeat.interval"),
-			Map.entry("heartbeatActionQuery", "cdc.heartbeat.action-query"));
+			Map.entry("heartbeatActionQuery", "cdc.heartbeat.action-query"),
+			Map.entry("concurrency", "cdc.dispatch.concurrency"));
 
 	private static ChangeStream build(ChangeStreamBuilder builder) {
 		try {
@@ -327,6 +328,7 @@ final class CdcStreamFactory {
 			.onInvalidatedSlot(this.properties.getSlot().getOnInvalidated())
 			.heartbeatInterval(this.properties.getHeartbeat().getInterval())
 			.heartbeatActionQuery(this.properties.getHeartbeat().getActionQuery())
+			.concurrency(this.properties.getDispatch().getConcurrency())
 			.backOff(backOff);
 		if (this.slot != null) {
 			builder.slot(this.slot);

@@ -88,7 +88,7 @@ class CdcOffsetsAutoConfigurationTests {
 				.hasMessageContaining("kafka"));
 	}
 
-	private static void assertFailed(AssertableApplicationContext context, String property, String... fix) {
+	static void assertFailed(AssertableApplicationContext context, String property, String... fix) {
 		assertThat(context).hasFailed();
 		Throwable failure = context.getStartupFailure();
 		while (failure != null && !(failure instanceof InvalidConfigurationPropertyValueException)) {

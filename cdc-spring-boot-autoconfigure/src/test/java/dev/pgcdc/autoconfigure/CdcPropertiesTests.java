@@ -82,4 +82,10 @@ class CdcPropertiesTests {
 		assertThat(this.properties.getOffsets().getTable()).isEqualTo(dev.pgcdc.offsets.JdbcOffsetStore.DEFAULT_TABLE);
 	}
 
+	@Test
+	void dispatchDefaultsToTheCoresOneThread() {
+		assertThat(this.properties.getDispatch().getConcurrency())
+			.isEqualTo(dev.pgcdc.replication.StreamSettings.DEFAULT_CONCURRENCY);
+	}
+
 }

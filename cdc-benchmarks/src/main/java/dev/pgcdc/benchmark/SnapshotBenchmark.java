@@ -70,23 +70,27 @@ public final class SnapshotBenchmark {
 			Workload workload = Workload.create(database);
 			workload.insertInTransactionsOf(0, rows, 50_000);
 			database.execute("VACUUM ANALYZE " + Workload.TABLE.quoted());
-			boolean onlyPgcdc = "pgcdc".equals(System.getProperty("snapshot.only"));
+			// which engines: pgcdc (initial), copy, debezium, incremental; all by default
+			List<String> only = List.of(System.getProperty("snapshot.only", "pgcdc,copy,debezium,incremental").split(","));
+			int rounds = Integer.getInteger("snapshot.rounds", 2);
 			List<String> lines = new ArrayList<>();
-			for (int round = 0; round < 2; round++) {
-				boolean measured = round == 1;
-				if (!onlyPgcdc) {
+			for (int round = 0; round < rounds; round++) {
+				boolean measured = round > 0;
+				if (only.contains("copy")) {
 					report(lines, measured, "COPY ceiling", rows, copy(database, rows));
 				}
-				for (int chunk : chunks) {
-					report(lines, measured, "pgcdc initial, chunk " + chunk, rows, pgcdc(database, rows, chunk, round));
+				if (only.contains("pgcdc")) {
+					for (int chunk : chunks) {
+						report(lines, measured, "pgcdc initial, chunk " + chunk, rows, pgcdc(database, rows, chunk, round));
+					}
 				}
-				if (!onlyPgcdc) {
+				if (only.contains("debezium")) {
 					report(lines, measured, "Debezium initial", rows, debezium(database, workload, rows, round));
 				}
 			}
-			if (!onlyPgcdc) {
-				for (int round = 0; round < 2; round++) {
-					boolean measured = round == 1;
+			if (only.contains("incremental")) {
+				for (int round = 0; round < rounds; round++) {
+					boolean measured = round > 0;
 					reportRate(lines, measured, "pgcdc incremental, idle", incremental(database, chunks.get(0), 0, round));
 					reportRate(lines, measured, "pgcdc incremental, 1k w/s",
 							incremental(database, chunks.get(0), LOAD_ROWS_PER_SECOND, round));

@@ -89,7 +89,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 	/**
 	 * What the stream gives its snapshots.
 	 *
-	 * @param connections plain connections with text results
+	 * @param connections plain connections for chunks and watermarks
 	 * @param types the stream's type registry
 	 * @param slot the slot name
 	 * @param durable whether the slot is durable (progress is then stored)

@@ -200,7 +200,7 @@ final class KeysetReader {
 
 	/**
 	 * Read the next chunk, in one statement (its own snapshot, no lock beyond ACCESS SHARE).
-	 * @param connection a connection in autocommit mode with text results
+	 * @param connection a connection in autocommit mode (see {@link ConnectionSource})
 	 * @param after the key text of the previous chunk's last row, {@code null} for the first
 	 * @param limit the chunk size
 	 * @return the rows in key order

@@ -29,7 +29,6 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 
 /**
@@ -52,8 +51,8 @@ import org.postgresql.PGConnection;
  * {@code pgcdc} alone for a large table under a small heap: {@code -Xmx256m}), and
  * {@code -Dsnapshot.rounds=N} how often (default 2: the first is the warm-up, every later one is
  * measured, so the engines interleave round by round); the peak heap used is printed at the end.
- * Next to each initial snapshot's rate, the CPU seconds this JVM and the server spent meanwhile
- * ({@link CpuClock}): on a shared machine the rates move with the load, CPU per row much less.
+ * Next to each initial snapshot's rate, the CPU seconds this JVM spent meanwhile: on a shared
+ * machine the rates move with the load, the client's CPU per row much less.
  */
 public final class SnapshotBenchmark {
 
@@ -78,26 +77,25 @@ public final class SnapshotBenchmark {
 			// which engines: pgcdc (initial), copy, debezium, incremental; all by default
 			List<String> only = List.of(System.getProperty("snapshot.only", "pgcdc,copy,debezium,incremental").split(","));
 			int rounds = Integer.getInteger("snapshot.rounds", 2);
-			CpuClock clock = CpuClock.of(database);
 			List<String> lines = new ArrayList<>();
 			for (int round = 0; round < rounds; round++) {
 				boolean measured = round > 0;
 				if (only.contains("copy")) {
-					double[] cpu = cpu(clock);
+					double cpu = cpuSeconds();
 					double seconds = copy(database, rows);
-					report(lines, measured, "COPY ceiling", rows, seconds, cpuSince(clock, cpu));
+					report(lines, measured, "COPY ceiling", rows, seconds, cpuSeconds() - cpu);
 				}
 				if (only.contains("pgcdc")) {
 					for (int chunk : chunks) {
-						double[] cpu = cpu(clock);
+						double cpu = cpuSeconds();
 						double seconds = pgcdc(database, rows, chunk, round);
-						report(lines, measured, "pgcdc initial, chunk " + chunk, rows, seconds, cpuSince(clock, cpu));
+						report(lines, measured, "pgcdc initial, chunk " + chunk, rows, seconds, cpuSeconds() - cpu);
 					}
 				}
 				if (only.contains("debezium")) {
-					double[] cpu = cpu(clock);
+					double cpu = cpuSeconds();
 					double seconds = debezium(database, workload, rows, round);
-					report(lines, measured, "Debezium initial", rows, seconds, cpuSince(clock, cpu));
+					report(lines, measured, "Debezium initial", rows, seconds, cpuSeconds() - cpu);
 				}
 			}
 			if (only.contains("incremental")) {
@@ -122,26 +120,16 @@ public final class SnapshotBenchmark {
 		}
 	}
 
-	private static double[] cpu(@Nullable CpuClock clock) {
-		return (clock != null) ? clock.now() : new double[2];
-	}
-
-	private static double @Nullable [] cpuSince(@Nullable CpuClock clock, double[] before) {
-		if (clock == null) {
-			return null;
-		}
-		double[] now = clock.now();
-		return new double[] { now[0] - before[0], now[1] - before[1] };
+	/** @return the CPU seconds this JVM spent so far (every thread: the engine's, the JIT's, the GC's) */
+	private static double cpuSeconds() {
+		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+			.getProcessCpuTime() / 1e9;
 	}
 
 	private static void report(List<String> lines, boolean measured, String engine, long rows, double seconds,
-			double @Nullable [] cpu) {
-		String line = String.format(Locale.ROOT, "%-28s %8.2f s %,12.0f rows/s", engine, seconds, rows / seconds);
-		if (cpu != null) {
-			// CPU seconds while it ran: this JVM's, the server's; and both per million rows
-			line += String.format(Locale.ROOT, "   CPU jvm %6.2f s, server %6.2f s (%.2f s per 1M rows)", cpu[0], cpu[1],
-					(cpu[0] + cpu[1]) * 1e6 / rows);
-		}
+			double cpu) {
+		String line = String.format(Locale.ROOT, "%-28s %8.2f s %,12.0f rows/s   JVM CPU %6.2f s", engine, seconds,
+				rows / seconds, cpu);
 		System.out.println((measured ? "" : "(warm-up) ") + line);
 		if (measured) {
 			lines.add(line);

@@ -47,8 +47,12 @@ import org.postgresql.PGConnection;
  * After the initial snapshots, an incremental snapshot of the same table (started on a stream
  * already streaming, chunk size the first given), idle and under a {@link PacedWriter} load of
  * {@value #LOAD_ROWS_PER_SECOND} rows/s (10 rows a transaction, new keys after the table's).
- * {@code -Dsnapshot.only=pgcdc} runs only pgcdc's initial snapshot, twice (for a large table
- * under a small heap: {@code -Xmx256m}); the peak heap used is printed at the end.
+ * {@code -Dsnapshot.only=pgcdc,copy,debezium,incremental} picks what runs (all by default;
+ * {@code pgcdc} alone for a large table under a small heap: {@code -Xmx256m}), and
+ * {@code -Dsnapshot.rounds=N} how often (default 2: the first is the warm-up, every later one is
+ * measured, so the engines interleave round by round); the peak heap used is printed at the end.
+ * Next to each initial snapshot's rate, the CPU seconds this JVM spent meanwhile: on a shared
+ * machine the rates move with the load, the client's CPU per row much less.
  */
 public final class SnapshotBenchmark {
 
@@ -70,23 +74,33 @@ public final class SnapshotBenchmark {
 			Workload workload = Workload.create(database);
 			workload.insertInTransactionsOf(0, rows, 50_000);
 			database.execute("VACUUM ANALYZE " + Workload.TABLE.quoted());
-			boolean onlyPgcdc = "pgcdc".equals(System.getProperty("snapshot.only"));
+			// which engines: pgcdc (initial), copy, debezium, incremental; all by default
+			List<String> only = List.of(System.getProperty("snapshot.only", "pgcdc,copy,debezium,incremental").split(","));
+			int rounds = Integer.getInteger("snapshot.rounds", 2);
 			List<String> lines = new ArrayList<>();
-			for (int round = 0; round < 2; round++) {
-				boolean measured = round == 1;
-				if (!onlyPgcdc) {
-					report(lines, measured, "COPY ceiling", rows, copy(database, rows));
+			for (int round = 0; round < rounds; round++) {
+				boolean measured = round > 0;
+				if (only.contains("copy")) {
+					double cpu = cpuSeconds();
+					double seconds = copy(database, rows);
+					report(lines, measured, "COPY ceiling", rows, seconds, cpuSeconds() - cpu);
 				}
-				for (int chunk : chunks) {
-					report(lines, measured, "pgcdc initial, chunk " + chunk, rows, pgcdc(database, rows, chunk, round));
+				if (only.contains("pgcdc")) {
+					for (int chunk : chunks) {
+						double cpu = cpuSeconds();
+						double seconds = pgcdc(database, rows, chunk, round);
+						report(lines, measured, "pgcdc initial, chunk " + chunk, rows, seconds, cpuSeconds() - cpu);
+					}
 				}
-				if (!onlyPgcdc) {
-					report(lines, measured, "Debezium initial", rows, debezium(database, workload, rows, round));
+				if (only.contains("debezium")) {
+					double cpu = cpuSeconds();
+					double seconds = debezium(database, workload, rows, round);
+					report(lines, measured, "Debezium initial", rows, seconds, cpuSeconds() - cpu);
 				}
 			}
-			if (!onlyPgcdc) {
-				for (int round = 0; round < 2; round++) {
-					boolean measured = round == 1;
+			if (only.contains("incremental")) {
+				for (int round = 0; round < rounds; round++) {
+					boolean measured = round > 0;
 					reportRate(lines, measured, "pgcdc incremental, idle", incremental(database, chunks.get(0), 0, round));
 					reportRate(lines, measured, "pgcdc incremental, 1k w/s",
 							incremental(database, chunks.get(0), LOAD_ROWS_PER_SECOND, round));
@@ -106,8 +120,16 @@ public final class SnapshotBenchmark {
 		}
 	}
 
-	private static void report(List<String> lines, boolean measured, String engine, long rows, double seconds) {
-		String line = String.format(Locale.ROOT, "%-28s %8.2f s %,12.0f rows/s", engine, seconds, rows / seconds);
+	/** @return the CPU seconds this JVM spent so far (every thread: the engine's, the JIT's, the GC's) */
+	private static double cpuSeconds() {
+		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+			.getProcessCpuTime() / 1e9;
+	}
+
+	private static void report(List<String> lines, boolean measured, String engine, long rows, double seconds,
+			double cpu) {
+		String line = String.format(Locale.ROOT, "%-28s %8.2f s %,12.0f rows/s   JVM CPU %6.2f s", engine, seconds,
+				rows / seconds, cpu);
 		System.out.println((measured ? "" : "(warm-up) ") + line);
 		if (measured) {
 			lines.add(line);

@@ -87,17 +87,22 @@ final class ConnectionFactory {
 	}
 
 	/**
-	 * @return a new plain connection in autocommit mode whose results arrive in text format (so
-	 * that values are decoded by the stream's own decoders), for snapshot chunks and watermarks
+	 * @return a new plain connection in autocommit mode, for snapshot chunks and watermarks: a
+	 * server-prepared statement's results come in binary format for the types the stream's own
+	 * binary decoders read (pgjdbc's list, plus bool and uuid, less point and box), in text otherwise
 	 * @throws SQLException if connecting fails
 	 */
 	Connection snapshot() throws SQLException {
 		Properties properties = baseProperties();
 		// a watermark reaches the walsender once its commit is flushed: with synchronous_commit=off
 		// that waits for the WAL writer (up to 3 x wal_writer_delay), a pause per chunk
-		PGProperty.OPTIONS.set(properties,
-				"-c lock_timeout=" + ADMIN_LOCK_TIMEOUT_MILLIS + " -c synchronous_commit=on");
-		PGProperty.BINARY_TRANSFER.set(properties, false);
+		// a chunk's statement is server-prepared (for binary results): its plan must still be the
+		// custom one for the bound key and limit (an index range scan), never a generic scan and sort
+		PGProperty.OPTIONS.set(properties, "-c lock_timeout=" + ADMIN_LOCK_TIMEOUT_MILLIS
+				+ " -c synchronous_commit=on -c plan_cache_mode=force_custom_plan");
+		PGProperty.BINARY_TRANSFER.set(properties, true);
+		PGProperty.BINARY_TRANSFER_ENABLE.set(properties, "16,2950"); // bool, uuid
+		PGProperty.BINARY_TRANSFER_DISABLE.set(properties, "600,603"); // point, box
 		return connect(properties);
 	}
 

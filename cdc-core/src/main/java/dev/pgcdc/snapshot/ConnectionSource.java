@@ -3,7 +3,10 @@ package dev.pgcdc.snapshot;
 import java.sql.Connection;
 import java.sql.SQLException;
 
-/** Opens a plain connection (autocommit, text result format) for snapshot reads and watermarks. */
+/**
+ * Opens a plain connection (autocommit) for snapshot reads and watermarks; its server-prepared
+ * statements may return binary results for the types the stream has binary decoders for.
+ */
 @FunctionalInterface
 public interface ConnectionSource {
 

@@ -6,7 +6,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +18,8 @@ import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.CdcTableNotFoundException;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
+import org.postgresql.PGResultSetMetaData;
+import org.postgresql.PGStatement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +28,12 @@ import org.slf4j.LoggerFactory;
  * and the key come from the catalog, identifiers are quoted, the last key of the previous chunk
  * is bound as text and cast to each key column's type, so composite, uuid, text (in the
  * column's collation) and negative keys order exactly as the primary-key index does. Values
- * are read in text format and decoded by the stream's {@link TypeRegistry}, so a row read
- * here equals the same row decoded from the WAL. The columns are those {@code pgoutput}
+ * are decoded by the stream's {@link TypeRegistry}, so a row read here equals the same row
+ * decoded from the WAL: in binary format where pgjdbc sends it (the statement is server-prepared
+ * from its first use; the connection asks binary only for types with a binary decoder) and the
+ * registry has a binary decoder, which saves the server formatting and the client parsing of
+ * numbers, timestamps and uuids; in text otherwise. Each key column is read a second time cast
+ * to text, which is what the next chunk binds. The columns are those {@code pgoutput}
  * publishes: not dropped, not generated.
  */
 final class KeysetReader {
@@ -83,11 +88,16 @@ final class KeysetReader {
 		for (String name : names) {
 			select.add(TableName.quote(name));
 		}
+		for (int index : keyIndexes) {
+			// the bound of the next chunk, as the server's text whatever format the column comes in
+			select.add("CAST(" + TableName.quote(names[index]) + " AS text)");
+		}
 		StringJoiner order = new StringJoiner(", ", " ORDER BY ", " LIMIT ?");
 		StringJoiner keys = new StringJoiner(", ", "(", ")");
 		StringJoiner bounds = new StringJoiner(", ", "(", ")");
 		for (int index : keyIndexes) {
-			order.add(TableName.quote(names[index]));
+			// by position: the key's text copy has the column's name too
+			order.add(Integer.toString(index + 1));
 			keys.add(TableName.quote(names[index]));
 			bounds.add("CAST(? AS " + sqlTypes[index] + ")");
 		}
@@ -190,7 +200,7 @@ final class KeysetReader {
 
 	/**
 	 * Read the next chunk, in one statement (its own snapshot, no lock beyond ACCESS SHARE).
-	 * @param connection a connection in autocommit mode with text results
+	 * @param connection a connection in autocommit mode (see {@link ConnectionSource})
 	 * @param after the key text of the previous chunk's last row, {@code null} for the first
 	 * @param limit the chunk size
 	 * @return the rows in key order
@@ -200,6 +210,8 @@ final class KeysetReader {
 		List<SnapshotRow> rows = new ArrayList<>(Math.min(limit, 65_536));
 		String @Nullable [] lastKey = after;
 		try (PreparedStatement statement = connection.prepareStatement((after == null) ? this.firstChunk : this.nextChunk)) {
+			// server-prepared from the first chunk on: only a named statement's results come in binary
+			statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
 			int parameter = 1;
 			if (after != null) {
 				for (String key : after) {
@@ -208,22 +220,27 @@ final class KeysetReader {
 			}
 			statement.setInt(parameter, limit);
 			try (ResultSet result = statement.executeQuery()) {
-				byte[] @Nullable [] keyText = new byte[this.keyIndexes.length][];
+				boolean[] binary = formats(result);
+				int columns = this.names.length;
+				String @Nullable [] keyText = null;
 				while (result.next()) {
-					byte[] @Nullable [] raw = new byte[this.names.length][];
-					for (int i = 0; i < raw.length; i++) {
+					byte[] @Nullable [] raw = new byte[columns][];
+					for (int i = 0; i < columns; i++) {
 						raw[i] = result.getBytes(i + 1);
 					}
 					@Nullable Object[] key = new Object[this.keyIndexes.length];
 					for (int k = 0; k < this.keyIndexes.length; k++) {
-						byte[] bytes = raw[this.keyIndexes[k]];
-						key[k] = (bytes != null) ? decode(this.keyIndexes[k], bytes) : null;
-						keyText[k] = bytes;
+						int index = this.keyIndexes[k];
+						byte[] bytes = raw[index];
+						key[k] = (bytes != null) ? decode(index, bytes, binary[index]) : null;
 					}
-					rows.add(new SnapshotRow(RowKey.of(key), raw));
+					rows.add(new SnapshotRow(RowKey.of(key), raw, binary));
+					if (result.isLast()) {
+						keyText = keyText(result, columns);
+					}
 				}
 				if (!rows.isEmpty()) {
-					lastKey = keyText(keyText);
+					lastKey = (keyText != null) ? keyText : lastKey;
 				}
 			}
 		}
@@ -238,32 +255,50 @@ final class KeysetReader {
 	 */
 	Map<String, @Nullable Object> values(SnapshotRow row) {
 		byte[] @Nullable [] raw = row.raw();
+		boolean[] binary = row.binary();
 		@Nullable Object[] values = new Object[raw.length];
 		for (int i = 0; i < raw.length; i++) {
 			byte[] bytes = raw[i];
-			values[i] = (bytes != null) ? decode(i, bytes) : null;
+			values[i] = (bytes != null) ? decode(i, bytes, binary[i]) : null;
 		}
 		return new RowMap(this.names, values, values.length);
 	}
 
-	private String[] keyText(byte[] @Nullable [] raw) {
-		String[] text = new String[raw.length];
-		for (int k = 0; k < raw.length; k++) {
-			byte[] bytes = raw[k];
-			if (bytes == null) {
+	/** @return per table column, whether pgjdbc hands it over in binary format */
+	private boolean[] formats(ResultSet result) throws SQLException {
+		PGResultSetMetaData meta = result.getMetaData().unwrap(PGResultSetMetaData.class);
+		boolean[] binary = new boolean[this.names.length];
+		for (int i = 0; i < binary.length; i++) {
+			binary[i] = meta.getFormat(i + 1) == 1;
+			if (binary[i] && this.types[i] != BYTEA && !this.registry.supportsBinary(this.types[i])) {
+				throw new IllegalStateException("Column " + this.names[i] + " of " + this.table + " (type oid "
+						+ Integer.toUnsignedString(this.types[i]) + ") came in binary format, which pgcdc cannot decode:"
+						+ " the snapshot connection must not ask binary results for it");
+			}
+		}
+		return binary;
+	}
+
+	private String[] keyText(ResultSet result, int columns) throws SQLException {
+		String[] text = new String[this.keyIndexes.length];
+		for (int k = 0; k < text.length; k++) {
+			String value = result.getString(columns + k + 1);
+			if (value == null) {
 				throw new IllegalStateException("A primary-key column of " + this.table + " is NULL");
 			}
-			// pgjdbc hands bytea over decoded; everything else as the server's text
-			text[k] = (this.types[this.keyIndexes[k]] == BYTEA) ? "\\x" + HexFormat.of().formatHex(bytes)
-					: new String(bytes, StandardCharsets.UTF_8);
+			text[k] = value;
 		}
 		return text;
 	}
 
-	private @Nullable Object decode(int column, byte[] raw) {
+	private @Nullable Object decode(int column, byte[] raw, boolean binary) {
 		int oid = this.types[column];
 		if (oid == BYTEA) {
+			// pgjdbc hands bytea over decoded, in either format
 			return raw;
+		}
+		if (binary) {
+			return this.registry.decode(oid, raw, 0, raw.length, true);
 		}
 		try {
 			return this.registry.decode(oid, raw, 0, raw.length, false);
@@ -276,12 +311,13 @@ final class KeysetReader {
 	}
 
 	/**
-	 * One row as read, with its key: the values as the server's text (bytea's decoded by
+	 * One row as read, with its key: the values as the server sent them (bytea's decoded by
 	 * pgjdbc), decoded by {@link #values} when delivered.
 	 * @param key the primary key, decoded
 	 * @param raw the columns' bytes, in table order, {@code null} for SQL NULL
+	 * @param binary per column, whether its bytes are in binary format (shared by the chunk's rows)
 	 */
-	record SnapshotRow(RowKey key, byte[] @Nullable [] raw) {
+	record SnapshotRow(RowKey key, byte[] @Nullable [] raw, boolean[] binary) {
 	}
 
 	/**

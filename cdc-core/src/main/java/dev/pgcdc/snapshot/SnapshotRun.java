@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One table's snapshot in this process, run by {@link IncrementalSnapshots}. Fields guarded by its
+ * One table's snapshot in this process, run by {@link IncrementalSnapshots}. Fields guarded by the
  * lock unless final.
  */
 final class SnapshotRun {

@@ -19,11 +19,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.SearchContext;
 import org.openqa.selenium.TakesScreenshot;
@@ -55,7 +57,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code PGCDC_TEST_CHROMIUM} and {@code PGCDC_TEST_CHROMEDRIVER}, point elsewhere). Without them
  * every test is reported as skipped, with the reason, before the application starts. Selenium
  * Manager is never asked to download anything: the driver and the browser are given explicitly.
- * Screenshots go to {@code target/screenshots/}.
+ * Screenshots go to {@code target/screenshots/}. {@code -Dpgcdc.sample.screenshot=<file>} also runs
+ * {@link #thePageForTheReadme}, which makes some activity and saves the page to that file (the
+ * README's {@code docs/sample-page.png}; see docs/sample-page.md).
  */
 @SampleAppTest
 @ExtendWith(SamplePageTests.BrowserInstalled.class)
@@ -199,7 +203,48 @@ class SamplePageTests {
 		click(button);
 		waitUntil(ExpectedConditions.textMatches(By.cssSelector("#subscriptions [data-snapshot-progress='todos']"),
 				Pattern.compile("snapshot done: \\d+ rows \\(100 %\\)")));
-		waitFor(By.xpath("//ol[@id='feed']/li[@data-table='todos' and @data-op='SNAPSHOT']"));
+		WebElement row = waitFor(By.xpath("//ol[@id='feed']/li[@data-table='todos' and @data-op='SNAPSHOT']"));
+		assertThat(row.findElement(By.cssSelector(".op")).getCssValue("background-color"))
+			.as("the SNAPSHOT badge has a colour of its own, not white on white")
+			.isNotIn("rgba(0, 0, 0, 0)", "transparent");
+	}
+
+	/**
+	 * Opt-in: the README's picture of the page, after a few changes and a snapshot.
+	 * @throws IOException if the file cannot be written
+	 */
+	@Test
+	@EnabledIfSystemProperty(named = "pgcdc.sample.screenshot", matches = ".+")
+	void thePageForTheReadme() throws IOException {
+		Dimension size = browser.manage().window().getSize();
+		browser.manage().window().setSize(new Dimension(1440, 1250));
+		try {
+			openPage();
+			OutsideClient sql = OutsideClient.of(this.environment);
+			String title = unique("Watch a change arrive from psql");
+			sql.execute("INSERT INTO todos (user_id, title) SELECT min(id), ? FROM users", title);
+			waitFor(feedEntry("todos", "INSERT", title));
+			By button = By.cssSelector("#subscriptions button[data-snapshot='todos']");
+			waitUntil(ExpectedConditions.elementToBeClickable(button));
+			click(button);
+			waitFor(By.xpath("//ol[@id='feed']/li[@data-table='todos' and @data-op='SNAPSHOT']"));
+			sql.execute("UPDATE todos SET done = true WHERE title = ?", title);
+			String name = unique("Ada");
+			sql.execute("UPDATE users SET name = ? WHERE id = (SELECT min(id) FROM users)", name);
+			waitFor(feedEntry("users", "UPDATE", name));
+			waitFor(By.xpath("//ol[@id='activity']/li[@data-handler='cache']"));
+			// run alone (-Dtest=SamplePageTests#thePageForTheReadme), the only snapshot is this one
+			waitUntil(ExpectedConditions.textMatches(By.cssSelector("#subscriptions [data-snapshot-progress='todos']"),
+					Pattern.compile("snapshot done: \\d+ rows \\(100 %\\)")));
+			Path target = Paths.get(System.getProperty("pgcdc.sample.screenshot")).toAbsolutePath();
+			Files.createDirectories(target.getParent());
+			Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), target,
+					StandardCopyOption.REPLACE_EXISTING);
+			assertThat(target).isNotEmptyFile();
+		}
+		finally {
+			browser.manage().window().setSize(size);
+		}
 	}
 
 	private void openPage() {

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
+import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.snapshot.IncrementalSnapshots;
 import dev.pgcdc.snapshot.SnapshotOptions;
 import dev.pgcdc.offsets.OffsetStore;
@@ -71,6 +72,8 @@ public final class ChangeStreamBuilder {
 	private @Nullable Consumer<Collection<TableInfo>> startupCheck;
 
 	private @Nullable BatchHandler handler;
+
+	private final List<BatchHandler> observers = new ArrayList<>();
 
 	private @Nullable Consumer<ChangeEvent> onEvent;
 
@@ -370,6 +373,19 @@ public final class ChangeStreamBuilder {
 		return this;
 	}
 
+	/**
+	 * Also hand every batch to an observer, before the handler, on the delivery thread (live
+	 * queries route changes to their subscribers this way). An observer must return quickly
+	 * and not throw: it cannot hold the stream back nor veto an acknowledgement. Batches of a
+	 * transaction redelivered after a reconnect reach it again (with the same positions).
+	 * @param observer sees each batch
+	 * @return this
+	 */
+	public ChangeStreamBuilder observer(BatchHandler observer) {
+		this.observers.add(observer);
+		return this;
+	}
+
 	/** @param consumer receives each row change (logical messages are ignored) @return this */
 	public ChangeStreamBuilder onEvent(Consumer<ChangeEvent> consumer) {
 		this.onEvent = consumer;
@@ -413,6 +429,28 @@ public final class ChangeStreamBuilder {
 	}
 
 	private BatchHandler handler() {
+		BatchHandler handler = delivery();
+		if (this.observers.isEmpty()) {
+			return handler;
+		}
+		List<BatchHandler> observers = List.copyOf(this.observers);
+		return new BatchHandler() {
+			@Override
+			public void handle(TransactionBatch batch) throws Exception {
+				for (BatchHandler observer : observers) {
+					observer.handle(batch);
+				}
+				handler.handle(batch);
+			}
+
+			@Override
+			public @Nullable String inProgress() {
+				return handler.inProgress();
+			}
+		};
+	}
+
+	private BatchHandler delivery() {
 		BatchHandler batches = this.handler;
 		Consumer<ChangeEvent> events = this.onEvent;
 		if (events == null) {

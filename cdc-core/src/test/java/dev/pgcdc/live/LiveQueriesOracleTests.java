@@ -43,30 +43,34 @@ class LiveQueriesOracleTests {
 	}
 
 	static Opened open(LiveQueries live, int i) {
-		int user = i % USERS;
-		int other = (user + 1) % USERS;
+		return open(live, i, "todos", USERS);
+	}
+
+	static Opened open(LiveQueries live, int i, String table, int users) {
+		int user = i % users;
+		int other = (user + 1) % users;
 		Shape shape;
 		String sql;
 		Object[] parameters;
 		switch (i % 5) {
 			case 0, 1 -> {
-				shape = Shape.of("todos").where("user_id", user);
-				sql = "SELECT id, user_id, title, done, note FROM todos WHERE user_id = ?";
+				shape = Shape.of(table).where("user_id", user);
+				sql = "SELECT id, user_id, title, done, note FROM " + table + " WHERE user_id = ?";
 				parameters = new Object[] { user };
 			}
 			case 2 -> {
-				shape = Shape.of("todos").where("user_id", user).columns("title");
-				sql = "SELECT id, title FROM todos WHERE user_id = ?";
+				shape = Shape.of(table).where("user_id", user).columns("title");
+				sql = "SELECT id, title FROM " + table + " WHERE user_id = ?";
 				parameters = new Object[] { user };
 			}
 			case 3 -> {
-				shape = Shape.of("todos").whereIn("user_id", List.of(user, other));
-				sql = "SELECT id, user_id, title, done, note FROM todos WHERE user_id IN (?, ?)";
+				shape = Shape.of(table).whereIn("user_id", List.of(user, other));
+				sql = "SELECT id, user_id, title, done, note FROM " + table + " WHERE user_id IN (?, ?)";
 				parameters = new Object[] { user, other };
 			}
 			default -> {
-				shape = Shape.of("todos").where("user_id", (long) user).where("done", false).columns("id", "done", "user_id");
-				sql = "SELECT id, user_id, done FROM todos WHERE user_id = ? AND NOT done";
+				shape = Shape.of(table).where("user_id", (long) user).where("done", false).columns("id", "done", "user_id");
+				sql = "SELECT id, user_id, done FROM " + table + " WHERE user_id = ? AND NOT done";
 				parameters = new Object[] { user };
 			}
 		}
@@ -93,9 +97,9 @@ class LiveQueriesOracleTests {
 
 	@Test
 	void everyViewEqualsItsQueryAfterConcurrentWrites() throws Exception {
-		database.execute(TodoWriter.CREATE);
+		database.execute(TodoWriter.create("todos"));
 		try (LiveFixture fixture = new LiveFixture(database, LiveQueryOptions.defaults(), "todos");
-				TodoWriter writer = new TodoWriter(database, USERS, 1500, 7)) {
+				TodoWriter writer = new TodoWriter(database, "todos", USERS, 1500, 7)) {
 			writer.seed(3000);
 			List<Opened> opened = new ArrayList<>();
 			for (int i = 0; i < SHAPES / 2; i++) {

@@ -19,8 +19,12 @@ import dev.pgcdc.test.TestDatabase;
  */
 final class TodoWriter implements AutoCloseable {
 
-	static final String CREATE = "CREATE TABLE todos (id bigint PRIMARY KEY, user_id int NOT NULL, title text,"
-			+ " done boolean NOT NULL DEFAULT false, note text)";
+	static String create(String table) {
+		return "CREATE TABLE " + table + " (id bigint PRIMARY KEY, user_id int NOT NULL, title text,"
+				+ " done boolean NOT NULL DEFAULT false, note text)";
+	}
+
+	private final String table;
 
 	private final TestDatabase database;
 
@@ -42,8 +46,9 @@ final class TodoWriter implements AutoCloseable {
 
 	private volatile Throwable failure;
 
-	TodoWriter(TestDatabase database, int users, int perSecond, long seed) {
+	TodoWriter(TestDatabase database, String table, int users, int perSecond, long seed) {
 		this.database = database;
+		this.table = table;
 		this.users = users;
 		this.perSecond = perSecond;
 		this.random = new Random(seed);
@@ -54,7 +59,7 @@ final class TodoWriter implements AutoCloseable {
 	void seed(int rows) throws SQLException {
 		try (Connection connection = this.database.connect();
 				PreparedStatement insert = connection
-					.prepareStatement("INSERT INTO todos (id, user_id, title, note) VALUES (?, ?, ?, ?)")) {
+					.prepareStatement("INSERT INTO " + this.table + " (id, user_id, title, note) VALUES (?, ?, ?, ?)")) {
 			for (int i = 0; i < rows; i++) {
 				long id = this.nextId.getAndIncrement();
 				insert.setLong(1, id);
@@ -91,7 +96,7 @@ final class TodoWriter implements AutoCloseable {
 			while (this.running.get()) {
 				if (this.truncate.get()) {
 					try (Statement statement = connection.createStatement()) {
-						statement.execute("TRUNCATE todos");
+						statement.execute("TRUNCATE " + this.table);
 					}
 					this.truncate.set(false);
 				}
@@ -125,7 +130,7 @@ final class TodoWriter implements AutoCloseable {
 		if (kind < 30) {
 			long id = this.nextId.getAndIncrement();
 			try (PreparedStatement insert = connection
-				.prepareStatement("INSERT INTO todos (id, user_id, title, note) VALUES (?, ?, ?, ?)")) {
+				.prepareStatement("INSERT INTO " + this.table + " (id, user_id, title, note) VALUES (?, ?, ?, ?)")) {
 				insert.setLong(1, id);
 				insert.setInt(2, this.random.nextInt(this.users));
 				insert.setString(3, "t" + id);
@@ -134,27 +139,27 @@ final class TodoWriter implements AutoCloseable {
 			}
 		}
 		else if (kind < 50) {
-			update(connection, "UPDATE todos SET title = title || '+' WHERE id = ?", existing);
+			update(connection, "UPDATE " + this.table + " SET title = title || '+' WHERE id = ?", existing);
 		}
 		else if (kind < 65) {
-			update(connection, "UPDATE todos SET note = note || '+' WHERE id = ?", existing);
+			update(connection, "UPDATE " + this.table + " SET note = note || '+' WHERE id = ?", existing);
 		}
 		else if (kind < 80) {
-			try (PreparedStatement move = connection.prepareStatement("UPDATE todos SET user_id = ? WHERE id = ?")) {
+			try (PreparedStatement move = connection.prepareStatement("UPDATE " + this.table + " SET user_id = ? WHERE id = ?")) {
 				move.setInt(1, this.random.nextInt(this.users));
 				move.setLong(2, existing);
 				move.executeUpdate();
 			}
 		}
 		else if (kind < 88) {
-			update(connection, "UPDATE todos SET done = NOT done WHERE id = ?", existing);
+			update(connection, "UPDATE " + this.table + " SET done = NOT done WHERE id = ?", existing);
 		}
 		else {
-			update(connection, "DELETE FROM todos WHERE id = ?", existing);
+			update(connection, "DELETE FROM " + this.table + " WHERE id = ?", existing);
 		}
 	}
 
-	private static void update(Connection connection, String sql, long id) throws SQLException {
+	private void update(Connection connection, String sql, long id) throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			statement.setLong(1, id);
 			statement.executeUpdate();

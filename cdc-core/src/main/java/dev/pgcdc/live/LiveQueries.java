@@ -201,28 +201,37 @@ public final class LiveQueries implements AutoCloseable {
 	 * reconnecting with the request's {@code Last-Event-ID} header resumes where it was while
 	 * this application still holds what followed (see {@link LiveQueryOptions#sseRetention()}),
 	 * otherwise it gets a {@code reset} and a new snapshot. Needs spring-webmvc.
+	 * <p>
+	 * The result is a {@link SseEmitter}, typed by the call site ({@code return live.sse(shape)}
+	 * from a method returning {@code SseEmitter}, or {@code SseEmitter emitter = live.sse(shape)}):
+	 * declared generic so that this bean loads in applications without Spring MVC.
+	 * @param <E> {@link SseEmitter}
 	 * @param shape what to follow
 	 * @return the emitter, to return from the controller method
 	 * @throws IllegalArgumentException as {@link #subscribe}
 	 */
-	public SseEmitter sse(Shape shape) {
-		return sessions().open(shape, LiveSse.lastEventId());
+	@SuppressWarnings("unchecked")
+	public <E> E sse(Shape shape) {
+		return (E) sessions().open(shape, LiveSse.lastEventId());
 	}
 
 	/**
 	 * As {@link #sse(Shape)}, with the {@code Last-Event-ID} given explicitly.
+	 * @param <E> {@link SseEmitter}
 	 * @param shape what to follow
 	 * @param lastEventId the id of the last event the client received, {@code null} for none
 	 * @return the emitter
 	 */
-	public SseEmitter sse(Shape shape, @Nullable String lastEventId) {
-		return sessions().open(shape, lastEventId);
+	@SuppressWarnings("unchecked")
+	public <E> E sse(Shape shape, @Nullable String lastEventId) {
+		return (E) sessions().open(shape, lastEventId);
 	}
 
 	/**
 	 * A live query as a stream of Server-Sent Events for WebFlux or any Reactor consumer, with
 	 * the events of {@link #sse(Shape)}; the query closes when the subscription is cancelled.
-	 * Needs reactor-core.
+	 * Flow control is Reactor's: events wait in the sink's buffer while the subscriber does
+	 * not request them.
 	 * @param shape what to follow
 	 * @return the events
 	 */

@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 import javax.sql.DataSource;
@@ -73,6 +74,10 @@ public final class LiveQueries implements AutoCloseable {
 
 	private static final int BYTEA = 17;
 
+	private static final int RECENT = 64;
+
+	private static final int ATTEMPTS = 100;
+
 	private static final String POSITION = "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
 			+ " ELSE pg_current_wal_lsn() END::text";
 
@@ -101,6 +106,11 @@ public final class LiveQueries implements AutoCloseable {
 	private final Object subscribeMonitor = new Object();
 
 	private volatile @Nullable LiveSse sse;
+
+	/** The last transactions routed, newest at {@code routed - 1} (written by the stream's thread only). */
+	private final AtomicLongArray recent = new AtomicLongArray(RECENT);
+
+	private volatile long routed;
 
 	/**
 	 * @param dataSource where catch-up queries run, with the application's rights (its own
@@ -306,6 +316,11 @@ public final class LiveQueries implements AutoCloseable {
 	// the stream's side
 
 	private void route(TransactionBatch batch) {
+		if (batch.last() && batch.xid() != 0) {
+			long count = this.routed;
+			this.recent.set((int) (count % RECENT), batch.xid());
+			this.routed = count + 1;
+		}
 		if (this.open.isEmpty()) {
 			return;
 		}
@@ -394,6 +409,30 @@ public final class LiveQueries implements AutoCloseable {
 	 * @throws IllegalStateException if the server fails
 	 */
 	Snapshot read(ShapePlan plan) {
+		for (int attempt = 1;; attempt++) {
+			long[] routedBefore = recentlyRouted();
+			Snapshot snapshot = readOnce(plan);
+			if (attempt == ATTEMPTS || snapshot.visibility().sawAll(routedBefore)) {
+				return snapshot;
+			}
+			// a transaction the stream already delivered is not visible yet: its commit is in the WAL,
+			// its backend has not yet left the proc array (microseconds); read again
+			logger.debug("Live query {}: snapshot taken before a routed transaction became visible, reading again",
+					plan.shape());
+		}
+	}
+
+	private long[] recentlyRouted() {
+		long count = this.routed;
+		int size = (int) Math.min(count, RECENT);
+		long[] xids = new long[size];
+		for (int i = 0; i < size; i++) {
+			xids[i] = this.recent.get((int) ((count - 1 - i) % RECENT));
+		}
+		return xids;
+	}
+
+	private Snapshot readOnce(ShapePlan plan) {
 		try (Connection connection = this.dataSource.getConnection()) {
 			boolean autoCommit = connection.getAutoCommit();
 			int isolation = connection.getTransactionIsolation();

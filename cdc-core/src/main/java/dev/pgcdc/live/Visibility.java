@@ -51,6 +51,19 @@ final class Visibility {
 		return full < this.xmax && Arrays.binarySearch(this.inProgress, full) < 0;
 	}
 
+	/**
+	 * @param xids transactions the stream delivered before this snapshot was taken
+	 * @return whether it saw all of them
+	 */
+	boolean sawAll(long[] xids) {
+		for (long xid : xids) {
+			if (!isVisible(xid)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
 	@Override
 	public String toString() {
 		return this.xmin + ":" + this.xmax + ":" + this.inProgress.length + " in progress";

@@ -91,18 +91,7 @@ public final class LiveQueriesBenchmark {
 		CdcSubscriptions subscriptions = new CdcSubscriptions(new HandlerRegistry(new RowBinder()), holder::get, null);
 		LiveQueryOptions options = LiveQueryOptions.defaults();
 		try (LiveQueries live = new LiveQueries(dataSource, subscriptions, options)) {
-			ChangeStreamBuilder builder = ChangeStream.builder()
-				.url(database.jdbcUrl())
-				.username(database.username())
-				.password(database.password())
-				.publication("live_bench_pub")
-				.tables("live_bench", "live_docs")
-				.handler((batch) -> {
-				});
-			live.attach(builder);
-			try (ChangeStream stream = builder.build()) {
-				holder.stream = stream;
-				stream.start();
+			try (ChangeStream stream = stream(database, live, holder)) {
 				Latency latency = new Latency();
 				System.gc();
 				long heapBefore = usedHeap();
@@ -174,18 +163,7 @@ public final class LiveQueriesBenchmark {
 		AtomicReferenceStream holder = new AtomicReferenceStream();
 		CdcSubscriptions subscriptions = new CdcSubscriptions(new HandlerRegistry(new RowBinder()), holder::get, null);
 		try (LiveQueries live = new LiveQueries(dataSource, subscriptions, LiveQueryOptions.defaults())) {
-			ChangeStreamBuilder builder = ChangeStream.builder()
-				.url(database.jdbcUrl())
-				.username(database.username())
-				.password(database.password())
-				.publication("live_bench_pub")
-				.tables("live_bench", "live_docs")
-				.handler((batch) -> {
-				});
-			live.attach(builder);
-			try (ChangeStream stream = builder.build()) {
-				holder.stream = stream;
-				stream.start();
+			try (ChangeStream stream = stream(database, live, holder)) {
 				Histogram histogram = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
 				int count = 1000;
 				CountDownLatch snapshots = new CountDownLatch(count);
@@ -224,6 +202,22 @@ public final class LiveQueriesBenchmark {
 						histogram.getValueAtPercentile(99) / 1000.0);
 			}
 		}
+	}
+
+	/** A stream of the benchmark tables with the live queries attached, started. */
+	private static ChangeStream stream(TestDatabase database, LiveQueries live, AtomicReferenceStream holder) {
+		ChangeStreamBuilder builder = ChangeStream.builder()
+			.url(database.jdbcUrl())
+			.username(database.username())
+			.password(database.password())
+			.publication("live_bench_pub")
+			.tables("live_bench", "live_docs")
+			.handler((batch) -> {
+			});
+		live.attach(builder);
+		ChangeStream stream = builder.build();
+		holder.stream = stream;
+		return stream.start();
 	}
 
 	private static long usedHeap() {

@@ -50,6 +50,9 @@ class LiveQueriesTests {
 			for (int i = 0; i < 40; i++) {
 				opened.add(LiveQueriesOracleTests.open(fixture.live, i, "cut_todos", 20));
 			}
+			// every query showed its rows: a reset now must reach each one (a query still reading its
+			// first snapshot just reads it again, without a reset)
+			await().atMost(LiveFixture.TIMEOUT).until(() -> opened.stream().allMatch((query) -> query.view().snapshots.get() > 0));
 			writer.start();
 			await().atMost(LiveFixture.TIMEOUT).until(() -> writer.operations() > 200);
 			String slot = fixture.stream().slot();

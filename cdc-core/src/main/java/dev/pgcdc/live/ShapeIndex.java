@@ -12,6 +12,8 @@ import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.TableName;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Routes each change to the open queries it may concern without looking at the others: per
@@ -21,6 +23,8 @@ import org.jspecify.annotations.Nullable;
  * with its full conditions.
  */
 final class ShapeIndex {
+
+	private static final Logger logger = LoggerFactory.getLogger(ShapeIndex.class);
 
 	private final Map<TableName, Routes> tables = new ConcurrentHashMap<>();
 
@@ -81,6 +85,7 @@ final class ShapeIndex {
 			return;
 		}
 		if (event.operation() == Operation.TRUNCATE) {
+			logger.info("Live queries: {} reset, table {} was truncated", routes.all.size(), event.qualifiedTable());
 			for (Subscription subscription : routes.all) {
 				subscription.reset("table " + event.qualifiedTable() + " was truncated");
 			}

@@ -94,6 +94,8 @@ final class Subscription implements LiveQuery, Runnable {
 				this.buffer.clear();
 				if (this.resetReason == null) {
 					this.resetReason = "the listener fell behind: more than " + this.capacity + " changes waiting";
+					logger.info("Live query {} reset: its listener fell behind (cdc.live.buffer-size={})", shape(),
+							this.capacity);
 				}
 			}
 			else {

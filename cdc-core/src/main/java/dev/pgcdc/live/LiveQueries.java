@@ -244,8 +244,11 @@ public final class LiveQueries implements AutoCloseable {
 	 * not request them.
 	 * @param shape what to follow
 	 * @return the events
+	 * @throws IllegalArgumentException as {@link #subscribe}
 	 */
 	public Flux<ServerSentEvent<?>> flux(Shape shape) {
+		// bad shapes fail here, not only when subscribed to
+		ShapePlan.of(shape, this.catalog.lookup(shape.table()));
 		return LiveFlux.flux(this, shape);
 	}
 

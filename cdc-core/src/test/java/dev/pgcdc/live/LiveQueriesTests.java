@@ -111,6 +111,28 @@ class LiveQueriesTests {
 	}
 
 	@Test
+	void fluxSendsSnapshotAndChangeEventsAndClosesTheQueryWhenCancelled() throws Exception {
+		database.execute("CREATE TABLE fluxed (id int PRIMARY KEY, owner int NOT NULL)", "INSERT INTO fluxed VALUES (1, 1)");
+		try (LiveFixture fixture = new LiveFixture(database, LiveQueryOptions.defaults(), "fluxed")) {
+			List<org.springframework.http.codec.ServerSentEvent<?>> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+			assertThatIllegalArgumentException().isThrownBy(() -> fixture.live.flux(Shape.of("fluxed").where("nope", 1)));
+			reactor.core.Disposable subscription = fixture.live.flux(Shape.of("fluxed").where("owner", 1))
+				.subscribe(events::add);
+			await().atMost(LiveFixture.TIMEOUT).until(() -> events.size() == 1);
+			database.execute("INSERT INTO fluxed VALUES (2, 1), (3, 2)");
+			await().atMost(LiveFixture.TIMEOUT).until(() -> events.size() == 2);
+			assertThat(events.get(0).event()).isEqualTo("snapshot");
+			assertThat(events.get(1).event()).isEqualTo("change");
+			ShapeChange change = (ShapeChange) events.get(1).data();
+			assertThat(change.row()).containsEntry("id", 2);
+			assertThat(events.get(1).id()).isEqualTo(change.position());
+			assertThat(fixture.live.openQueries()).isOne();
+			subscription.dispose();
+			assertThat(fixture.live.openQueries()).isZero();
+		}
+	}
+
+	@Test
 	void slowListenerIsResetWithoutHoldingTheStream() throws Exception {
 		database.execute("CREATE TABLE slow (id int PRIMARY KEY, owner int NOT NULL)");
 		LiveQueryOptions options = new LiveQueryOptions(5, 2, Duration.ZERO, 0, null, Duration.ofSeconds(15));

@@ -426,6 +426,21 @@ public final class ChangeStreamBuilder {
 		return this;
 	}
 
+	/**
+	 * Also hand every batch to an observer, before the handler, on the delivery thread, in commit
+	 * order (live queries route changes to their subscribers this way). It runs where a
+	 * {@link #relay relay} runs, so with {@link #concurrency} above 1 too; unlike a relay it must
+	 * return quickly and not throw: it cannot hold the stream back nor veto an acknowledgement.
+	 * Batches of a transaction redelivered after a reconnect reach it again (with the same
+	 * positions).
+	 * @param observer sees each batch
+	 * @return this
+	 */
+	public ChangeStreamBuilder observer(BatchHandler observer) {
+		this.relays.add(observer);
+		return this;
+	}
+
 	/** @param consumer receives each row change (logical messages are ignored) @return this */
 	public ChangeStreamBuilder onEvent(Consumer<ChangeEvent> consumer) {
 		this.onEvent = consumer;

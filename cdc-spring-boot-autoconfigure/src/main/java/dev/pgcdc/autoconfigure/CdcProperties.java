@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.pgcdc.live.LiveQueryOptions;
 import dev.pgcdc.dispatch.HandlerMulticaster;
 import dev.pgcdc.dispatch.ErrorPolicy;
 import dev.pgcdc.replication.InvalidatedSlotPolicy;
@@ -128,6 +129,8 @@ public class CdcProperties {
 	private final Dispatch dispatch = new Dispatch();
 
 	private final Kafka kafka = new Kafka();
+
+	private final Live live = new Live();
 
 	/**
 	 * Per-table settings, keyed by table name ("users", or "[sales.orders]" with a schema).
@@ -280,6 +283,10 @@ public class CdcProperties {
 
 	public Kafka getKafka() {
 		return this.kafka;
+	}
+
+	public Live getLive() {
+		return this.live;
 	}
 
 	public Map<String, Table> getTable() {
@@ -803,6 +810,110 @@ public class CdcProperties {
 
 		public void setUnwatchedRecords(List<String> unwatchedRecords) {
 			this.unwatchedRecords = unwatchedRecords;
+		}
+
+	}
+
+	/**
+	 * Live queries (LiveQueries bean): their buffers, delivery threads and SSE clients.
+	 */
+	public static class Live {
+
+		/**
+		 * Changes that may wait for one live query's listener; one more resets that query (a
+		 * new snapshot) instead of slowing the stream or the other queries.
+		 */
+		private int bufferSize = LiveQueryOptions.DEFAULT_BUFFER_SIZE;
+
+		/**
+		 * Threads delivering snapshots and changes to live query listeners (each query's calls
+		 * run one at a time, in order).
+		 */
+		private int threads = LiveQueryOptions.DEFAULT_THREADS;
+
+		private final Sse sse = new Sse();
+
+		public int getBufferSize() {
+			return this.bufferSize;
+		}
+
+		public void setBufferSize(int bufferSize) {
+			this.bufferSize = bufferSize;
+		}
+
+		public int getThreads() {
+			return this.threads;
+		}
+
+		public void setThreads(int threads) {
+			this.threads = threads;
+		}
+
+		public Sse getSse() {
+			return this.sse;
+		}
+
+		/**
+		 * Server-Sent Events clients of LiveQueries.sse.
+		 */
+		public static class Sse {
+
+			/**
+			 * How long a disconnected client's live query is kept, so that a browser reconnecting
+			 * with Last-Event-ID resumes without a new snapshot; 0 releases it at once.
+			 */
+			private Duration retention = LiveQueryOptions.DEFAULT_SSE_RETENTION;
+
+			/**
+			 * Events kept per client for such a resume; a client further behind gets a reset
+			 * and a new snapshot.
+			 */
+			private int retainedEvents = LiveQueryOptions.DEFAULT_SSE_RETAINED_EVENTS;
+
+			/**
+			 * How long one SSE response stays open before the browser is asked to reconnect
+			 * (and resumes).
+			 */
+			private Duration timeout = LiveQueryOptions.DEFAULT_SSE_TIMEOUT;
+
+			/**
+			 * How often an idle SSE connection gets a comment line, so that a client that went
+			 * away is noticed and released.
+			 */
+			private Duration heartbeat = LiveQueryOptions.DEFAULT_SSE_HEARTBEAT;
+
+			public Duration getRetention() {
+				return this.retention;
+			}
+
+			public void setRetention(Duration retention) {
+				this.retention = retention;
+			}
+
+			public int getRetainedEvents() {
+				return this.retainedEvents;
+			}
+
+			public void setRetainedEvents(int retainedEvents) {
+				this.retainedEvents = retainedEvents;
+			}
+
+			public Duration getTimeout() {
+				return this.timeout;
+			}
+
+			public void setTimeout(Duration timeout) {
+				this.timeout = timeout;
+			}
+
+			public Duration getHeartbeat() {
+				return this.heartbeat;
+			}
+
+			public void setHeartbeat(Duration heartbeat) {
+				this.heartbeat = heartbeat;
+			}
+
 		}
 
 	}

@@ -6,6 +6,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import dev.pgcdc.dispatch.HandlerMulticaster;
@@ -58,6 +60,9 @@ final class CdcStreamFactory {
 	private final SnapshotOptions snapshots;
 
 	private final @Nullable OffsetStore offsetStore;
+
+	/** Attached by other auto-configurations (live queries); not counted as work of their own. */
+	private final List<Consumer<ChangeStreamBuilder>> attachments = new CopyOnWriteArrayList<>();
 
 	CdcStreamFactory(CdcProperties properties, Environment environment, @Nullable Details connectionDetails,
 			HandlerRegistry registry, HandlerMulticaster dispatcher, List<CdcStreamCustomizer> customizers,
@@ -264,6 +269,14 @@ final class CdcStreamFactory {
 		}
 	}
 
+	/**
+	 * Have something attached to every stream this creates (live queries route its batches).
+	 * @param attachment applied to the builder before the customizers
+	 */
+	void attach(Consumer<ChangeStreamBuilder> attachment) {
+		this.attachments.add(attachment);
+	}
+
 	/** @return the connection settings */
 	Connection connection() {
 		return this.connection;
@@ -299,6 +312,7 @@ final class CdcStreamFactory {
 		ChangeStreamBuilder builder = builder(tables).listener(listener)
 			.startupCheck(this.registry::validate)
 			.handler(this.dispatcher);
+		this.attachments.forEach((attachment) -> attachment.accept(builder));
 		this.customizers.forEach((customizer) -> customizer.customize(builder));
 		return build(builder);
 	}

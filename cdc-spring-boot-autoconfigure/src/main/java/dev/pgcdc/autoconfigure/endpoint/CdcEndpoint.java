@@ -16,6 +16,7 @@ import dev.pgcdc.dispatch.HandlerDefinition;
 import dev.pgcdc.dispatch.HandlerMethod;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.dispatch.HandlerStats;
+import dev.pgcdc.live.LiveQueries;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.replication.ChangeStream;
@@ -55,6 +56,8 @@ public class CdcEndpoint {
 
 	private final Supplier<@Nullable ChangeStream> stream;
 
+	private volatile @Nullable Supplier<LiveQueries.Status> live;
+
 	/**
 	 * Create the endpoint.
 	 * @param subscriptions the runtime control
@@ -66,6 +69,14 @@ public class CdcEndpoint {
 		this.subscriptions = subscriptions;
 		this.registry = registry;
 		this.stream = stream;
+	}
+
+	/**
+	 * Report the open live queries and SSE clients too.
+	 * @param live their status
+	 */
+	public void setLiveQueries(Supplier<LiveQueries.Status> live) {
+		this.live = live;
 	}
 
 	/** @return the stream, every subscription and every handler */
@@ -82,12 +93,17 @@ public class CdcEndpoint {
 		this.registry.handlers().forEach((handler) -> handlers.put(handler.id(), HandlerDescriptor.of(handler)));
 		if (status == null) {
 			return new CdcDescriptor(StreamState.STOPPED, null, false, null, null, null, null, LagDescriptor.of(lag),
-					SlotDescriptor.of(slotHealth), 0, 0, 0, null, subscriptions, handlers);
+					SlotDescriptor.of(slotHealth), 0, 0, 0, null, subscriptions, handlers, live());
 		}
 		return new CdcDescriptor(status.state(), status.slot(), status.durable(), status.publication(),
 				status.serverVersion(), status.receivedLsn(), status.flushedLsn(), LagDescriptor.of(lag),
 				SlotDescriptor.of(slotHealth), status.transactions(), status.events(), status.reconnects(),
-				ErrorDescriptor.of(status.lastError(), status.lastErrorTime()), subscriptions, handlers);
+				ErrorDescriptor.of(status.lastError(), status.lastErrorTime()), subscriptions, handlers, live());
+	}
+
+	private LiveQueries.@Nullable Status live() {
+		Supplier<LiveQueries.Status> current = this.live;
+		return (current != null) ? current.get() : null;
 	}
 
 	/**
@@ -262,7 +278,8 @@ public class CdcEndpoint {
 	public record CdcDescriptor(StreamState state, @Nullable String slot, boolean durable, @Nullable String publication,
 			@Nullable String serverVersion, @Nullable String receivedLsn, @Nullable String flushedLsn,
 			LagDescriptor lag, SlotDescriptor slotHealth, long transactions, long events, long reconnects, @Nullable ErrorDescriptor lastError,
-			Map<String, SubscriptionDescriptor> subscriptions, Map<String, HandlerDescriptor> handlers) {
+			Map<String, SubscriptionDescriptor> subscriptions, Map<String, HandlerDescriptor> handlers,
+			LiveQueries.@Nullable Status live) {
 	}
 
 	/**

@@ -2,6 +2,9 @@ package dev.pgcdc.autoconfigure.endpoint;
 
 import dev.pgcdc.CdcSubscriptions;
 import dev.pgcdc.autoconfigure.CdcAutoConfiguration;
+import dev.pgcdc.autoconfigure.CdcLiveQueriesAutoConfiguration;
+import dev.pgcdc.live.LiveQueries;
+import org.springframework.beans.factory.ObjectProvider;
 import dev.pgcdc.autoconfigure.CdcStreamLifecycle;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -15,7 +18,7 @@ import org.springframework.context.annotation.Bean;
  * Auto-configuration of the {@code cdc} Actuator endpoint, when Actuator is on the class
  * path and the endpoint is available (exposed and not switched off).
  */
-@AutoConfiguration(after = CdcAutoConfiguration.class)
+@AutoConfiguration(after = { CdcAutoConfiguration.class, CdcLiveQueriesAutoConfiguration.class })
 @ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
 @ConditionalOnBean({ CdcSubscriptions.class, HandlerRegistry.class, CdcStreamLifecycle.class })
 public final class CdcEndpointAutoConfiguration {
@@ -24,8 +27,11 @@ public final class CdcEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint(CdcEndpoint.class)
-	CdcEndpoint cdcEndpoint(CdcSubscriptions subscriptions, HandlerRegistry registry, CdcStreamLifecycle lifecycle) {
-		return new CdcEndpoint(subscriptions, registry, lifecycle::getStream);
+	CdcEndpoint cdcEndpoint(CdcSubscriptions subscriptions, HandlerRegistry registry, CdcStreamLifecycle lifecycle,
+			ObjectProvider<LiveQueries> liveQueries) {
+		CdcEndpoint endpoint = new CdcEndpoint(subscriptions, registry, lifecycle::getStream);
+		liveQueries.ifAvailable((live) -> endpoint.setLiveQueries(live::status));
+		return endpoint;
 	}
 
 }

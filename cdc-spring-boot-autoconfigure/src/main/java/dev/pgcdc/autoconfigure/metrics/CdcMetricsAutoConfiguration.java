@@ -1,6 +1,8 @@
 package dev.pgcdc.autoconfigure.metrics;
 
 import dev.pgcdc.autoconfigure.CdcAutoConfiguration;
+import dev.pgcdc.autoconfigure.CdcLiveQueriesAutoConfiguration;
+import dev.pgcdc.live.LiveQueries;
 import dev.pgcdc.autoconfigure.CdcStreamLifecycle;
 import dev.pgcdc.dispatch.HandlerMulticaster;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,7 +19,7 @@ import org.springframework.context.annotation.Bean;
  * Auto-configuration of the {@code cdc.*} Micrometer meters, when Micrometer is on the class
  * path and the application has a {@link MeterRegistry}.
  */
-@AutoConfiguration(after = { CdcAutoConfiguration.class, MetricsAutoConfiguration.class,
+@AutoConfiguration(after = { CdcAutoConfiguration.class, CdcLiveQueriesAutoConfiguration.class, MetricsAutoConfiguration.class,
 		CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class })
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean({ MeterRegistry.class, HandlerMulticaster.class, CdcStreamLifecycle.class })
@@ -27,6 +29,13 @@ public final class CdcMetricsAutoConfiguration {
 	@ConditionalOnMissingBean
 	CdcMeterBinder cdcMeterBinder(HandlerMulticaster dispatcher, CdcStreamLifecycle lifecycle) {
 		return new CdcMeterBinder(dispatcher, lifecycle::getLag, lifecycle::getReconnects, lifecycle::getSlotHealth);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(LiveQueries.class)
+	LiveQueriesMeterBinder cdcLiveQueriesMeterBinder(LiveQueries liveQueries) {
+		return new LiveQueriesMeterBinder(liveQueries);
 	}
 
 }

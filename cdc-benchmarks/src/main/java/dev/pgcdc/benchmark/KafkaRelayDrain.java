@@ -44,7 +44,7 @@ final class KafkaRelayDrain implements StreamingEngine {
 						ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
 						ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
 		KafkaRelay relay = KafkaRelay.create(KafkaRelay.producerFor(application), RelayFormat.JSON,
-				TopicPattern.of(this.topic), null, target.database()::connect, "bench",
+				TopicPattern.of(this.topic), null, "bench",
 				new FixedBackOff(500, FixedBackOff.UNLIMITED_ATTEMPTS));
 		ChangeStream stream = ChangeStream.builder()
 			.url(target.database().jdbcUrl())

@@ -250,7 +250,7 @@ class KafkaRelayIntegrationTests {
 				int count = 0;
 				try (Connection connection = database.connect();
 						PreparedStatement update = connection.prepareStatement("UPDATE flow SET v = ? WHERE id = ?")) {
-					for (int v = 1; writing.get() || v <= 20; v++) {
+					for (int v = 1; v <= 3000 && (writing.get() || v <= 20); v++) {
 						for (int id = 1; id <= 10; id++) {
 							update.setInt(1, v);
 							update.setInt(2, id);
@@ -294,7 +294,8 @@ class KafkaRelayIntegrationTests {
 				}
 			}
 		}
-		assertThat(positions).as("every change arrived").hasSize(10 + updates);
+		// the rows inserted before the stream (and its slot) started are not streamed
+		assertThat(positions).as("every change arrived").hasSize(updates);
 		Map<Integer, Integer> expected = new TreeMap<>();
 		table("flow").forEach((id, v) -> expected.put(id, Integer.parseInt(v.substring(v.indexOf('/') + 1))));
 		assertThat(replica).isEqualTo(expected);

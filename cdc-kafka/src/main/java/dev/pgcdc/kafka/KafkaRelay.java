@@ -233,6 +233,10 @@ public final class KafkaRelay implements AsyncBatchHandler, TableKeys.User, Auto
 				}
 				KafkaRelayException failed = this.fatal;
 				if (failed != null) {
+					if (this.window.isEmpty()) {
+						// reported to this stream now; a stream started again with this relay starts clean
+						this.fatal = null;
+					}
 					throw new KafkaRelayException("The Kafka relay stopped: " + failed.getMessage(), failed);
 				}
 				this.window.addLast(sent);
@@ -385,7 +389,8 @@ public final class KafkaRelay implements AsyncBatchHandler, TableKeys.User, Auto
 			KafkaRelayException fatal = rejected(sent, failure);
 			synchronized (this.lock) {
 				this.fatal = fatal;
-				this.lock.notifyAll();
+				sent.acknowledged = true; // settled: never sent again
+				slide();
 			}
 			sent.fail(fatal);
 			return;
@@ -444,25 +449,18 @@ public final class KafkaRelay implements AsyncBatchHandler, TableKeys.User, Auto
 			for (int i = 0; i < window.size(); i++) {
 				Sent sent = window.get(i);
 				int from = 0;
-				boolean relayed = true;
+				boolean delivered = true;
 				while (true) {
 					KafkaRelayException fatal = this.fatal;
 					if (fatal != null || this.closed) {
-						for (Sent rest : window.subList(i, window.size())) {
-							if (fatal != null) {
-								rest.fail(fatal);
-							}
-							else {
-								rest.abandon();
-							}
-						}
+						settle(window.subList(i, window.size()), fatal);
 						return;
 					}
 					if (sent.completion.cancelled()) {
 						// the stream stops, failed, or delivers it again in a new session (the batches of a
 						// new session after it are not cancelled: they are sent again)
 						sent.abandon();
-						relayed = false;
+						delivered = false;
 						break;
 					}
 					this.waiting = "Kafka relay: " + (sent.records.size() - from) + " records of xid " + sent.xid
@@ -495,7 +493,7 @@ public final class KafkaRelay implements AsyncBatchHandler, TableKeys.User, Auto
 					this.retries.incrementAndGet();
 					pause(wait, sent.completion);
 				}
-				if (relayed) {
+				if (delivered) {
 					if (!sent.acknowledged) {
 						this.relayed.addAndGet(sent.records.size());
 					}
@@ -531,7 +529,23 @@ public final class KafkaRelay implements AsyncBatchHandler, TableKeys.User, Auto
 			this.fatal = failure;
 			window = new ArrayList<>(this.window);
 		}
-		window.forEach((sent) -> sent.fail(failure));
+		settle(window, failure);
+	}
+
+	/** Fail (or, without a failure, abandon) batches that are not to be sent again, and drop them from the window. */
+	private void settle(List<Sent> batches, @Nullable KafkaRelayException failure) {
+		for (Sent sent : batches) {
+			if (failure != null) {
+				sent.fail(failure);
+			}
+			else {
+				sent.abandon();
+			}
+		}
+		synchronized (this.lock) {
+			batches.forEach((sent) -> sent.acknowledged = true);
+			slide();
+		}
 	}
 
 	/** Back off, ending early when the batch is no longer waited for. */

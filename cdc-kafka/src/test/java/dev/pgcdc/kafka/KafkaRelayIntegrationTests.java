@@ -301,6 +301,25 @@ class KafkaRelayIntegrationTests {
 		assertThat(replica).isEqualTo(expected);
 	}
 
+	@Test
+	void aRecordKafkaRejectsFailsTheStreamAndNothingFromItOnIsAcknowledged() throws Exception {
+		// an error waiting cannot cure (a record above max.request.size) fails the batch's completion: the stream
+		// stops FAILED and neither that transaction nor the small ones sent after it are acknowledged
+		database.execute("CREATE TABLE big (id int PRIMARY KEY, body text)");
+		try (KafkaRelay relay = relay(RelayFormat.JSON, "big.{table}");
+				ChangeStream stream = stream("big", relay).start()) {
+			database.execute("INSERT INTO big VALUES (1, 'small')");
+			assertThat(stream.awaitCaughtUp(TIMEOUT)).isTrue();
+			String mark = walPosition();
+			database.execute("INSERT INTO big VALUES (2, repeat('x', 2 * 1024 * 1024))");
+			for (int id = 3; id <= 10; id++) {
+				database.execute("INSERT INTO big VALUES (" + id + ", 'small')");
+			}
+			await().atMost(TIMEOUT).until(() -> stream.state() == StreamState.FAILED);
+			assertThat(confirmedBeyond("big_slot", mark)).as("acknowledged past the rejected transaction").isFalse();
+		}
+	}
+
 	/** Counts the records sent whose acknowledgement has not come yet. */
 	static final class CountingTemplate extends KafkaTemplate<byte[], byte[]> {
 

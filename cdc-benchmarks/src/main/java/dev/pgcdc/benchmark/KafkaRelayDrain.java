@@ -3,6 +3,9 @@ package dev.pgcdc.benchmark;
 import java.util.Map;
 
 import dev.pgcdc.event.TransactionBatch;
+import dev.pgcdc.stream.AsyncBatchHandler;
+import dev.pgcdc.stream.BatchCompletion;
+import dev.pgcdc.stream.TableKeys;
 import dev.pgcdc.kafka.KafkaRelay;
 import dev.pgcdc.kafka.RelayFormat;
 import dev.pgcdc.kafka.TopicPattern;
@@ -44,7 +47,7 @@ final class KafkaRelayDrain implements StreamingEngine {
 						ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
 						ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
 		KafkaRelay relay = KafkaRelay.create(KafkaRelay.producerFor(application), RelayFormat.JSON,
-				TopicPattern.of(this.topic), null, target.database()::connect, "bench",
+				TopicPattern.of(this.topic), null, "bench",
 				new FixedBackOff(500, FixedBackOff.UNLIMITED_ATTEMPTS));
 		ChangeStream stream = ChangeStream.builder()
 			.url(target.database().jdbcUrl())
@@ -56,8 +59,9 @@ final class KafkaRelayDrain implements StreamingEngine {
 			.replicaIdentity(ReplicaIdentity.UNCHANGED)
 			.slot(target.slot())
 			.durable(true)
-			.relay(relay)
-			.handler((TransactionBatch batch) -> arrivals.arrived(batch.events().size(), 0))
+			.relay(new Acknowledged(relay, arrivals))
+			.handler((TransactionBatch batch) -> {
+			})
 			.start();
 		return () -> {
 			try {
@@ -67,6 +71,40 @@ final class KafkaRelayDrain implements StreamingEngine {
 				relay.close();
 			}
 		};
+	}
+
+	/** Counts a batch's events as arrived when the broker acknowledged them (the relay is pipelined). */
+	private record Acknowledged(KafkaRelay relay, Arrivals arrivals) implements AsyncBatchHandler, TableKeys.User {
+
+		@Override
+		public void handle(TransactionBatch batch, BatchCompletion completion) throws Exception {
+			int events = batch.events().size();
+			this.relay.handle(batch, new BatchCompletion() {
+
+				@Override
+				public void complete() {
+					Acknowledged.this.arrivals.arrived(events, 0);
+					completion.complete();
+				}
+
+				@Override
+				public void fail(Throwable error) {
+					completion.fail(error);
+				}
+
+				@Override
+				public boolean cancelled() {
+					return completion.cancelled();
+				}
+
+			});
+		}
+
+		@Override
+		public void useKeys(TableKeys keys) {
+			this.relay.useKeys(keys);
+		}
+
 	}
 
 }

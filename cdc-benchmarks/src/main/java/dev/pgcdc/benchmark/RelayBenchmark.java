@@ -39,7 +39,7 @@ public final class RelayBenchmark {
 		Map<String, List<Double>> results = new LinkedHashMap<>();
 		int run = 0;
 		for (int round = 0; round <= rounds; round++) {
-			for (String shape : List.of("one-tx", "small-tx")) {
+			for (String shape : List.of("one-tx", "small-tx", "single-row-tx")) {
 				for (String engine : List.of("pgcdc-relay", "debezium-kafka")) {
 					long n = (round == 0) ? Math.min(rows, 20_000) : rows;
 					String topic = "bench-" + engine + "-" + (run++);
@@ -60,7 +60,7 @@ public final class RelayBenchmark {
 			}
 		}
 		System.out.println();
-		System.out.printf(Locale.ROOT, "median of %d rounds (%,d rows; small transactions of %d rows):%n", rounds, rows,
+		System.out.printf(Locale.ROOT, "median of %d rounds (%,d rows; small transactions of %d rows, single-row transactions of 1):%n", rounds, rows,
 				perTransaction);
 		results.forEach((label, values) -> {
 			List<Double> sorted = values.stream().sorted().toList();
@@ -76,7 +76,7 @@ public final class RelayBenchmark {
 			workload.insertOneTransaction(1, rows);
 		}
 		else {
-			workload.insertInTransactionsOf(1, rows, perTransaction);
+			workload.insertInTransactionsOf(1, rows, shape.equals("single-row-tx") ? 1 : perTransaction);
 		}
 		return new DrainTarget(database, workload, PUBLICATION, SLOT, rows, workload.flushedEndOfWal());
 	}

@@ -148,7 +148,7 @@ public final class LiveQueries implements AutoCloseable {
 	 * @return the builder
 	 */
 	public ChangeStreamBuilder attach(ChangeStreamBuilder builder) {
-		return builder.observer(this::route).listener(new Continuity());
+		return builder.relay(this::route).listener(new Continuity());
 	}
 
 	/**

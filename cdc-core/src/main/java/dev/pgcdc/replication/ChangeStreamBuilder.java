@@ -15,15 +15,14 @@ import dev.pgcdc.dispatch.PartitionedDispatcher;
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TableName;
-import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.snapshot.IncrementalSnapshots;
 import dev.pgcdc.snapshot.SnapshotOptions;
 import dev.pgcdc.offsets.OffsetStore;
 import dev.pgcdc.stream.AsyncBatchHandler;
-import dev.pgcdc.stream.BatchCompletion;
 import dev.pgcdc.stream.BatchHandler;
 import dev.pgcdc.stream.CdcConfigurationException;
 import dev.pgcdc.stream.TableInfo;
+import dev.pgcdc.stream.TableKeys;
 import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.springframework.util.Assert;
@@ -84,7 +83,7 @@ public final class ChangeStreamBuilder {
 
 	private @Nullable Consumer<ChangeEvent> onEvent;
 
-	private final List<BatchHandler> relays = new ArrayList<>();
+	private final List<AsyncBatchHandler> relays = new ArrayList<>();
 
 	private boolean streaming;
 
@@ -385,12 +384,30 @@ public final class ChangeStreamBuilder {
 	/**
 	 * Add a relay: it receives every batch before the handler does (snapshot rows included), on
 	 * the same delivery thread, and a transaction is acknowledged only after the relays and the
-	 * handler returned for its last batch. For publishing every change elsewhere (the Kafka relay)
-	 * while the application's own handlers still run.
+	 * handler returned for its last batch. For publishing every change elsewhere while the
+	 * application's own handlers still run, or routing it (live queries route changes to their
+	 * subscribers this way: quickly, never throwing, so they never hold the stream back). Also with
+	 * {@link #concurrency} above 1: relays are never split over partitions. Batches of a
+	 * transaction redelivered after a reconnect reach it again, with the same positions.
 	 * @param relay receives every batch first
 	 * @return this
 	 */
 	public ChangeStreamBuilder relay(BatchHandler relay) {
+		this.relays.add(new Relays.Synchronous(relay));
+		return this;
+	}
+
+	/**
+	 * Add a relay that finishes batches after returning (the Kafka relay, which completes a batch
+	 * when the broker acknowledged it): it receives every batch before the handlers, on the
+	 * delivery thread, in commit order, and a transaction is acknowledged once the relays'
+	 * completions and the handlers are done for it and for every transaction before it. The
+	 * handlers run while the relay's batch is in flight. With an {@link #offsetStore} the relay is
+	 * waited for on the delivery thread (each transaction is then synchronous).
+	 * @param relay receives every batch first, with a completion
+	 * @return this
+	 */
+	public ChangeStreamBuilder relay(AsyncBatchHandler relay) {
 		this.relays.add(relay);
 		return this;
 	}
@@ -423,21 +440,6 @@ public final class ChangeStreamBuilder {
 	 */
 	public ChangeStreamBuilder concurrency(int threads) {
 		this.concurrency = threads;
-		return this;
-	}
-
-	/**
-	 * Also hand every batch to an observer, before the handler, on the delivery thread, in commit
-	 * order (live queries route changes to their subscribers this way). It runs where a
-	 * {@link #relay relay} runs, so with {@link #concurrency} above 1 too; unlike a relay it must
-	 * return quickly and not throw: it cannot hold the stream back nor veto an acknowledgement.
-	 * Batches of a transaction redelivered after a reconnect reach it again (with the same
-	 * positions).
-	 * @param observer sees each batch
-	 * @return this
-	 */
-	public ChangeStreamBuilder observer(BatchHandler observer) {
-		this.relays.add(observer);
 		return this;
 	}
 
@@ -496,8 +498,19 @@ public final class ChangeStreamBuilder {
 						Math.max(this.queueCapacity, 4 * this.concurrency), "pgcdc-handler-" + slotName);
 			}
 		}
-		if (async != null && !this.relays.isEmpty()) {
-			async = relaysBefore(async);
+		for (AsyncBatchHandler relay : this.relays) {
+			if (relay instanceof TableKeys.User user) {
+				if (keys == null) {
+					keys = new CatalogKeyColumns();
+				}
+				user.useKeys(keys);
+			}
+		}
+		boolean pipelined = this.offsetStore == null && Relays.anyAsynchronous(this.relays);
+		if (!this.relays.isEmpty() && (async != null || pipelined)) {
+			AsyncBatchHandler downstream = (async != null) ? async
+					: ((this.handler == null && this.onEvent == null) ? null : Relays.completing(handlers()));
+			async = Relays.before(this.relays, downstream);
 		}
 		CompletionBridge bridge = (async != null) ? new CompletionBridge(async) : null;
 		// snapshots sit between the stream and the handlers: they hold a chunk until its high watermark
@@ -533,65 +546,14 @@ public final class ChangeStreamBuilder {
 		return () -> shared;
 	}
 
-	/**
-	 * The relays on the delivery thread, in commit order, then the asynchronous handler: a relay
-	 * is never split over partitions, and a relay that throws fails the batch's completion.
-	 */
-	private AsyncBatchHandler relaysBefore(AsyncBatchHandler async) {
-		List<BatchHandler> relays = List.copyOf(this.relays);
-		return new AsyncBatchHandler() {
-
-			@Override
-			public void handle(TransactionBatch batch, BatchCompletion completion) throws Exception {
-				for (BatchHandler relay : relays) {
-					relay.handle(batch);
-				}
-				async.handle(batch, completion);
-			}
-
-			@Override
-			public @Nullable String inProgress() {
-				for (BatchHandler relay : relays) {
-					String current = relay.inProgress();
-					if (current != null) {
-						return current;
-					}
-				}
-				return async.inProgress();
-			}
-
-		};
-	}
-
+	/** The synchronous path: relays (an asynchronous one waited for), then the handlers. */
 	private BatchHandler handler() {
-		BatchHandler handlers = (this.handler == null && this.onEvent == null) ? (batch) -> {
-		} : handlers();
+		BatchHandler handlers = (this.handler == null && this.onEvent == null) ? null : handlers();
 		if (this.relays.isEmpty()) {
+			Assert.state(handlers != null, "no handler");
 			return handlers;
 		}
-		List<BatchHandler> all = new ArrayList<>(this.relays);
-		all.add(handlers);
-		return new BatchHandler() {
-
-			@Override
-			public void handle(TransactionBatch batch) throws Exception {
-				for (BatchHandler each : all) {
-					each.handle(batch);
-				}
-			}
-
-			@Override
-			public @Nullable String inProgress() {
-				for (BatchHandler each : all) {
-					String current = each.inProgress();
-					if (current != null) {
-						return current;
-					}
-				}
-				return null;
-			}
-
-		};
+		return Relays.synchronous(this.relays, handlers);
 	}
 
 	private BatchHandler handlers() {

@@ -2,12 +2,17 @@ package dev.pgcdc.kafka;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
@@ -15,8 +20,9 @@ import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.event.TransactionBatch;
-import dev.pgcdc.snapshot.ConnectionSource;
-import dev.pgcdc.stream.BatchHandler;
+import dev.pgcdc.stream.AsyncBatchHandler;
+import dev.pgcdc.stream.BatchCompletion;
+import dev.pgcdc.stream.TableKeys;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -50,17 +56,25 @@ import tools.jackson.databind.json.JsonMapper;
  * {@value #XID_HEADER}, {@value #LSN_HEADER}, {@value #COMMIT_TIME_HEADER} (ISO-8601); the
  * record timestamp is the commit time.
  * <p>
- * {@link #handle} sends the batch's records and returns only once the broker acknowledged every
- * one of them, so the stream acknowledges a transaction to PostgreSQL only after Kafka has it
- * (the producer runs with {@code acks=all}, idempotent: see {@link ProducerRequirements}). When
- * the broker does not acknowledge (an outage, a timeout), the records from the first
- * unacknowledged one on are sent again after a back-off, for as long as it takes; meanwhile
- * nothing is acknowledged and the stream's queue fills, so the reader stops reading. The records
- * of that batch after the failed one may then be in Kafka twice; nothing is lost. An error that
- * waiting cannot cure (a record too large, no authorization) is thrown: the stream stops without
- * acknowledging.
+ * {@link #handle} sends the batch's records and returns without waiting (pipelined across
+ * transactions); the batch's completion is completed when the broker acknowledged every one of
+ * them, so the stream acknowledges a transaction to PostgreSQL only after Kafka has it and every
+ * transaction before it (the producer runs with {@code acks=all}, idempotent: see
+ * {@link ProducerRequirements}). At most {@value #DEFAULT_MAX_IN_FLIGHT} records (by default) wait
+ * for acknowledgement: beyond that {@code handle} blocks. Snapshot rows are relayed synchronously
+ * ({@code handle} returns once they are acknowledged), since snapshot progress is stored when it
+ * returns. When the broker does not acknowledge (an outage, a timeout), {@code handle} blocks, and
+ * once nothing is in flight any more every batch from the first unacknowledged one on is sent
+ * again in WAL order, after a back-off, for as long as it takes, so no later change of a key
+ * overtakes an earlier one; meanwhile nothing is acknowledged and the stream's queue fills, so
+ * the reader stops reading. Records that were in flight at the failure may then be in Kafka twice
+ * (at most the in-flight window); nothing is lost. An error that waiting cannot cure (a record
+ * too large, no authorization) fails the batch: the stream stops without acknowledging.
  */
-public final class KafkaRelay implements BatchHandler, AutoCloseable {
+public final class KafkaRelay implements AsyncBatchHandler, TableKeys.User, AutoCloseable {
+
+	/** How many records may wait for the broker's acknowledgement before {@code handle} blocks. */
+	public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
 
 	/** Header with {@link ChangeEvent#position()} (the commit LSN for a logical message). */
 	public static final String POSITION_HEADER = "pgcdc.position";
@@ -86,15 +100,36 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 
 	private final @Nullable String messagesTopic;
 
-	private final PrimaryKeys keys;
+	private volatile @Nullable TableKeys keys;
 
 	private final BackOff backOff;
 
+	private final int maxInFlight;
+
 	private volatile @Nullable String waiting;
 
-	private volatile long relayed;
+	private final AtomicLong relayed = new AtomicLong();
 
-	private volatile long retries;
+	private final AtomicLong retries = new AtomicLong();
+
+	private final Object lock = new Object();
+
+	/** The batches sent, in WAL order, from the first the broker has not acknowledged (guarded by lock). */
+	private final ArrayDeque<Sent> window = new ArrayDeque<>();
+
+	private int windowRecords; // guarded by lock
+
+	/** The delivery thread is sending: a resend waits for it (guarded by lock). */
+	private boolean sending;
+
+	/** A send failed: handle waits until the resending thread sent the window again (guarded by lock). */
+	private boolean stalled;
+
+	private @Nullable Thread resender; // guarded by lock
+
+	private volatile @Nullable KafkaRelayException fatal;
+
+	private volatile boolean closed;
 
 	/**
 	 * @param kafka sends the records
@@ -102,17 +137,17 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 	 * @param format how records are written
 	 * @param topics the topic of each table
 	 * @param messagesTopic the topic for logical messages, {@code null} to relay none
-	 * @param keys looks up primary keys
 	 * @param backOff how long to wait between attempts while the broker does not acknowledge
+	 * @param maxInFlight how many records may wait for acknowledgement before {@code handle} blocks
 	 */
 	KafkaRelay(KafkaOperations<byte[], byte[]> kafka, @Nullable AutoCloseable owned, RecordFormat format,
-			TopicPattern topics, @Nullable String messagesTopic, PrimaryKeys keys, BackOff backOff) {
+			TopicPattern topics, @Nullable String messagesTopic, BackOff backOff, int maxInFlight) {
+		this.maxInFlight = maxInFlight;
 		this.kafka = kafka;
 		this.owned = owned;
 		this.format = format;
 		this.topics = topics;
 		this.messagesTopic = messagesTopic;
-		this.keys = keys;
 		this.backOff = backOff;
 	}
 
@@ -122,14 +157,13 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 	 * @param format the record format
 	 * @param topics the topic of each table
 	 * @param messagesTopic the topic for logical messages, {@code null} to relay none
-	 * @param connections reads the primary keys from the catalog
 	 * @param serverName Debezium's {@code source.name} (the application name)
 	 * @param backOff how long to wait between attempts while the broker does not acknowledge
 	 * @return the relay; closing it closes the producer of a {@link #producerFor} template (not
 	 * another template's)
 	 */
 	public static KafkaRelay create(KafkaOperations<byte[], byte[]> kafka, RelayFormat format, TopicPattern topics,
-			@Nullable String messagesTopic, ConnectionSource connections, String serverName, BackOff backOff) {
+			@Nullable String messagesTopic, String serverName, BackOff backOff) {
 		JsonMapper mapper = JsonMapper.builder().build();
 		RecordFormat records = switch (format) {
 			case JSON -> new PgcdcJsonFormat(mapper);
@@ -139,7 +173,8 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 		AutoCloseable owned = (kafka instanceof RelayTemplate template
 				&& template.getProducerFactory() instanceof DefaultKafkaProducerFactory<?, ?> factory) ? factory::destroy
 						: null;
-		return new KafkaRelay(kafka, owned, records, topics, messagesTopic, new PrimaryKeys(connections), backOff);
+		return new KafkaRelay(kafka, owned, records, topics, messagesTopic, backOff,
+				DEFAULT_MAX_IN_FLIGHT);
 	}
 
 	/**
@@ -181,74 +216,350 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 	}
 
 	@Override
-	public void handle(TransactionBatch batch) throws Exception {
-		if (batch.events().isEmpty()) {
-			return;
-		}
+	public void handle(TransactionBatch batch, BatchCompletion completion) throws Exception {
 		try {
-			relay(batch);
+			List<ProducerRecord<byte[], byte[]>> records = recordsOf(batch);
+			if (records.isEmpty()) {
+				completion.complete();
+				return;
+			}
+			Sent sent = new Sent(batch.xid(), batch.lsn(), records, completion);
+			synchronized (this.lock) {
+				while (this.fatal == null && (this.stalled
+						|| (this.windowRecords > 0 && this.windowRecords + records.size() > this.maxInFlight))) {
+					this.waiting = "Kafka relay: xid " + batch.xid() + " waits for room (" + this.windowRecords
+							+ " records in flight" + (this.stalled ? ", resending after an outage)" : ")");
+					this.lock.wait();
+				}
+				KafkaRelayException failed = this.fatal;
+				if (failed != null) {
+					if (this.window.isEmpty()) {
+						// reported to this stream now; a stream started again with this relay starts clean
+						this.fatal = null;
+					}
+					throw new KafkaRelayException("The Kafka relay stopped: " + failed.getMessage(), failed);
+				}
+				this.window.addLast(sent);
+				this.windowRecords += records.size();
+				this.sending = true;
+			}
+			try {
+				send(sent);
+			}
+			finally {
+				synchronized (this.lock) {
+					this.sending = false;
+					this.lock.notifyAll();
+				}
+			}
+			if (snapshot(batch)) {
+				// snapshot progress is stored when handle returns: its rows must be in Kafka by then
+				this.waiting = "Kafka relay: snapshot rows of xid " + batch.xid() + " waiting for the broker's acknowledgement";
+				try {
+					sent.done.get();
+				}
+				catch (ExecutionException ex) {
+					throw (ex.getCause() instanceof Exception cause) ? cause : ex;
+				}
+			}
 		}
 		finally {
 			this.waiting = null;
 		}
 	}
 
-	private void relay(TransactionBatch batch) throws InterruptedException {
+	/** The batch's records; while the topic's partitions are unknown (an outage, for a TRUNCATE), after a back-off. */
+	private List<ProducerRecord<byte[], byte[]>> recordsOf(TransactionBatch batch) throws InterruptedException {
 		BackOffExecution outage = null;
-		List<ProducerRecord<byte[], byte[]>> records = null;
-		int from = 0;
 		while (true) {
-			KafkaException failure;
 			try {
-				if (records == null) {
-					records = records(batch);
-					if (records.isEmpty()) {
-						return;
-					}
+				return records(batch);
+			}
+			catch (KafkaException | org.springframework.kafka.KafkaException ex) {
+				KafkaException failure = kafkaException(ex);
+				if (!retriable(failure)) {
+					throw new KafkaRelayException("Kafka refused the records of transaction " + batch.xid() + " at "
+							+ batch.lsn() + " (the stream stops without acknowledging it): " + describe(failure), failure);
 				}
-				this.waiting = "Kafka relay: " + (records.size() - from) + " records of xid " + batch.xid()
-						+ " waiting for the broker's acknowledgement";
-				int failed = sendAll(records, from);
-				if (failed < 0) {
-					this.relayed += records.size() - from;
-					if (outage != null) {
-						logger.info("Kafka acknowledges again: relaying (xid {})", batch.xid());
-					}
-					return;
+				if (outage == null) {
+					outage = this.backOff.start();
+					logger.warn("Kafka does not answer for transaction {} ({}): trying again after a back-off",
+							batch.xid(), describe(failure));
 				}
-				from = failed;
-				KafkaException last = this.lastFailure;
-				failure = (last != null) ? last : new KafkaException("the broker did not acknowledge");
+				long wait = outage.nextBackOff();
+				if (wait == BackOffExecution.STOP) {
+					throw new KafkaRelayException("Kafka did not answer for transaction " + batch.xid()
+							+ " within the back-off's attempts: " + describe(failure), failure);
+				}
+				this.retries.incrementAndGet();
+				Thread.sleep(wait);
 			}
-			catch (KafkaException ex) {
-				failure = ex;
-			}
-			catch (org.springframework.kafka.KafkaException ex) {
-				failure = kafkaException(ex);
-			}
-			if (!retriable(failure)) {
-				throw new KafkaRelayException("Kafka rejected a record of transaction " + batch.xid() + " at "
-						+ batch.lsn() + " (the stream stops without acknowledging it): " + describe(failure), failure);
-			}
-			if (outage == null) {
-				outage = this.backOff.start();
-				logger.warn("Kafka did not acknowledge records of transaction {} ({}): not acknowledging to"
-						+ " PostgreSQL, sending again after a back-off until it does", batch.xid(), describe(failure));
-			}
-			else {
-				logger.debug("Kafka still does not acknowledge ({})", describe(failure));
-			}
-			long wait = outage.nextBackOff();
-			if (wait == BackOffExecution.STOP) {
-				throw new KafkaRelayException("Kafka did not acknowledge records of transaction " + batch.xid()
-						+ " within the back-off's attempts: " + describe(failure), failure);
-			}
-			this.retries++;
-			Thread.sleep(wait);
 		}
 	}
 
-	/** The failure that made the last {@link #sendAll} return an index (delivery thread only). */
+	/** A batch's records, from the send until the broker acknowledged them and every batch before them. */
+	private static final class Sent {
+
+		final long xid;
+
+		final String lsn;
+
+		final List<ProducerRecord<byte[], byte[]>> records;
+
+		final BatchCompletion completion;
+
+		/** Completed with the completion: what a snapshot batch waits for. */
+		final CompletableFuture<@Nullable Void> done = new CompletableFuture<>();
+
+		/** Settles (normally) once every send of the first attempt was acknowledged or failed. */
+		CompletableFuture<?> settled = CompletableFuture.completedFuture(null);
+
+		boolean acknowledged; // guarded by the relay's lock
+
+		Sent(long xid, String lsn, List<ProducerRecord<byte[], byte[]>> records, BatchCompletion completion) {
+			this.xid = xid;
+			this.lsn = lsn;
+			this.records = records;
+			this.completion = completion;
+		}
+
+		void complete() {
+			this.completion.complete();
+			this.done.complete(null);
+		}
+
+		/** The stream no longer waits for it: complete it, but a snapshot batch waiting for it fails. */
+		void abandon() {
+			this.completion.complete();
+			this.done.completeExceptionally(new KafkaRelayException("Not relayed: the stream no longer waits for"
+					+ " transaction " + this.xid, new CancellationException()));
+		}
+
+		void fail(Throwable error) {
+			this.completion.fail(error);
+			this.done.completeExceptionally(error);
+		}
+
+	}
+
+	private static boolean snapshot(TransactionBatch batch) {
+		for (CdcEvent event : batch.events()) {
+			if (event instanceof ChangeEvent change && change.operation() == Operation.SNAPSHOT) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** Send a batch's records (the delivery thread); their acknowledgements complete it. */
+	private void send(Sent sent) {
+		List<CompletableFuture<?>> futures = new ArrayList<>(sent.records.size());
+		Throwable queueing = null;
+		for (ProducerRecord<byte[], byte[]> record : sent.records) {
+			try {
+				futures.add(this.kafka.send(record));
+			}
+			catch (KafkaException | org.springframework.kafka.KafkaException ex) {
+				// the producer could not even queue it (no metadata within max.block.ms): later ones would wait as long
+				queueing = kafkaException(ex);
+				break;
+			}
+		}
+		Throwable notQueued = queueing;
+		CompletableFuture<?> all = CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new));
+		// settled after acknowledged ran: a resend sees which batches the broker has
+		sent.settled = all.whenComplete((ok, error) -> acknowledged(sent, (error != null) ? error : notQueued))
+			.handle((ok, error) -> null);
+	}
+
+	/** The first attempt of a batch settled (a producer thread): complete it, or have it resent in order. */
+	private void acknowledged(Sent sent, @Nullable Throwable error) {
+		if (error == null) {
+			this.relayed.addAndGet(sent.records.size());
+			sent.complete();
+			synchronized (this.lock) {
+				sent.acknowledged = true;
+				slide();
+			}
+			return;
+		}
+		Throwable cause = (error instanceof CompletionException && error.getCause() != null) ? error.getCause() : error;
+		KafkaException failure = kafkaException(cause);
+		if (!retriable(failure)) {
+			KafkaRelayException fatal = rejected(sent, failure);
+			synchronized (this.lock) {
+				this.fatal = fatal;
+				sent.acknowledged = true; // settled: never sent again
+				slide();
+			}
+			sent.fail(fatal);
+			return;
+		}
+		synchronized (this.lock) {
+			if (this.stalled || this.closed) {
+				return;
+			}
+			this.stalled = true;
+			logger.warn("Kafka did not acknowledge records of transaction {} ({}): not acknowledging to"
+					+ " PostgreSQL, sending again from it after a back-off until it does", sent.xid, describe(failure));
+			Thread resender = new Thread(() -> resend(failure), "pgcdc-kafka-relay-resend");
+			resender.setDaemon(true);
+			this.resender = resender;
+			resender.start();
+		}
+	}
+
+	/** Drop the acknowledged batches at the head of the window (under the lock). */
+	private void slide() {
+		while (!this.window.isEmpty() && this.window.peekFirst().acknowledged) {
+			this.windowRecords -= this.window.removeFirst().records.size();
+		}
+		this.lock.notifyAll();
+	}
+
+	private static KafkaRelayException rejected(Sent sent, Throwable failure) {
+		return new KafkaRelayException("Kafka rejected a record of transaction " + sent.xid + " at " + sent.lsn
+				+ " (the stream stops without acknowledging it): " + describe(failure), failure);
+	}
+
+	/**
+	 * After a failed send (a thread of its own, while {@code handle} waits): once nothing is in
+	 * flight, send every batch of the window again in WAL order, from the first not acknowledged
+	 * one, each until the broker acknowledges it, so that no later change of a key overtakes an
+	 * earlier one (the batches after it that had been acknowledged arrive twice).
+	 */
+	private void resend(KafkaException first) {
+		BackOffExecution outage = this.backOff.start();
+		KafkaException failure = first;
+		List<Sent> window;
+		try {
+			synchronized (this.lock) {
+				while (this.sending) {
+					this.lock.wait();
+				}
+				window = new ArrayList<>(this.window);
+			}
+			for (Sent sent : window) {
+				this.waiting = "Kafka relay: waiting for the records in flight of xid " + sent.xid + " to settle";
+				sent.settled.get();
+			}
+			synchronized (this.lock) {
+				window = new ArrayList<>(this.window);
+			}
+			for (int i = 0; i < window.size(); i++) {
+				Sent sent = window.get(i);
+				int from = 0;
+				boolean delivered = true;
+				while (true) {
+					KafkaRelayException fatal = this.fatal;
+					if (fatal != null || this.closed) {
+						settle(window.subList(i, window.size()), fatal);
+						return;
+					}
+					if (sent.completion.cancelled()) {
+						// the stream stops, failed, or delivers it again in a new session (the batches of a
+						// new session after it are not cancelled: they are sent again)
+						sent.abandon();
+						delivered = false;
+						break;
+					}
+					this.waiting = "Kafka relay: " + (sent.records.size() - from) + " records of xid " + sent.xid
+							+ " sent again, waiting for the broker's acknowledgement";
+					int failed = sendAll(sent.records, from);
+					if (failed < 0) {
+						break;
+					}
+					from = failed;
+					KafkaException last = this.lastFailure;
+					failure = (last != null) ? last : new KafkaException("the broker did not acknowledge");
+					if (!retriable(failure)) {
+						KafkaRelayException rejected = rejected(sent, failure);
+						synchronized (this.lock) {
+							this.fatal = rejected;
+						}
+						continue;
+					}
+					logger.debug("Kafka still does not acknowledge ({})", describe(failure));
+					long wait = outage.nextBackOff();
+					if (wait == BackOffExecution.STOP) {
+						KafkaRelayException gaveUp = new KafkaRelayException("Kafka did not acknowledge records of"
+								+ " transaction " + sent.xid + " within the back-off's attempts: " + describe(failure),
+								failure);
+						synchronized (this.lock) {
+							this.fatal = gaveUp;
+						}
+						continue;
+					}
+					this.retries.incrementAndGet();
+					pause(wait, sent.completion);
+				}
+				if (delivered) {
+					if (!sent.acknowledged) {
+						this.relayed.addAndGet(sent.records.size());
+					}
+					sent.complete();
+				}
+				synchronized (this.lock) {
+					sent.acknowledged = true;
+					slide();
+				}
+			}
+			logger.info("Kafka acknowledges again: relaying");
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			failAll(new KafkaRelayException("The Kafka relay was closed while resending", ex));
+		}
+		catch (ExecutionException ex) {
+			failAll(new KafkaRelayException("Unexpected failure of the Kafka relay", ex));
+		}
+		finally {
+			synchronized (this.lock) {
+				this.stalled = false;
+				this.resender = null;
+				this.waiting = null;
+				this.lock.notifyAll();
+			}
+		}
+	}
+
+	private void failAll(KafkaRelayException failure) {
+		List<Sent> window;
+		synchronized (this.lock) {
+			this.fatal = failure;
+			window = new ArrayList<>(this.window);
+		}
+		settle(window, failure);
+	}
+
+	/** Fail (or, without a failure, abandon) batches that are not to be sent again, and drop them from the window. */
+	private void settle(List<Sent> batches, @Nullable KafkaRelayException failure) {
+		for (Sent sent : batches) {
+			if (failure != null) {
+				sent.fail(failure);
+			}
+			else {
+				sent.abandon();
+			}
+		}
+		synchronized (this.lock) {
+			batches.forEach((sent) -> sent.acknowledged = true);
+			slide();
+		}
+	}
+
+	/** Back off, ending early when the batch is no longer waited for. */
+	private void pause(long millis, BatchCompletion completion) throws InterruptedException {
+		long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+		synchronized (this.lock) {
+			for (long left = millis; left > 0 && !completion.cancelled() && !this.closed;
+					left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())) {
+				this.lock.wait(Math.min(left, 100));
+			}
+		}
+	}
+
+	/** The failure that made the last {@link #sendAll} return an index (the resending thread only). */
 	private @Nullable KafkaException lastFailure;
 
 	/**
@@ -264,7 +575,6 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 				sent.add(this.kafka.send(records.get(i)));
 			}
 			catch (KafkaException | org.springframework.kafka.KafkaException ex) {
-				// the producer could not even queue it (no metadata within max.block.ms): later ones would wait as long
 				sendFailure = kafkaException(ex);
 				break;
 			}
@@ -314,7 +624,11 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 			}
 			return;
 		}
-		byte[] key = this.format.key(change, this.keys.columns(table));
+		TableKeys keys = this.keys;
+		if (keys == null) {
+			throw new IllegalStateException("The Kafka relay is used by a stream: give it to ChangeStreamBuilder.relay(...)");
+		}
+		byte[] key = this.format.key(change, keys.primaryKey(table));
 		records.add(new ProducerRecord<>(topic, null, timestamp, key, value, headers(change)));
 		if (this.format.tombstoneAfter(change)) {
 			records.add(new ProducerRecord<>(topic, null, timestamp, key, null, headers(change)));
@@ -367,6 +681,12 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 		return root.getClass().getSimpleName() + ": " + root.getMessage();
 	}
 
+	/** The stream's primary-key look-up (the stream's builder gives it). */
+	@Override
+	public void useKeys(TableKeys keys) {
+		this.keys = keys;
+	}
+
 	@Override
 	public @Nullable String inProgress() {
 		return this.waiting;
@@ -374,17 +694,26 @@ public final class KafkaRelay implements BatchHandler, AutoCloseable {
 
 	/** @return how many records the broker acknowledged so far */
 	public long relayed() {
-		return this.relayed;
+		return this.relayed.get();
 	}
 
 	/** @return how many times records were sent again because the broker had not acknowledged them */
 	public long retries() {
-		return this.retries;
+		return this.retries.get();
 	}
 
 	/** Close the producer the relay made (records not yet acknowledged were not acknowledged to PostgreSQL either). */
 	@Override
 	public void close() throws Exception {
+		Thread resending;
+		synchronized (this.lock) {
+			this.closed = true;
+			resending = this.resender;
+			this.lock.notifyAll();
+		}
+		if (resending != null) {
+			resending.interrupt();
+		}
 		if (this.owned != null) {
 			this.owned.close();
 		}

@@ -75,7 +75,7 @@ class ConsumerGroupIntegrationTests {
 		members.start();
 		int changes = 0;
 		try (KafkaRelay relay = KafkaRelay.create(KafkaRelay.producerFor(broker.applicationTemplate()), RelayFormat.JSON,
-				TopicPattern.of("grp.{schema}.{table}"), null, database::connect, "test",
+				TopicPattern.of("grp.{schema}.{table}"), null, "test",
 				new FixedBackOff(200, FixedBackOff.UNLIMITED_ATTEMPTS));
 				ChangeStream stream = ChangeStream.builder()
 					.url(database.jdbcUrl())

@@ -93,7 +93,7 @@ class DebeziumFormatIntegrationTests {
 				"INSERT INTO gadgets VALUES (1, 'old', 1.5, '2020-01-02', '2020-01-02 03:04:05.123456+00',"
 						+ " '2020-01-02 03:04:05.5', '{\"a\": 1}', '\\x0102', '{x,y}')");
 		KafkaRelay relay = KafkaRelay.create(KafkaRelay.producerFor(broker.applicationTemplate()), RelayFormat.DEBEZIUM,
-				TopicPattern.of("dbz.{schema}.{table}"), null, database::connect, "inventory",
+				TopicPattern.of("dbz.{schema}.{table}"), null, "inventory",
 				new FixedBackOff(200, FixedBackOff.UNLIMITED_ATTEMPTS));
 		try (relay; ChangeStream stream = ChangeStream.builder()
 			.url(database.jdbcUrl())
@@ -138,7 +138,7 @@ class DebeziumFormatIntegrationTests {
 	void theSourceBlockCarriesDebeziumsPostgresFields() throws Exception {
 		database.execute("CREATE TABLE parts (id int PRIMARY KEY, v text)");
 		KafkaRelay relay = KafkaRelay.create(KafkaRelay.producerFor(broker.applicationTemplate()), RelayFormat.DEBEZIUM,
-				TopicPattern.of("src.{table}"), null, database::connect, "inventory",
+				TopicPattern.of("src.{table}"), null, "inventory",
 				new FixedBackOff(200, FixedBackOff.UNLIMITED_ATTEMPTS));
 		try (relay; ChangeStream stream = ChangeStream.builder()
 			.url(database.jdbcUrl())

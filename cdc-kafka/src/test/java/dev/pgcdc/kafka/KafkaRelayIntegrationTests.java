@@ -15,6 +15,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.pgcdc.replication.ChangeStream;
 import dev.pgcdc.replication.ChangeStreamBuilder;
@@ -24,11 +30,17 @@ import dev.pgcdc.snapshot.SnapshotOptions;
 import dev.pgcdc.test.TestDatabase;
 import dev.pgcdc.test.TestPostgres;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.support.ProducerListener;
+import org.springframework.kafka.support.SendResult;
 import org.springframework.util.backoff.FixedBackOff;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -65,7 +77,7 @@ class KafkaRelayIntegrationTests {
 
 	static KafkaRelay relay(RelayFormat format, String pattern) {
 		return KafkaRelay.create(KafkaRelay.producerFor(broker.applicationTemplate()), format, TopicPattern.of(pattern),
-				null, database::connect, "test", new FixedBackOff(200, FixedBackOff.UNLIMITED_ATTEMPTS));
+				null, "test", new FixedBackOff(200, FixedBackOff.UNLIMITED_ATTEMPTS));
 	}
 
 	static ChangeStreamBuilder stream(String table, KafkaRelay relay) {
@@ -180,6 +192,153 @@ class KafkaRelayIntegrationTests {
 		Map<Integer, String> expected = new TreeMap<>();
 		table("outage").forEach((id, v) -> expected.put(id, id + "/" + v.substring(v.indexOf('/') + 1)));
 		assertThat(replica).isEqualTo(expected);
+	}
+
+	@Test
+	void singleRowTransactionsArePipelinedWithinTheInFlightBoundAndKeepPerKeyOrder() throws Exception {
+		// the relay does not wait for the broker per transaction: several are in flight at once, never more than the bound
+		database.execute("CREATE TABLE piped (id int PRIMARY KEY, v int NOT NULL)");
+		KafkaTemplate<byte[], byte[]> producer = KafkaRelay.producerFor(broker.applicationTemplate());
+		CountingTemplate kafka = new CountingTemplate(producer.getProducerFactory());
+		int bound = 3;
+		try (KafkaRelay relay = new KafkaRelay(kafka, null, new PgcdcJsonFormat(JSON), TopicPattern.of("piped.{table}"),
+				null, new FixedBackOff(200, FixedBackOff.UNLIMITED_ATTEMPTS), bound);
+				ChangeStream stream = stream("piped", relay).start()) {
+			for (int id = 1; id <= 10; id++) {
+				database.execute("INSERT INTO piped VALUES (" + id + ", 0)");
+			}
+			for (int v = 1; v <= 30; v++) {
+				for (int id = 1; id <= 10; id++) {
+					database.execute("UPDATE piped SET v = " + v + " WHERE id = " + id);
+				}
+			}
+			assertThat(stream.awaitCaughtUp(TIMEOUT)).isTrue();
+			assertThat(relay.relayed()).isEqualTo(10 + 300);
+		}
+		finally {
+			((DefaultKafkaProducerFactory<?, ?>) producer.getProducerFactory()).destroy();
+		}
+		assertThat(kafka.maxOutstanding.get()).as("records waiting for the broker at once").isGreaterThan(1)
+			.isLessThanOrEqualTo(bound);
+		Map<Integer, List<Integer>> values = new TreeMap<>();
+		for (List<ConsumerRecord<byte[], byte[]>> partition : broker.readAll("piped.piped").values()) {
+			for (ConsumerRecord<byte[], byte[]> record : partition) {
+				JsonNode row = JSON.readTree(record.value()).get("newRecord");
+				values.computeIfAbsent(row.get("id").asInt(), (id) -> new ArrayList<>()).add(row.get("v").asInt());
+			}
+		}
+		assertThat(values).hasSize(10);
+		List<Integer> expected = new ArrayList<>();
+		for (int v = 0; v <= 30; v++) {
+			expected.add(v);
+		}
+		values.values().forEach((sequence) -> assertThat(sequence).containsExactlyElementsOf(expected));
+	}
+
+	@Test
+	void aBrokerOutageWhileTransactionsAreInFlightKeepsPerKeyOrder() throws Exception {
+		// single-row transactions stream while the broker stops and starts: the relay resends from the first
+		// unacknowledged transaction in WAL order, so deduplicated by position each key's changes come in commit order
+		database.execute("CREATE TABLE flow (id int PRIMARY KEY, v int NOT NULL)");
+		database.execute("INSERT INTO flow SELECT generate_series(1, 10), 0");
+		AtomicBoolean writing = new AtomicBoolean(true);
+		ExecutorService writer = Executors.newSingleThreadExecutor();
+		int updates;
+		try (KafkaRelay relay = relay(RelayFormat.JSON, "flow.{table}");
+				ChangeStream stream = stream("flow", relay).start()) {
+			Future<Integer> written = writer.submit(() -> {
+				int count = 0;
+				try (Connection connection = database.connect();
+						PreparedStatement update = connection.prepareStatement("UPDATE flow SET v = ? WHERE id = ?")) {
+					for (int v = 1; v <= 3000 && (writing.get() || v <= 20); v++) {
+						for (int id = 1; id <= 10; id++) {
+							update.setInt(1, v);
+							update.setInt(2, id);
+							count += update.executeUpdate();
+						}
+					}
+				}
+				return count;
+			});
+			await().atMost(TIMEOUT).failFast(() -> stream.state() == StreamState.FAILED).until(() -> relay.relayed() >= 60);
+			broker.stop();
+			try {
+				await().atMost(TIMEOUT).failFast(() -> stream.state() == StreamState.FAILED).until(() -> relay.retries() >= 1);
+			}
+			finally {
+				broker.start();
+			}
+			long before = relay.relayed();
+			await().atMost(TIMEOUT).failFast(() -> stream.state() == StreamState.FAILED)
+				.until(() -> relay.relayed() >= before + 60);
+			writing.set(false);
+			updates = written.get();
+			assertThat(stream.awaitCaughtUp(TIMEOUT)).isTrue();
+		}
+		finally {
+			writer.shutdownNow();
+		}
+		Set<String> positions = new HashSet<>();
+		Map<Integer, Integer> replica = new TreeMap<>();
+		for (List<ConsumerRecord<byte[], byte[]>> partition : broker.readAll("flow.flow").values()) {
+			Map<Integer, Integer> lastFirstSeen = new HashMap<>();
+			for (ConsumerRecord<byte[], byte[]> record : partition) {
+				JsonNode row = JSON.readTree(record.value()).get("newRecord");
+				int id = row.get("id").asInt();
+				int v = row.get("v").asInt();
+				replica.put(id, v);
+				if (positions.add(header(record, KafkaRelay.POSITION_HEADER))) {
+					Integer previous = lastFirstSeen.put(id, v);
+					assertThat(v).as("id %d: a change first seen after a later one", id)
+						.isGreaterThan((previous != null) ? previous : -1);
+				}
+			}
+		}
+		// the rows inserted before the stream (and its slot) started are not streamed
+		assertThat(positions).as("every change arrived").hasSize(updates);
+		Map<Integer, Integer> expected = new TreeMap<>();
+		table("flow").forEach((id, v) -> expected.put(id, Integer.parseInt(v.substring(v.indexOf('/') + 1))));
+		assertThat(replica).isEqualTo(expected);
+	}
+
+	@Test
+	void aRecordKafkaRejectsFailsTheStreamAndNothingFromItOnIsAcknowledged() throws Exception {
+		// an error waiting cannot cure (a record above max.request.size) fails the batch's completion: the stream
+		// stops FAILED and neither that transaction nor the small ones sent after it are acknowledged
+		database.execute("CREATE TABLE big (id int PRIMARY KEY, body text)");
+		try (KafkaRelay relay = relay(RelayFormat.JSON, "big.{table}");
+				ChangeStream stream = stream("big", relay).start()) {
+			database.execute("INSERT INTO big VALUES (1, 'small')");
+			assertThat(stream.awaitCaughtUp(TIMEOUT)).isTrue();
+			String mark = walPosition();
+			database.execute("INSERT INTO big VALUES (2, repeat('x', 2 * 1024 * 1024))");
+			for (int id = 3; id <= 10; id++) {
+				database.execute("INSERT INTO big VALUES (" + id + ", 'small')");
+			}
+			await().atMost(TIMEOUT).until(() -> stream.state() == StreamState.FAILED);
+			assertThat(confirmedBeyond("big_slot", mark)).as("acknowledged past the rejected transaction").isFalse();
+		}
+	}
+
+	/** Counts the records sent whose acknowledgement has not come yet. */
+	static final class CountingTemplate extends KafkaTemplate<byte[], byte[]> {
+
+		final AtomicInteger outstanding = new AtomicInteger();
+
+		final AtomicInteger maxOutstanding = new AtomicInteger();
+
+		CountingTemplate(ProducerFactory<byte[], byte[]> factory) {
+			super(factory);
+			setProducerListener(new ProducerListener<>() {
+			});
+		}
+
+		@Override
+		public CompletableFuture<SendResult<byte[], byte[]>> send(ProducerRecord<byte[], byte[]> record) {
+			this.maxOutstanding.accumulateAndGet(this.outstanding.incrementAndGet(), Math::max);
+			return super.send(record).whenComplete((result, error) -> this.outstanding.decrementAndGet());
+		}
+
 	}
 
 	/**

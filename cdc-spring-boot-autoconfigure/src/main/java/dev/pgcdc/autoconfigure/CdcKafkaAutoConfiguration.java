@@ -1,9 +1,7 @@
 package dev.pgcdc.autoconfigure;
 
-import java.sql.DriverManager;
 import java.util.LinkedHashSet;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 
 import dev.pgcdc.dispatch.HandlerRegistry;
@@ -13,10 +11,8 @@ import dev.pgcdc.kafka.ProducerRequirements;
 import dev.pgcdc.kafka.RelayFormat;
 import dev.pgcdc.kafka.TopicPattern;
 import dev.pgcdc.replication.ChangeStream;
-import dev.pgcdc.snapshot.ConnectionSource;
 import dev.pgcdc.stream.CdcConfigurationException;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -81,7 +77,7 @@ public final class CdcKafkaAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		KafkaRelay cdcKafkaRelay(CdcProperties properties, Environment environment,
-				ObjectProvider<KafkaTemplate<?, ?>> templates, ConfigurableListableBeanFactory beanFactory) {
+				ObjectProvider<KafkaTemplate<?, ?>> templates) {
 			KafkaTemplate<?, ?> template = templates.getIfUnique();
 			if (template == null) {
 				throw new InvalidConfigurationPropertyValueException("cdc.kafka.enabled", true,
@@ -105,8 +101,6 @@ public final class CdcKafkaAutoConfiguration {
 							ex.getMessage());
 				}
 			}
-			CdcStreamFactory.Connection connection = CdcStreamFactory.connection(properties, environment,
-					JdbcConnectionDetailsLookup.find(beanFactory, beanFactory.getBeanClassLoader()));
 			CdcProperties.Reconnect reconnect = properties.getReconnect();
 			ExponentialBackOff backOff = new ExponentialBackOff(reconnect.getInitialInterval().toMillis(),
 					reconnect.getMultiplier());
@@ -116,7 +110,7 @@ public final class CdcKafkaAutoConfiguration {
 				case DEBEZIUM -> RelayFormat.DEBEZIUM;
 			};
 			return KafkaRelay.create(KafkaRelay.producerFor(template), format, topics, messagesTopic,
-					connections(connection), (applicationName != null) ? applicationName : "pgcdc", backOff);
+					(applicationName != null) ? applicationName : "pgcdc", backOff);
 		}
 
 		@Bean
@@ -169,20 +163,6 @@ public final class CdcKafkaAutoConfiguration {
 						"cdc.kafka.enabled=true: " + problem.fix());
 			});
 		}
-
-		private static ConnectionSource connections(CdcStreamFactory.Connection connection) {
-			return () -> {
-				Properties info = new Properties();
-				if (connection.username() != null) {
-					info.setProperty("user", connection.username());
-				}
-				if (connection.password() != null) {
-					info.setProperty("password", connection.password());
-				}
-				return DriverManager.getConnection(connection.url(), info);
-			};
-		}
-
 	}
 
 }

@@ -138,6 +138,11 @@ public final class LiveQueriesBenchmark {
 		Random random = new Random(seconds);
 		try (Connection connection = database.connect();
 				PreparedStatement insert = connection.prepareStatement("INSERT INTO live_bench VALUES (?, ?, ?)")) {
+			try (var statement = connection.createStatement()) {
+				// the test servers run with synchronous_commit=off: a commit would wait up to wal_writer_delay
+				// (200 ms) before its WAL is flushed and the walsender may send it (see PacedWriter)
+				statement.execute("SET synchronous_commit = on");
+			}
 			connection.setAutoCommit(false);
 			long next = System.nanoTime();
 			while (next < end) {

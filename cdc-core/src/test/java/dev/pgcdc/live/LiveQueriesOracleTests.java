@@ -19,11 +19,11 @@ import static org.awaitility.Awaitility.await;
  * columns, rows moving between users), deletes and truncates; half of them are opened during
  * the writes. Once the writer stopped and everything is delivered, every subscriber's view built
  * from onSnapshot and onChange equals its query's result, and no change was delivered twice or
- * out of order. {@code -Dpgcdc.test.live.shapes=500} runs the issue's 500 shapes (default 200).
+ * out of order. {@code -Dpgcdc.test.live.shapes=N} changes the number of shapes (default 500, as the issue asks).
  */
 class LiveQueriesOracleTests {
 
-	private static final int SHAPES = Integer.getInteger("pgcdc.test.live.shapes", 200);
+	private static final int SHAPES = Integer.getInteger("pgcdc.test.live.shapes", 500);
 
 	private static final int USERS = 60;
 

@@ -40,7 +40,11 @@ final class StateTracker {
 		this.listeners = listeners;
 		this.notifier = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), (task) -> {
 			Thread thread = new Thread(task, "pgcdc-state-" + slot);
-			thread.setDaemon(true);
+			// not a daemon: a change is handed over by a stream thread that may be the JVM's last
+			// non-daemon thread (a worker application after FAILED); a daemon notifier would let the JVM
+			// end with status 0 before the listeners ran (cdc.exit-on-failure's exit 1 was lost that way).
+			// It holds the JVM at most a second after the last change.
+			thread.setDaemon(false);
 			return thread;
 		});
 		this.notifier.allowCoreThreadTimeOut(true);

@@ -71,7 +71,7 @@ class StreamFailureReaction implements ApplicationListener<CdcStreamStateChanged
 		// not on the thread that reports states: closing the application stops the stream,
 		// which waits for that thread
 		Thread exiting = new Thread(() -> this.exit.accept(SpringApplication.exit(this.context)), "pgcdc-exit");
-		// not a daemon (as the thread reporting states is): the JVM must not end with status 0
+		// not a daemon (the thread reporting states is not either): the JVM must not end with status 0
 		// once closing has ended the stream's threads, before this one calls exit
 		exiting.setDaemon(false);
 		exiting.start();

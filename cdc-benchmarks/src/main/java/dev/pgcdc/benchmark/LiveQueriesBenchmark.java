@@ -32,18 +32,23 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Live queries at 1, 1,000 and 100,000 open equality shapes ({@code where user_id = k}, one per
- * user): a paced writer inserts rows at a fixed rate (transactions of 10 rows), each row for a
- * random user, so each change matches one shape. Measured per level, after a warm-up:
- * write → listener latency (the row carries {@code System.nanoTime()} taken just before its
- * INSERT is sent; the listener, in the same JVM, subtracts: commit, WAL decoding, the stream,
- * routing and delivery), process CPU per change (the writer's JDBC work included), and the heap
- * per idle shape (heap after GC with the shapes open, minus before, divided by their number).
- * Then subscribe latency: {@code subscribe} → {@code onSnapshot} for shapes of ~100 rows at 100
- * subscribes/s.
+ * user), every level open at once on a table of its own: a paced writer inserts rows at a fixed
+ * rate (transactions of 10 rows) into one level's table, each row for a random user, so each
+ * change matches one shape. The levels take turns in rounds (the first warms up; default 3
+ * measured, {@code -Dlive.rounds=N}) so they share the JVM's warm-up and the machine's load.
+ * Measured per level: write → listener latency (the row carries {@code System.nanoTime()} taken
+ * just before its INSERT is sent; the listener, in the same JVM, subtracts: commit, WAL
+ * decoding, the stream, routing and delivery) over every measured round, CPU per change (median
+ * of the rounds) of the whole process (the writer's JDBC work included) and of the stream's
+ * delivery thread alone (where changes are routed to the shapes; decoding runs on the reader
+ * thread, listeners on the live workers), and the heap per idle shape (heap after GC with the
+ * level's shapes open, minus before, divided by their number). Then subscribe latency:
+ * {@code subscribe} → {@code onSnapshot} for shapes of ~100 rows at 100 subscribes/s. The cost of
+ * routing alone, without the server: {@code dev.pgcdc.live.RoutingBenchmark}.
  * <pre>
  * ./mvnw -B -ntp -pl cdc-benchmarks -am package -DskipTests -Drun.main=dev.pgcdc.benchmark.LiveQueriesBenchmark -Drun.args="5000 20 1 1000 100000"
  * </pre>
- * Arguments: changes/s (default 5000), seconds measured per level (default 20), the levels.
+ * Arguments: changes/s (default 5000), seconds measured per level and round (default 20), the levels.
  */
 public final class LiveQueriesBenchmark {
 
@@ -60,86 +65,134 @@ public final class LiveQueriesBenchmark {
 		if (levels.isEmpty()) {
 			levels.addAll(List.of(1, 1000, 100_000));
 		}
+		int rounds = Integer.getInteger("live.rounds", 3);
 		List<String> lines = new ArrayList<>();
 		try (TestDatabase database = TestPostgres.createDatabase("live_bench");
 				HikariDataSource dataSource = new HikariDataSource()) {
-			database.execute("CREATE TABLE live_bench (id bigint PRIMARY KEY, user_id int NOT NULL, sent bigint NOT NULL)",
-					"CREATE TABLE live_docs (id int PRIMARY KEY, owner int NOT NULL, title text)",
+			for (int shapes : levels) {
+				database.execute("CREATE TABLE " + table(shapes)
+						+ " (id bigint PRIMARY KEY, user_id int NOT NULL, sent bigint NOT NULL)",
+						"CREATE INDEX ON " + table(shapes) + " (user_id)");
+			}
+			database.execute("CREATE TABLE live_docs (id int PRIMARY KEY, owner int NOT NULL, title text)",
 					"INSERT INTO live_docs SELECT g, g / 100, 'title ' || g FROM generate_series(0, 99999) g",
-					"CREATE INDEX ON live_bench (user_id)", "CREATE INDEX ON live_docs (owner)", "ANALYZE live_docs");
+					"CREATE INDEX ON live_docs (owner)", "ANALYZE live_docs");
 			dataSource.setJdbcUrl(database.jdbcUrl());
 			dataSource.setUsername(database.username());
 			dataSource.setPassword(database.password());
 			dataSource.setMaximumPoolSize(8);
-			AtomicLong ids = new AtomicLong();
-			for (int shapes : levels) {
-				lines.add(level(database, dataSource, shapes, rate, seconds, ids));
-				System.out.println(lines.get(lines.size() - 1));
-			}
+			lines.addAll(levels(database, dataSource, levels, rate, seconds, rounds));
 			lines.add(subscribes(database, dataSource));
 		}
-		System.out.println();
-		System.out.println("Live queries, " + rate + " changes/s, " + seconds + " s per level, "
-				+ Runtime.getRuntime().availableProcessors() + " CPUs, load " + String.format(Locale.ROOT, "%.1f",
-						ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+		lines.add(Runtime.getRuntime().availableProcessors() + " CPUs, load " + String.format(Locale.ROOT, "%.1f",
+				ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
 		lines.forEach(System.out::println);
 	}
 
-	private static String level(TestDatabase database, HikariDataSource dataSource, int shapes, int rate, int seconds,
-			AtomicLong ids) throws Exception {
+	private static String table(int shapes) {
+		return "live_bench_" + shapes;
+	}
+
+	/**
+	 * Every level's shapes open at once, each level on its own table; then rounds in which the
+	 * levels take turns (the first round warms up), so the levels share the JVM's warm-up and the
+	 * machine's moods alike.
+	 */
+	private static List<String> levels(TestDatabase database, HikariDataSource dataSource, List<Integer> levels,
+			int rate, int seconds, int rounds) throws Exception {
 		AtomicReferenceStream holder = new AtomicReferenceStream();
 		CdcSubscriptions subscriptions = new CdcSubscriptions(new HandlerRegistry(new RowBinder()), holder::get, null);
-		LiveQueryOptions options = LiveQueryOptions.defaults();
-		try (LiveQueries live = new LiveQueries(dataSource, subscriptions, options)) {
-			try (ChangeStream stream = stream(database, live, holder)) {
-				Latency latency = new Latency();
+		List<String> lines = new ArrayList<>();
+		try (LiveQueries live = new LiveQueries(dataSource, subscriptions, LiveQueryOptions.defaults());
+				ChangeStream stream = stream(database, live, holder, levels)) {
+			Latency latency = new Latency();
+			long[] heapPerShape = new long[levels.size()];
+			double[] openSeconds = new double[levels.size()];
+			for (int level = 0; level < levels.size(); level++) {
+				int shapes = levels.get(level);
 				System.gc();
 				long heapBefore = usedHeap();
-				List<LiveQuery> queries = new ArrayList<>(shapes);
 				long openStart = System.nanoTime();
 				for (int user = 0; user < shapes; user++) {
-					queries.add(live.subscribe(Shape.of("live_bench").where("user_id", user), latency));
+					live.subscribe(Shape.of(table(shapes)).where("user_id", user), latency);
 				}
 				while (!live.isIdle()) {
 					Thread.sleep(50);
 				}
-				double openSeconds = (System.nanoTime() - openStart) / 1e9;
+				openSeconds[level] = (System.nanoTime() - openStart) / 1e9;
 				System.gc();
-				long heapPerShape = (usedHeap() - heapBefore) / shapes;
-				// warm-up, then measured
-				write(database, shapes, rate, Math.max(5, seconds / 4), ids, latency, false);
-				long cpuBefore = processCpuNanos();
-				long routingBefore = deliveryThreadCpuNanos();
-				long deliveredBefore = live.changesDelivered();
-				Histogram histogram = write(database, shapes, rate, seconds, ids, latency, true);
-				subscriptions.awaitCaughtUp(java.time.Duration.ofMinutes(1));
-				while (!live.isIdle()) {
-					Thread.sleep(10);
+				heapPerShape[level] = (usedHeap() - heapBefore) / shapes;
+			}
+			AtomicLong ids = new AtomicLong();
+			Histogram[] histograms = new Histogram[levels.size()];
+			double[][] cpu = new double[levels.size()][rounds];
+			double[][] routing = new double[levels.size()][rounds];
+			long[] delivered = new long[levels.size()];
+			for (int round = 0; round <= rounds; round++) {
+				for (int level = 0; level < levels.size(); level++) {
+					int shapes = levels.get(level);
+					boolean measured = round > 0;
+					long cpuBefore = processCpuNanos();
+					long routingBefore = deliveryThreadCpuNanos();
+					long deliveredBefore = live.changesDelivered();
+					Histogram histogram = write(database, table(shapes), shapes, rate,
+							measured ? seconds : Math.max(5, seconds / 2), ids, latency);
+					subscriptions.awaitCaughtUp(java.time.Duration.ofMinutes(1));
+					while (!live.isIdle()) {
+						Thread.sleep(10);
+					}
+					long changes = Math.max(1, live.changesDelivered() - deliveredBefore);
+					if (measured) {
+						cpu[level][round - 1] = (processCpuNanos() - cpuBefore) / 1000.0 / changes;
+						routing[level][round - 1] = (deliveryThreadCpuNanos() - routingBefore) / 1000.0 / changes;
+						delivered[level] += changes;
+						if (histograms[level] == null) {
+							histograms[level] = histogram;
+						}
+						else {
+							histograms[level].add(histogram);
+						}
+					}
+					System.out.printf(Locale.ROOT, "round %d, %,d shapes: %.1f us/change (process), %.1f (delivery thread)%n",
+							round, shapes, (processCpuNanos() - cpuBefore) / 1000.0 / changes,
+							(deliveryThreadCpuNanos() - routingBefore) / 1000.0 / changes);
 				}
-				long delivered = live.changesDelivered() - deliveredBefore;
-				double cpuPerChange = (processCpuNanos() - cpuBefore) / 1000.0 / Math.max(1, delivered);
-				double routingPerChange = (deliveryThreadCpuNanos() - routingBefore) / 1000.0 / Math.max(1, delivered);
-				queries.forEach(LiveQuery::close);
-				database.execute("TRUNCATE live_bench");
-				return String.format(Locale.ROOT,
-						"%,8d shapes: write->listener p50 %.2f ms, p99 %.2f ms, max %.1f ms; CPU %.1f us/change (process),"
-								+ " %.1f us/change (delivery thread: decode + routing); %,d changes; heap/idle shape %,d B; opened in %.1f s",
-						shapes, histogram.getValueAtPercentile(50) / 1000.0, histogram.getValueAtPercentile(99) / 1000.0,
-						histogram.getMaxValue() / 1000.0, cpuPerChange, routingPerChange, delivered, heapPerShape, openSeconds);
+			}
+			double baseCpu = median(cpu[0]);
+			double baseRouting = median(routing[0]);
+			for (int level = 0; level < levels.size(); level++) {
+				Histogram histogram = histograms[level];
+				lines.add(String.format(Locale.ROOT,
+						"%,8d shapes: write->listener p50 %.2f ms, p99 %.2f ms, max %.1f ms; CPU per change (median of %d"
+								+ " rounds) %.1f us process (%+.0f %%), %.1f us delivery thread (%+.0f %%); %,d changes;"
+								+ " heap/idle shape %,d B; opened in %.1f s",
+						levels.get(level), histogram.getValueAtPercentile(50) / 1000.0,
+						histogram.getValueAtPercentile(99) / 1000.0, histogram.getMaxValue() / 1000.0, rounds,
+						median(cpu[level]), (median(cpu[level]) / baseCpu - 1) * 100, median(routing[level]),
+						(median(routing[level]) / baseRouting - 1) * 100, delivered[level], heapPerShape[level],
+						openSeconds[level]));
+				System.out.println(lines.get(lines.size() - 1));
 			}
 		}
+		return lines;
 	}
 
-	private static Histogram write(TestDatabase database, int users, int rate, int seconds, AtomicLong ids,
-			Latency latency, boolean measured) throws Exception {
+	private static double median(double[] values) {
+		double[] sorted = values.clone();
+		java.util.Arrays.sort(sorted);
+		return sorted[sorted.length / 2];
+	}
+
+	private static Histogram write(TestDatabase database, String table, int users, int rate, int seconds, AtomicLong ids,
+			Latency latency) throws Exception {
 		Histogram histogram = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-		latency.histogram = measured ? histogram : new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+		latency.histogram = histogram;
 		int perTransaction = 10;
 		long interval = TimeUnit.SECONDS.toNanos(1) * perTransaction / rate;
 		long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
 		Random random = new Random(seconds);
 		try (Connection connection = database.connect();
-				PreparedStatement insert = connection.prepareStatement("INSERT INTO live_bench VALUES (?, ?, ?)")) {
+				PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table + " VALUES (?, ?, ?)")) {
 			try (var statement = connection.createStatement()) {
 				// the test servers run with synchronous_commit=off: a commit would wait up to wal_writer_delay
 				// (200 ms) before its WAL is flushed and the walsender may send it (see PacedWriter)
@@ -170,7 +223,7 @@ public final class LiveQueriesBenchmark {
 		AtomicReferenceStream holder = new AtomicReferenceStream();
 		CdcSubscriptions subscriptions = new CdcSubscriptions(new HandlerRegistry(new RowBinder()), holder::get, null);
 		try (LiveQueries live = new LiveQueries(dataSource, subscriptions, LiveQueryOptions.defaults())) {
-			try (ChangeStream stream = stream(database, live, holder)) {
+			try (ChangeStream stream = stream(database, live, holder, List.of())) {
 				Histogram histogram = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
 				int count = 1000;
 				CountDownLatch snapshots = new CountDownLatch(count);
@@ -212,13 +265,17 @@ public final class LiveQueriesBenchmark {
 	}
 
 	/** A stream of the benchmark tables with the live queries attached, started. */
-	private static ChangeStream stream(TestDatabase database, LiveQueries live, AtomicReferenceStream holder) {
+	private static ChangeStream stream(TestDatabase database, LiveQueries live, AtomicReferenceStream holder,
+			List<Integer> levels) {
+		List<String> tables = new ArrayList<>();
+		levels.forEach((shapes) -> tables.add(table(shapes)));
+		tables.add("live_docs");
 		ChangeStreamBuilder builder = ChangeStream.builder()
 			.url(database.jdbcUrl())
 			.username(database.username())
 			.password(database.password())
 			.publication("live_bench_pub")
-			.tables("live_bench", "live_docs")
+			.tables(tables.toArray(String[]::new))
 			.handler((batch) -> {
 			});
 		live.attach(builder);

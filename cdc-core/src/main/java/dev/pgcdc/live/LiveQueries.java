@@ -101,6 +101,8 @@ public final class LiveQueries implements AutoCloseable {
 
 	private final ExecutorService executor;
 
+	private final DeliveryQueue deliveries;
+
 	private final ScheduledExecutorService scheduler;
 
 	private final Object subscribeMonitor = new Object();
@@ -132,6 +134,7 @@ public final class LiveQueries implements AutoCloseable {
 					thread.setDaemon(true);
 					return thread;
 				});
+		this.deliveries = new DeliveryQueue(options.threads(), this.executor);
 		ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, (task) -> {
 			Thread thread = new Thread(task, "pgcdc-live-timer");
 			thread.setDaemon(true);
@@ -318,7 +321,8 @@ public final class LiveQueries implements AutoCloseable {
 
 	// the stream's side
 
-	private void route(TransactionBatch batch) {
+	// package-private for the routing benchmark (cdc-benchmarks: dev.pgcdc.live.RoutingBenchmark)
+	void route(TransactionBatch batch) {
 		if (batch.last() && batch.xid() != 0) {
 			long count = this.routed;
 			this.recent.set((int) (count % RECENT), batch.xid());
@@ -327,16 +331,23 @@ public final class LiveQueries implements AutoCloseable {
 		if (this.open.isEmpty()) {
 			return;
 		}
-		for (CdcEvent event : batch.events()) {
-			if (event instanceof ChangeEvent change) {
-				try {
-					this.index.route(change);
-				}
-				catch (RuntimeException ex) {
-					// never the stream's problem
-					logger.warn("Live queries: cannot route a change of {}: {}", change.qualifiedTable(), ex.toString());
+		try {
+			for (CdcEvent event : batch.events()) {
+				if (event instanceof ChangeEvent change) {
+					try {
+						this.index.route(change);
+					}
+					catch (RuntimeException ex) {
+						// never the stream's problem
+						logger.warn("Live queries: cannot route a change of {}: {}", change.qualifiedTable(),
+								ex.toString());
+					}
 				}
 			}
+		}
+		finally {
+			// the queries this batch concerns were queued: one wake-up for all of them
+			this.deliveries.wake();
 		}
 	}
 
@@ -372,14 +383,22 @@ public final class LiveQueries implements AutoCloseable {
 
 	// the queries' side
 
+	/**
+	 * Run a query's task on a delivery worker.
+	 * @param subscription a query that was not scheduled
+	 */
 	void execute(Subscription subscription) {
-		try {
-			this.executor.execute(subscription);
-		}
-		catch (RejectedExecutionException ex) {
-			// closed
-			subscription.close();
-		}
+		this.deliveries.queue(subscription);
+		this.deliveries.wake();
+	}
+
+	/**
+	 * Queue a query's task on the stream's thread while it routes a batch: the workers are woken
+	 * once the batch is routed.
+	 * @param subscription a query that was not scheduled
+	 */
+	void queueRouted(Subscription subscription) {
+		this.deliveries.queue(subscription);
 	}
 
 	void retryLater(Subscription subscription) {

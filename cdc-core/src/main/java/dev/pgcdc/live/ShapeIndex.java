@@ -1,6 +1,7 @@
 package dev.pgcdc.live;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -20,31 +21,33 @@ import org.slf4j.LoggerFactory;
  * table, shapes with an equality (or {@code IN}) condition are found by (column, value) of the
  * change's new and old row — two hash look-ups per indexed column, whatever the number of
  * shapes — and only shapes without one are checked one by one. Each candidate then decides
- * with its full conditions.
+ * with its full conditions. The candidates of a value are an array replaced on every
+ * subscribe and close (copy on write): the stream's thread reads them without a lock or an
+ * iterator, subscribing to a value that already has {@code k} queries copies {@code k}.
  */
 final class ShapeIndex {
 
 	private static final Logger logger = LoggerFactory.getLogger(ShapeIndex.class);
+
+	private static final Subscription[] NONE = {};
 
 	private final Map<TableName, Routes> tables = new ConcurrentHashMap<>();
 
 	void add(Subscription subscription) {
 		ShapePlan plan = subscription.plan();
 		Routes routes = this.tables.computeIfAbsent(plan.meta().table(), (table) -> new Routes());
-		routes.all.add(subscription);
-		String column = plan.indexColumn();
-		if (column == null) {
-			routes.scan.add(subscription);
-			return;
-		}
-		Map<Object, Set<Subscription>> byValue = routes.byColumn.computeIfAbsent(column,
-				(name) -> new ConcurrentHashMap<>());
-		for (Object key : plan.indexKeys()) {
-			byValue.compute(key, (k, set) -> {
-				Set<Subscription> subscriptions = (set != null) ? set : ConcurrentHashMap.newKeySet();
-				subscriptions.add(subscription);
-				return subscriptions;
-			});
+		synchronized (routes) {
+			routes.all.add(subscription);
+			String column = plan.indexColumn();
+			if (column == null) {
+				routes.scan = with(routes.scan, subscription);
+				return;
+			}
+			ColumnIndex index = routes.column(column);
+			for (Object key : plan.indexKeys()) {
+				index.byValue.compute(key, (k, subscriptions) -> with((subscriptions != null) ? subscriptions : NONE,
+						subscription));
+			}
 		}
 	}
 
@@ -54,16 +57,16 @@ final class ShapeIndex {
 		if (routes == null) {
 			return;
 		}
-		routes.all.remove(subscription);
-		routes.scan.remove(subscription);
-		String column = plan.indexColumn();
-		if (column != null) {
-			Map<Object, Set<Subscription>> byValue = routes.byColumn.get(column);
-			if (byValue != null) {
+		synchronized (routes) {
+			routes.all.remove(subscription);
+			routes.scan = without(routes.scan, subscription);
+			String column = plan.indexColumn();
+			if (column != null) {
+				ColumnIndex index = routes.column(column);
 				for (Object key : plan.indexKeys()) {
-					byValue.computeIfPresent(key, (k, set) -> {
-						set.remove(subscription);
-						return set.isEmpty() ? null : set;
+					index.byValue.computeIfPresent(key, (k, subscriptions) -> {
+						Subscription[] left = without(subscriptions, subscription);
+						return (left.length == 0) ? null : left;
 					});
 				}
 			}
@@ -76,7 +79,8 @@ final class ShapeIndex {
 	}
 
 	/**
-	 * Offer one change to every query it concerns.
+	 * Offer one change to every query it concerns. On the stream's thread: no iterator, no
+	 * collection per change in the usual case (one indexed column, one candidate set).
 	 * @param event a change of the stream
 	 */
 	void route(ChangeEvent event) {
@@ -96,39 +100,19 @@ final class ShapeIndex {
 		}
 		Map<String, @Nullable Object> row = event.newRecord();
 		Map<String, @Nullable Object> old = event.oldRecord();
-		List<Set<Subscription>> found = new ArrayList<>(2);
-		routes.byColumn.forEach((column, byValue) -> {
-			Object value = (row != null) ? ShapePlan.key(row.get(column)) : null;
-			Object before = (old != null) ? ShapePlan.key(old.get(column)) : null;
+		Candidates candidates = new Candidates();
+		for (ColumnIndex index : routes.columns) {
+			Object value = (row != null) ? ShapePlan.key(row.get(index.column)) : null;
+			Object before = (old != null) ? ShapePlan.key(old.get(index.column)) : null;
 			if (value != null) {
-				add(found, byValue.get(value));
+				candidates.add(index.byValue.get(value));
 			}
 			if (before != null && !before.equals(value)) {
-				add(found, byValue.get(before));
-			}
-		});
-		add(found, routes.scan);
-		if (found.size() == 1) {
-			for (Subscription subscription : found.get(0)) {
-				offer(subscription, event);
+				candidates.add(index.byValue.get(before));
 			}
 		}
-		else if (!found.isEmpty()) {
-			Set<Subscription> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-			for (Set<Subscription> subscriptions : found) {
-				for (Subscription subscription : subscriptions) {
-					if (seen.add(subscription)) {
-						offer(subscription, event);
-					}
-				}
-			}
-		}
-	}
-
-	private static void add(List<Set<Subscription>> found, @Nullable Set<Subscription> subscriptions) {
-		if (subscriptions != null && !subscriptions.isEmpty()) {
-			found.add(subscriptions);
-		}
+		candidates.add(routes.scan);
+		candidates.offer(event);
 	}
 
 	private static void offer(Subscription subscription, ChangeEvent event) {
@@ -138,14 +122,108 @@ final class ShapeIndex {
 		}
 	}
 
-	/** Every open query of the table, and the index of those with an equality condition. */
+	private static Subscription[] with(Subscription[] subscriptions, Subscription subscription) {
+		Subscription[] longer = Arrays.copyOf(subscriptions, subscriptions.length + 1);
+		longer[subscriptions.length] = subscription;
+		return longer;
+	}
+
+	private static Subscription[] without(Subscription[] subscriptions, Subscription subscription) {
+		for (int i = 0; i < subscriptions.length; i++) {
+			if (subscriptions[i] == subscription) {
+				Subscription[] shorter = new Subscription[subscriptions.length - 1];
+				System.arraycopy(subscriptions, 0, shorter, 0, i);
+				System.arraycopy(subscriptions, i + 1, shorter, i, shorter.length - i);
+				return shorter;
+			}
+		}
+		return subscriptions;
+	}
+
+	/**
+	 * The queries a change may concern: usually one array (one indexed column, an INSERT), else
+	 * several, each query offered the change once.
+	 */
+	private static final class Candidates {
+
+		private Subscription[] only = NONE;
+
+		private @Nullable List<Subscription[]> more;
+
+		void add(Subscription @Nullable [] subscriptions) {
+			if (subscriptions == null || subscriptions.length == 0) {
+				return;
+			}
+			if (this.only.length == 0) {
+				this.only = subscriptions;
+				return;
+			}
+			if (this.more == null) {
+				this.more = new ArrayList<>(3);
+				this.more.add(this.only);
+			}
+			this.more.add(subscriptions);
+		}
+
+		void offer(ChangeEvent event) {
+			List<Subscription[]> several = this.more;
+			if (several == null) {
+				for (Subscription subscription : this.only) {
+					ShapeIndex.offer(subscription, event);
+				}
+				return;
+			}
+			Set<Subscription> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+			for (Subscription[] subscriptions : several) {
+				for (Subscription subscription : subscriptions) {
+					if (seen.add(subscription)) {
+						ShapeIndex.offer(subscription, event);
+					}
+				}
+			}
+		}
+
+	}
+
+	/**
+	 * Every open query of the table, and the index of those with an equality condition. Changed
+	 * under its own lock by subscribing and closing threads; read without one by the stream's
+	 * thread: the arrays are never changed once published, only replaced.
+	 */
 	private static final class Routes {
 
-		final Map<String, Map<Object, Set<Subscription>>> byColumn = new ConcurrentHashMap<>();
-
-		final Set<Subscription> scan = ConcurrentHashMap.newKeySet();
-
 		final Set<Subscription> all = ConcurrentHashMap.newKeySet();
+
+		volatile ColumnIndex[] columns = {};
+
+		/** Queries without an equality condition: checked one by one. */
+		volatile Subscription[] scan = NONE;
+
+		ColumnIndex column(String column) {
+			for (ColumnIndex index : this.columns) {
+				if (index.column.equals(column)) {
+					return index;
+				}
+			}
+			ColumnIndex index = new ColumnIndex(column);
+			ColumnIndex[] longer = Arrays.copyOf(this.columns, this.columns.length + 1);
+			longer[this.columns.length] = index;
+			this.columns = longer;
+			return index;
+		}
+
+	}
+
+	/** The queries with an equality condition on one column, by its value (normalized key). */
+	private static final class ColumnIndex {
+
+		final String column;
+
+		final Map<Object, Subscription[]> byValue = new ConcurrentHashMap<>();
+
+		ColumnIndex(String column) {
+			this.column = column;
+		}
 
 	}
 

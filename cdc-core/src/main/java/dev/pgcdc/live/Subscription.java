@@ -80,7 +80,8 @@ final class Subscription implements LiveQuery, Runnable {
 	}
 
 	/**
-	 * Buffer a change for delivery; on the stream's thread, never blocking.
+	 * Buffer a change for delivery; on the stream's thread while it routes a batch (the workers
+	 * are woken at its end), never blocking.
 	 * @param xid its transaction
 	 * @param change the change relative to the shape
 	 */
@@ -105,7 +106,7 @@ final class Subscription implements LiveQuery, Runnable {
 			this.scheduled = true;
 		}
 		if (schedule) {
-			this.owner.execute(this);
+			this.owner.queueRouted(this);
 		}
 	}
 

@@ -164,6 +164,28 @@ public final class KafkaRelay implements AsyncBatchHandler, TableKeys.User, Auto
 	 */
 	public static KafkaRelay create(KafkaOperations<byte[], byte[]> kafka, RelayFormat format, TopicPattern topics,
 			@Nullable String messagesTopic, String serverName, BackOff backOff) {
+		return create(kafka, format, topics, messagesTopic, serverName, backOff, DEFAULT_MAX_IN_FLIGHT);
+	}
+
+	/**
+	 * A relay as {@link #create(KafkaOperations, RelayFormat, TopicPattern, String, String, BackOff)}
+	 * with another bound on the records waiting for the broker.
+	 * @param kafka a template from {@link #producerFor}, or one with byte-array serializers
+	 * @param format the record format
+	 * @param topics the topic of each table's changes
+	 * @param messagesTopic where logical messages go, {@code null} to relay none
+	 * @param serverName Debezium's {@code source.name} (the application name)
+	 * @param backOff how long to wait between attempts while the broker does not acknowledge
+	 * @param maxInFlight how many records may wait for the broker's acknowledgement at once
+	 * (at least 1): more lets more transactions overlap, and bounds what is sent again after
+	 * an outage
+	 * @return the relay
+	 */
+	public static KafkaRelay create(KafkaOperations<byte[], byte[]> kafka, RelayFormat format, TopicPattern topics,
+			@Nullable String messagesTopic, String serverName, BackOff backOff, int maxInFlight) {
+		if (maxInFlight < 1) {
+			throw new IllegalArgumentException("maxInFlight must be at least 1, not " + maxInFlight);
+		}
 		JsonMapper mapper = JsonMapper.builder().build();
 		RecordFormat records = switch (format) {
 			case JSON -> new PgcdcJsonFormat(mapper);
@@ -173,8 +195,7 @@ public final class KafkaRelay implements AsyncBatchHandler, TableKeys.User, Auto
 		AutoCloseable owned = (kafka instanceof RelayTemplate template
 				&& template.getProducerFactory() instanceof DefaultKafkaProducerFactory<?, ?> factory) ? factory::destroy
 						: null;
-		return new KafkaRelay(kafka, owned, records, topics, messagesTopic, backOff,
-				DEFAULT_MAX_IN_FLIGHT);
+		return new KafkaRelay(kafka, owned, records, topics, messagesTopic, backOff, maxInFlight);
 	}
 
 	/**
@@ -690,6 +711,11 @@ public final class KafkaRelay implements AsyncBatchHandler, TableKeys.User, Auto
 	@Override
 	public @Nullable String inProgress() {
 		return this.waiting;
+	}
+
+	/** @return how many records may wait for the broker's acknowledgement at once */
+	public int maxInFlight() {
+		return this.maxInFlight;
 	}
 
 	/** @return how many records the broker acknowledged so far */

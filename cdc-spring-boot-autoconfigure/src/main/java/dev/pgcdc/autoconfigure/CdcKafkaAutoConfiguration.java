@@ -109,8 +109,12 @@ public final class CdcKafkaAutoConfiguration {
 				case JSON -> RelayFormat.JSON;
 				case DEBEZIUM -> RelayFormat.DEBEZIUM;
 			};
+			if (kafka.getMaxInFlight() < 1) {
+				throw new InvalidConfigurationPropertyValueException("cdc.kafka.max-in-flight", kafka.getMaxInFlight(),
+						"at least one record must be allowed to wait for the broker; the default is 10000");
+			}
 			return KafkaRelay.create(KafkaRelay.producerFor(template), format, topics, messagesTopic,
-					(applicationName != null) ? applicationName : "pgcdc", backOff);
+					(applicationName != null) ? applicationName : "pgcdc", backOff, kafka.getMaxInFlight());
 		}
 
 		@Bean

@@ -706,6 +706,21 @@ public class CdcProperties {
 		 */
 		private @Nullable String messagesTopic;
 
+		/**
+		 * How many relayed records may wait for the broker's acknowledgement at once: more lets
+		 * more transactions overlap on a slow link; after an outage at most this many are sent
+		 * again.
+		 */
+		private int maxInFlight = 10_000;
+
+		public int getMaxInFlight() {
+			return this.maxInFlight;
+		}
+
+		public void setMaxInFlight(int maxInFlight) {
+			this.maxInFlight = maxInFlight;
+		}
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}

@@ -102,6 +102,21 @@ class CdcKafkaAutoConfigurationTests {
 	}
 
 	@Test
+	void maxInFlightIsTheRelaysBound() {
+		this.contextRunner.withPropertyValues("cdc.kafka.enabled=true", "cdc.kafka.max-in-flight=250")
+			.run((context) -> assertThat(context.getBean(KafkaRelay.class).maxInFlight()).isEqualTo(250));
+		this.contextRunner.withPropertyValues("cdc.kafka.enabled=true")
+			.run((context) -> assertThat(context.getBean(KafkaRelay.class).maxInFlight())
+				.isEqualTo(KafkaRelay.DEFAULT_MAX_IN_FLIGHT));
+	}
+
+	@Test
+	void maxInFlightBelowOneFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("cdc.kafka.enabled=true", "cdc.kafka.max-in-flight=0")
+			.run((context) -> assertFailed(context, "cdc.kafka.max-in-flight", "at least one record"));
+	}
+
+	@Test
 	void producerWithoutAcksAllFailsNamingTheProperty() {
 		this.contextRunner.withPropertyValues("cdc.kafka.enabled=true", "spring.kafka.producer.acks=1")
 			.run((context) -> assertFailed(context, "spring.kafka.producer.acks", "acks=all"));

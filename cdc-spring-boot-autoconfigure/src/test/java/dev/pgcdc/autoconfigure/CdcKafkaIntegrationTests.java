@@ -28,6 +28,11 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
+import dev.pgcdc.autoconfigure.metrics.CdcMetricsAutoConfiguration;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -68,6 +73,8 @@ class CdcKafkaIntegrationTests {
 	@Test
 	void relaysChangesAndMessagesWhileTheHandlersRun() {
 		runner().withUserConfiguration(Handlers.class).withPropertyValues("cdc.kafka.messages-topic=shop.outbox")
+			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class, CdcMetricsAutoConfiguration.class))
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 			.run((context) -> {
 				CdcHandlersIntegrationTests.awaitStreaming(context);
 				database.execute("INSERT INTO widgets VALUES (1, 'a'), (2, 'b')",
@@ -76,6 +83,9 @@ class CdcKafkaIntegrationTests {
 				assertThat(context.getBean(CdcSubscriptions.class).awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
 				assertThat(context.getBean(Handlers.class).inserted).containsExactly(1, 2);
 				assertThat(context.getBean(KafkaRelay.class).relayed()).isEqualTo(4);
+				MeterRegistry meters = context.getBean(MeterRegistry.class);
+				assertThat(meters.get("cdc.kafka.records").functionCounter().count()).isEqualTo(4);
+				assertThat(meters.get("cdc.kafka.retries").functionCounter().count()).isZero();
 			});
 		List<ConsumerRecord<String, String>> records = read("shop.public.widgets", 3);
 		assertThat(records).extracting(ConsumerRecord::key).containsOnly("{\"id\":1}", "{\"id\":2}");

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * The snapshots' own thread: reads the active run's chunks, each between its low and high
  * watermark (see {@link Watermark}), at most {@value IncrementalSnapshots#MAX_PENDING_CHUNKS}
  * ahead of the delivery, and tries a failed chunk again (from the last delivered one) a few times
- * before the run fails. Also resumes stored progress, off the stream's thread.
+ * before the run fails. When the next chunk may be read at once, a chunk's high watermark and
+ * the next one's low watermark are written in one transaction: one round trip per chunk instead
+ * of two, while the server waits. Also resumes stored progress, off the stream's thread.
  */
 final class ChunkWorker {
 
@@ -85,8 +87,13 @@ final class ChunkWorker {
 				return;
 			}
 			try (Connection connection = env.connections().open()) {
-				while (readNext(connection, run)) {
-					failures = 0;
+				SnapshotQueue.Claim claim;
+				while ((claim = lowWatermark(connection, run)) != null) {
+					do {
+						claim = readChunk(connection, run, claim);
+						failures = 0;
+					}
+					while (claim != null);
 				}
 				return;
 			}
@@ -112,19 +119,39 @@ final class ChunkWorker {
 		}
 	}
 
-	private boolean readNext(Connection connection, SnapshotRun run) throws SQLException, InterruptedException {
+	/**
+	 * Wait until the next chunk may be read, and write its low watermark.
+	 * @return the chunk, {@code null} when the run is no longer current
+	 */
+	private SnapshotQueue.@Nullable Claim lowWatermark(Connection connection, SnapshotRun run)
+			throws SQLException, InterruptedException {
 		SnapshotQueue.Claim claim = this.queue.claim(run);
-		if (claim == null) {
-			return false;
+		if (claim != null) {
+			new Watermark(run.id, claim.chunk(), true).emit(connection);
 		}
-		new Watermark(run.id, claim.chunk(), true).emit(connection);
+		return claim;
+	}
+
+	/**
+	 * Read a chunk whose low watermark was written, and write its high watermark, with the next
+	 * chunk's low watermark when that one may be read at once.
+	 * @return the next chunk, its low watermark written; {@code null} when it must be waited for
+	 * (or the run was rewound meanwhile: it goes on from the new position)
+	 */
+	private SnapshotQueue.@Nullable Claim readChunk(Connection connection, SnapshotRun run, SnapshotQueue.Claim claim)
+			throws SQLException {
 		KeysetReader.Chunk rows = run.reader.read(connection, claim.after(), this.chunkSize);
 		if (!this.queue.read(run, claim, rows)) {
-			// rewound meanwhile: read from the new position
-			return this.queue.current(run);
+			return null;
 		}
-		new Watermark(run.id, claim.chunk(), false).emit(connection);
-		return true;
+		Watermark high = new Watermark(run.id, claim.chunk(), false);
+		SnapshotQueue.Claim next = this.queue.tryClaim(run);
+		if (next == null) {
+			high.emit(connection);
+			return null;
+		}
+		high.emitWith(new Watermark(run.id, next.chunk(), true), connection);
+		return next;
 	}
 
 }

@@ -379,8 +379,7 @@ final class SnapshotQueue {
 	 */
 	@Nullable Claim claim(SnapshotRun run) throws InterruptedException {
 		synchronized (this.lock) {
-			while (current(run) && (!this.streaming || run.readAll
-					|| run.pending.size() >= IncrementalSnapshots.MAX_PENDING_CHUNKS)) {
+			while (current(run) && mustWait(run)) {
 				this.lock.wait(1000);
 			}
 			if (!current(run)) {
@@ -388,6 +387,24 @@ final class SnapshotQueue {
 			}
 			return new Claim(run.nextChunk++, run.generation, run.nextAfter);
 		}
+	}
+
+	/**
+	 * {@link #claim} without waiting.
+	 * @param run the run
+	 * @return the chunk to read, {@code null} if it would have to wait or the run is no longer current
+	 */
+	@Nullable Claim tryClaim(SnapshotRun run) {
+		synchronized (this.lock) {
+			if (!current(run) || mustWait(run)) {
+				return null;
+			}
+			return new Claim(run.nextChunk++, run.generation, run.nextAfter);
+		}
+	}
+
+	private boolean mustWait(SnapshotRun run) {
+		return !this.streaming || run.readAll || run.pending.size() >= IncrementalSnapshots.MAX_PENDING_CHUNKS;
 	}
 
 	/**

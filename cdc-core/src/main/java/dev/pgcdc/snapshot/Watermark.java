@@ -30,11 +30,36 @@ record Watermark(String run, long chunk, boolean low) {
 	void emit(Connection connection) throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement("SELECT pg_logical_emit_message(true, ?, ?)")) {
 			statement.setString(1, PREFIX);
-			statement.setString(2, this.run + ":" + this.chunk + ":" + (this.low ? "L" : "H"));
+			statement.setString(2, content());
 			try (ResultSet row = statement.executeQuery()) {
 				row.next();
 			}
 		}
+	}
+
+	/**
+	 * Write it and then another in one transaction (one round trip and one commit instead of two):
+	 * a chunk's high watermark and the next chunk's low one. Nothing commits between them, so the
+	 * next chunk's window opens where this one's closes.
+	 * @param connection a connection in autocommit mode
+	 * @param next the watermark written after it
+	 * @throws SQLException if the server refuses
+	 */
+	void emitWith(Watermark next, Connection connection) throws SQLException {
+		try (PreparedStatement statement = connection
+			.prepareStatement("SELECT pg_logical_emit_message(true, ?, ?), pg_logical_emit_message(true, ?, ?)")) {
+			statement.setString(1, PREFIX);
+			statement.setString(2, content());
+			statement.setString(3, PREFIX);
+			statement.setString(4, next.content());
+			try (ResultSet row = statement.executeQuery()) {
+				row.next();
+			}
+		}
+	}
+
+	private String content() {
+		return this.run + ":" + this.chunk + ":" + (this.low ? "L" : "H");
 	}
 
 	/**

@@ -1,6 +1,5 @@
 package dev.pgcdc.live;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -71,8 +70,6 @@ import reactor.core.publisher.Flux;
 public final class LiveQueries implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(LiveQueries.class);
-
-	private static final int BYTEA = 17;
 
 	private static final int RECENT = 64;
 
@@ -506,28 +503,14 @@ public final class LiveQueries implements AutoCloseable {
 					@Nullable Object[] values = new Object[names.length];
 					for (int i = 0; i < names.length; i++) {
 						byte[] raw = result.getBytes(i + 1);
-						values[i] = (raw != null) ? decode(columnTypes[i], raw, plan, names[i]) : null;
+						values[i] = (raw != null)
+								? this.types.decodeRead(columnTypes[i], raw, false, names[i], plan.meta().table()) : null;
 					}
 					rows.add(new RowMap(names, values, values.length));
 				}
 			}
 		}
 		return new Snapshot(Collections.unmodifiableList(rows), position, visibility);
-	}
-
-	/** A value read as text is decoded as the stream decodes it, so a row read equals the row streamed. */
-	private @Nullable Object decode(int type, byte[] raw, ShapePlan plan, String column) {
-		if (type == BYTEA) {
-			return raw;
-		}
-		try {
-			return this.types.decode(type, raw, 0, raw.length, false);
-		}
-		catch (RuntimeException ex) {
-			logger.debug("Cannot decode column {} of {} (type oid {}); delivering it as text", column,
-					plan.meta().table(), Integer.toUnsignedString(type), ex);
-			return new String(raw, StandardCharsets.UTF_8);
-		}
 	}
 
 	/**

@@ -1,6 +1,5 @@
 package dev.pgcdc.snapshot;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,8 +19,6 @@ import dev.pgcdc.types.TypeRegistry;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGResultSetMetaData;
 import org.postgresql.PGStatement;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads one table in primary-key order, a chunk at a time, with a keyset query: the columns
@@ -37,10 +34,6 @@ import org.slf4j.LoggerFactory;
  * publishes: not dropped, not generated.
  */
 final class KeysetReader {
-
-	private static final Logger logger = LoggerFactory.getLogger(KeysetReader.class);
-
-	private static final int BYTEA = 17;
 
 	private static final String COLUMNS = """
 			SELECT a.attname, a.atttypid, format_type(a.atttypid, a.atttypmod),
@@ -270,7 +263,7 @@ final class KeysetReader {
 		boolean[] binary = new boolean[this.names.length];
 		for (int i = 0; i < binary.length; i++) {
 			binary[i] = meta.getFormat(i + 1) == 1;
-			if (binary[i] && this.types[i] != BYTEA && !this.registry.supportsBinary(this.types[i])) {
+			if (binary[i] && this.types[i] != TypeRegistry.BYTEA && !this.registry.supportsBinary(this.types[i])) {
 				throw new IllegalStateException("Column " + this.names[i] + " of " + this.table + " (type oid "
 						+ Integer.toUnsignedString(this.types[i]) + ") came in binary format, which pgcdc cannot decode:"
 						+ " the snapshot connection must not ask binary results for it");
@@ -291,23 +284,8 @@ final class KeysetReader {
 		return text;
 	}
 
-	private @Nullable Object decode(int column, byte[] raw, boolean binary) {
-		int oid = this.types[column];
-		if (oid == BYTEA) {
-			// pgjdbc hands bytea over decoded, in either format
-			return raw;
-		}
-		if (binary) {
-			return this.registry.decode(oid, raw, 0, raw.length, true);
-		}
-		try {
-			return this.registry.decode(oid, raw, 0, raw.length, false);
-		}
-		catch (RuntimeException ex) {
-			logger.debug("Cannot decode column {} of {} (type oid {}); delivering it as text", this.names[column],
-					this.table, Integer.toUnsignedString(oid), ex);
-			return new String(raw, StandardCharsets.UTF_8);
-		}
+	private Object decode(int column, byte[] raw, boolean binary) {
+		return this.registry.decodeRead(this.types[column], raw, binary, this.names[column], this.table);
 	}
 
 	/**

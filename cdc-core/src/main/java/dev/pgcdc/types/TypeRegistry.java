@@ -1,5 +1,6 @@
 package dev.pgcdc.types;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class TypeRegistry {
 
 	private static final Logger logger = LoggerFactory.getLogger(TypeRegistry.class);
+
+	/** {@code bytea}: pgjdbc decodes it itself when read through JDBC. */
+	public static final int BYTEA = 17;
 
 	/** How long after a failed catalog look-up the registry tries again, unless told otherwise. */
 	public static final Duration DEFAULT_RETRY_INTERVAL = Duration.ofSeconds(30);
@@ -106,6 +110,37 @@ public final class TypeRegistry {
 			this.resolved.remove(typeOid);
 			// the server just described the type: worth asking a failing catalog about it now
 			this.catalogRetryAt = TypeDecoder.FINAL;
+		}
+	}
+
+	/**
+	 * A column value read through JDBC (a snapshot chunk, a live query's catch-up query) decoded
+	 * as the stream decodes the same value from the WAL, so that a row read equals the row
+	 * streamed: {@code bytea} as pgjdbc hands it over (already decoded, in either format), a text
+	 * value this registry cannot parse as its type delivered as text (logged at DEBUG with the
+	 * column, never the value).
+	 * @param typeOid the column's type OID
+	 * @param raw the bytes pgjdbc returned for it
+	 * @param binary whether they are in the type's binary format
+	 * @param column the column's name, for the log
+	 * @param table its table, for the log
+	 * @return the Java value
+	 * @throws IllegalArgumentException for a binary value that does not decode (see {@link #decode})
+	 */
+	public Object decodeRead(int typeOid, byte[] raw, boolean binary, String column, Object table) {
+		if (typeOid == BYTEA) {
+			return raw;
+		}
+		if (binary) {
+			return decode(typeOid, raw, 0, raw.length, true);
+		}
+		try {
+			return decode(typeOid, raw, 0, raw.length, false);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Cannot decode column {} of {} (type oid {}); delivering it as text", column, table,
+					Integer.toUnsignedString(typeOid), ex);
+			return new String(raw, StandardCharsets.UTF_8);
 		}
 	}
 

@@ -52,7 +52,9 @@ import org.postgresql.PGConnection;
  * {@code -Dsnapshot.only=pgcdc,copy,debezium,incremental} picks what runs (all by default;
  * {@code pgcdc} alone for a large table under a small heap: {@code -Xmx256m}), and
  * {@code -Dsnapshot.rounds=N} how often (default 2: the first is the warm-up, every later one is
- * measured, so the engines interleave round by round); the peak heap used is printed at the end.
+ * measured, so the engines interleave round by round), {@code -Dsnapshot.readers=1,2} which
+ * {@code cdc.snapshot.readers} pgcdc runs with (each in every round; default the default); the
+ * peak heap used is printed at the end.
  * Next to each initial snapshot's rate, the CPU seconds this JVM spent meanwhile: on a shared
  * machine the rates move with the load, the client's CPU per row much less.
  */
@@ -79,6 +81,12 @@ public final class SnapshotBenchmark {
 			// which engines: pgcdc (initial), copy, debezium, incremental; all by default
 			List<String> only = List.of(System.getProperty("snapshot.only", "pgcdc,copy,debezium,incremental").split(","));
 			int rounds = Integer.getInteger("snapshot.rounds", 2);
+			// reader counts (cdc.snapshot.readers) to compare, interleaved within each round
+			List<Integer> readers = new ArrayList<>();
+			for (String count : System.getProperty("snapshot.readers", Integer.toString(SnapshotOptions.DEFAULT_READERS))
+				.split(",")) {
+				readers.add(Integer.parseInt(count.trim()));
+			}
 			List<String> lines = new ArrayList<>();
 			for (int round = 0; round < rounds; round++) {
 				boolean measured = round > 0;
@@ -89,9 +97,12 @@ public final class SnapshotBenchmark {
 				}
 				if (only.contains("pgcdc")) {
 					for (int chunk : chunks) {
-						double cpu = cpuSeconds();
-						double seconds = pgcdc(database, rows, chunk, round);
-						report(lines, measured, "pgcdc initial, chunk " + chunk, rows, seconds, cpuSeconds() - cpu);
+						for (int count : readers) {
+							double cpu = cpuSeconds();
+							double seconds = pgcdc(database, rows, chunk, count, round);
+							report(lines, measured, "pgcdc initial, chunk " + chunk + ", readers " + count, rows, seconds,
+									cpuSeconds() - cpu);
+						}
 					}
 				}
 				if (only.contains("debezium")) {
@@ -109,9 +120,12 @@ public final class SnapshotBenchmark {
 						double seconds = copy(database, rows, true);
 						report(lines, measured, "COPY ceiling", rows, seconds, cpuSeconds() - cpu);
 					}
-					reportRate(lines, measured, "pgcdc incremental, idle", incremental(database, chunks.get(0), 0, round));
-					reportRate(lines, measured, "pgcdc incremental, 1k w/s",
-							incremental(database, chunks.get(0), LOAD_ROWS_PER_SECOND, round));
+					for (int count : readers) {
+						reportRate(lines, measured, "pgcdc incremental, idle, readers " + count,
+								incremental(database, chunks.get(0), count, 0, round));
+						reportRate(lines, measured, "pgcdc incremental, 1k w/s, readers " + count,
+								incremental(database, chunks.get(0), count, LOAD_ROWS_PER_SECOND, round));
+					}
 				}
 			}
 			System.out.println();
@@ -157,7 +171,8 @@ public final class SnapshotBenchmark {
 	 * An incremental snapshot on a stream already streaming, optionally under a paced write load.
 	 * @return the seconds from {@code start(table)} to its end, and the rows it read
 	 */
-	private static double[] incremental(TestDatabase database, int chunk, int rowsPerSecond, int round) throws Exception {
+	private static double[] incremental(TestDatabase database, int chunk, int readers, int rowsPerSecond, int round)
+			throws Exception {
 		long firstKey;
 		try (Connection connection = database.connect();
 				java.sql.Statement statement = connection.createStatement();
@@ -170,9 +185,9 @@ public final class SnapshotBenchmark {
 			.username(database.username())
 			.password(database.password())
 			.tables(Workload.TABLE.toString())
-			.publication("snapshot_incr_" + rowsPerSecond + "_" + round)
+			.publication("snapshot_incr_" + rowsPerSecond + "_" + readers + "_" + round)
 			.snapshots(new SnapshotOptions(SnapshotMode.NEVER, chunk, (table) -> false,
-					SnapshotOptions.DEFAULT_PROGRESS_TABLE))
+					SnapshotOptions.DEFAULT_PROGRESS_TABLE, readers))
 			.handler((batch) -> {
 			})
 			.start()) {
@@ -242,7 +257,7 @@ public final class SnapshotBenchmark {
 		return seconds;
 	}
 
-	private static double pgcdc(TestDatabase database, long rows, int chunk, int round) throws Exception {
+	private static double pgcdc(TestDatabase database, long rows, int chunk, int readers, int round) throws Exception {
 		AtomicLong seen = new AtomicLong();
 		AtomicLong firstRow = new AtomicLong();
 		CountDownLatch done = new CountDownLatch(1);
@@ -252,9 +267,9 @@ public final class SnapshotBenchmark {
 			.username(database.username())
 			.password(database.password())
 			.tables(Workload.TABLE.toString())
-			.publication("snapshot_bench_" + chunk + "_" + round)
+			.publication("snapshot_bench_" + chunk + "_" + readers + "_" + round)
 			.snapshots(new SnapshotOptions(SnapshotMode.INITIAL, chunk, (table) -> true,
-					SnapshotOptions.DEFAULT_PROGRESS_TABLE))
+					SnapshotOptions.DEFAULT_PROGRESS_TABLE, readers))
 			.handler((batch) -> {
 				long count = 0;
 				for (CdcEvent event : batch.events()) {

@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The open windows of the active run, on the delivery thread only: a window opens at a chunk's
- * low watermark and closes at its high one; in between, every key the stream changes in the
+ * low watermark and closes when the chunk is delivered (at its high watermark, or later when an
+ * earlier chunk's comes after it); in between, every key the stream changes in the
  * run's table is recorded in every open window (a {@code TRUNCATE} empties them all), and those
  * rows are dropped from the chunk when it is delivered.
  */
@@ -68,7 +69,17 @@ final class ChunkWindows {
 	}
 
 	/**
-	 * A chunk's high watermark arrived: its window closes, and so do those of earlier chunks.
+	 * @param active the active run
+	 * @param chunk a chunk
+	 * @return whether its low watermark was seen and it was not delivered yet
+	 */
+	boolean isOpen(SnapshotRun active, long chunk) {
+		return this.run == active && this.windows.containsKey(chunk);
+	}
+
+	/**
+	 * A chunk is delivered: its window closes, and so do those of earlier chunks (delivered
+	 * before it, or given up).
 	 * @param active its run
 	 * @param chunk the chunk
 	 * @return its window, {@code null} if its low watermark was not seen

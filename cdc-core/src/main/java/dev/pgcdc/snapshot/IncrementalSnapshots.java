@@ -24,16 +24,19 @@ import org.slf4j.LoggerFactory;
  * Incremental snapshots (DBLog's watermark algorithm), as a {@link BatchHandler} between the
  * stream and the handlers.
  * <p>
- * A worker thread reads one table in primary-key order, a chunk at a time: it commits a low
+ * Readers (one per connection, {@link SnapshotOptions#readers()}) read one table in primary-key
+ * order, a chunk at a time each, on chunks claimed in key order: a reader commits a low
  * watermark, runs the chunk's keyset query, keeps the rows, and commits a high watermark (see
  * {@link Watermark}). The watermarks reach the stream in WAL order through the same batches as
  * the changes. Between a chunk's two watermarks, every key the stream changes is dropped from
  * the chunk: the stream's event is as new as the chunk's row or newer. At the high watermark the
  * remaining rows are handed to the handlers as {@code SNAPSHOT} events, in batches of at most
- * the stream's batch size, before anything that committed after it. So for every row the last
+ * the stream's batch size, before anything that committed after it (a chunk whose high watermark
+ * comes before an earlier chunk's keeps its window open and follows that one, so chunks arrive in
+ * key order). So for every row the last
  * event delivered carries its latest committed state, and a replica built from the events
- * equals the source. One table runs at a time, the others wait in a queue; at most
- * {@value #MAX_PENDING_CHUNKS} chunks are held, so memory is bounded by the chunk size.
+ * equals the source. One table runs at a time, the others wait in a queue; at most one chunk
+ * per reader and {@value #MAX_PENDING_CHUNKS} more are held, so memory is bounded by the chunk size.
  * <p>
  * Watermark messages are never delivered. A chunk whose low watermark this process did not see
  * (a temporary slot created between the two) is read again. With a durable slot, the progress
@@ -42,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * <p>
  * This class is the stream's and the application's entry: control, the slot's life cycle and
  * the batches in. The parts: {@link SnapshotQueue} (the tables queued and the one running, their
- * statuses and progress), {@link ChunkWorker} (reads chunks between watermarks on its thread),
+ * statuses and progress), {@link ChunkWorker} (reads chunks between watermarks on its threads),
  * {@link WatermarkDelivery} (the delivery thread's side), {@link SnapshotPreconditions} (what
  * the server must allow).
  */
@@ -82,7 +85,7 @@ public final class IncrementalSnapshots implements BatchHandler {
 		this.downstream = downstream;
 		this.options = options;
 		this.queue = new SnapshotQueue(options, () -> this.environment, this::read);
-		this.worker = new ChunkWorker(this.queue, options.chunkSize(), () -> this.environment);
+		this.worker = new ChunkWorker(this.queue, options.chunkSize(), options.readers(), () -> this.environment);
 		this.delivery = new WatermarkDelivery(downstream, this.queue, batchSize);
 	}
 

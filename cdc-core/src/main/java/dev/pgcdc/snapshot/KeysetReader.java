@@ -63,6 +63,14 @@ final class KeysetReader {
 
 	private final String nextChunk;
 
+	private final String firstRange;
+
+	private final String nextRange;
+
+	private final String firstBound;
+
+	private final String nextBound;
+
 	private final TypeRegistry registry;
 
 	private KeysetReader(TableName table, String[] names, int[] types, String[] sqlTypes, int[] keyIndexes,
@@ -85,17 +93,30 @@ final class KeysetReader {
 			// the bound of the next chunk, as the server's text whatever format the column comes in
 			select.add("CAST(" + TableName.quote(names[index]) + " AS text)");
 		}
-		StringJoiner order = new StringJoiner(", ", " ORDER BY ", " LIMIT ?");
+		StringJoiner order = new StringJoiner(", ", " ORDER BY ", "");
 		StringJoiner keys = new StringJoiner(", ", "(", ")");
 		StringJoiner bounds = new StringJoiner(", ", "(", ")");
-		for (int index : keyIndexes) {
+		StringJoiner probe = new StringJoiner(", ", "SELECT ", " FROM " + table.quoted());
+		StringJoiner probeOrder = new StringJoiner(", ", " ORDER BY ", " OFFSET ? LIMIT 1");
+		for (int k = 0; k < keyIndexes.length; k++) {
+			int index = keyIndexes[k];
 			// by position: the key's text copy has the column's name too
 			order.add(Integer.toString(index + 1));
 			keys.add(TableName.quote(names[index]));
 			bounds.add("CAST(? AS " + sqlTypes[index] + ")");
+			probe.add(TableName.quote(names[index]));
+			probeOrder.add(Integer.toString(k + 1));
 		}
-		this.firstChunk = select + order.toString();
-		this.nextChunk = select + " WHERE " + keys + " > " + bounds + order;
+		for (int index : keyIndexes) {
+			probe.add("CAST(" + TableName.quote(names[index]) + " AS text)");
+		}
+		String after = " WHERE " + keys + " > " + bounds;
+		this.firstChunk = select + order.toString() + " LIMIT ?";
+		this.nextChunk = select + after + order + " LIMIT ?";
+		this.firstRange = select + " WHERE " + keys + " <= " + bounds + order;
+		this.nextRange = select + after + " AND " + keys + " <= " + bounds + order;
+		this.firstBound = probe + probeOrder.toString();
+		this.nextBound = probe + after + probeOrder;
 	}
 
 	/**
@@ -195,23 +216,29 @@ final class KeysetReader {
 	 * Read the next chunk, in one statement (its own snapshot, no lock beyond ACCESS SHARE).
 	 * @param connection a connection in autocommit mode (see {@link ConnectionSource})
 	 * @param after the key text of the previous chunk's last row, {@code null} for the first
+	 * @param upTo the key text of the chunk's last row as found by {@link #bound}: the chunk is
+	 * the rows after {@code after} up to it, whatever their number; {@code null} for the next
+	 * {@code limit} rows
 	 * @param limit the chunk size
 	 * @return the rows in key order
 	 * @throws SQLException if the server fails
 	 */
-	Chunk read(Connection connection, String @Nullable [] after, int limit) throws SQLException {
+	Chunk read(Connection connection, String @Nullable [] after, String @Nullable [] upTo, int limit)
+			throws SQLException {
 		List<SnapshotRow> rows = new ArrayList<>(Math.min(limit, 65_536));
 		String @Nullable [] lastKey = after;
-		try (PreparedStatement statement = connection.prepareStatement((after == null) ? this.firstChunk : this.nextChunk)) {
+		String sql = (upTo != null) ? ((after == null) ? this.firstRange : this.nextRange)
+				: (after == null) ? this.firstChunk : this.nextChunk;
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			// server-prepared from the first chunk on: only a named statement's results come in binary
 			statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
-			int parameter = 1;
-			if (after != null) {
-				for (String key : after) {
-					statement.setString(parameter++, key);
-				}
+			int parameter = bind(statement, 1, after);
+			if (upTo != null) {
+				bind(statement, parameter, upTo);
 			}
-			statement.setInt(parameter, limit);
+			else {
+				statement.setInt(parameter, limit);
+			}
 			try (ResultSet result = statement.executeQuery()) {
 				boolean[] binary = formats(result);
 				int columns = this.names.length;
@@ -228,7 +255,7 @@ final class KeysetReader {
 						key[k] = (bytes != null) ? decode(index, bytes, binary[index]) : null;
 					}
 					rows.add(new SnapshotRow(RowKey.of(key), raw, binary));
-					if (result.isLast()) {
+					if (upTo == null && result.isLast()) {
 						keyText = keyText(result, columns);
 					}
 				}
@@ -237,7 +264,40 @@ final class KeysetReader {
 				}
 			}
 		}
+		if (upTo != null) {
+			return new Chunk(rows, upTo, false);
+		}
 		return new Chunk(rows, lastKey, rows.size() < limit);
+	}
+
+	/**
+	 * Find where the next chunk ends without reading it: the key of the {@code rows}-th row after
+	 * {@code after} (an index-only scan of the key), so another connection can read the chunk
+	 * after it at the same time.
+	 * @param connection a connection in autocommit mode
+	 * @param after the key text of the previous chunk's last row, {@code null} for the first
+	 * @param rows the chunk size
+	 * @return the key text of that row, {@code null} when fewer rows follow (the next chunk is the last)
+	 * @throws SQLException if the server fails
+	 */
+	String @Nullable [] bound(Connection connection, String @Nullable [] after, int rows) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement((after == null) ? this.firstBound : this.nextBound)) {
+			int parameter = bind(statement, 1, after);
+			statement.setInt(parameter, rows - 1);
+			try (ResultSet result = statement.executeQuery()) {
+				return result.next() ? keyText(result, this.keyIndexes.length) : null;
+			}
+		}
+	}
+
+	private static int bind(PreparedStatement statement, int first, String @Nullable [] key) throws SQLException {
+		int parameter = first;
+		if (key != null) {
+			for (String column : key) {
+				statement.setString(parameter++, column);
+			}
+		}
+		return parameter;
 	}
 
 	/**

@@ -27,9 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The tables waiting for a snapshot and the one running (one at a time), their statuses and
- * stored progress, and the active run's chunk bookkeeping: which chunk the worker reads next
- * and which read chunks wait for their high watermark (at most
- * {@value IncrementalSnapshots#MAX_PENDING_CHUNKS}). Its lock guards all of that and the
+ * stored progress, and the active run's chunk bookkeeping: which chunk a reader claims next and
+ * where it starts (chunks are claimed in key order; the next claim waits until the previous one
+ * knows where it ends), which read chunks wait for their high watermark or for an earlier chunk
+ * (they are delivered in key order), and how many are claimed and not delivered (at most
+ * {@link #maxInFlight()}). Its lock guards all of that and the
  * {@link SnapshotRun} fields; the worker ({@link ChunkWorker}) and the delivery
  * ({@link WatermarkDelivery}) change them only through it.
  */
@@ -356,6 +358,9 @@ final class SnapshotQueue {
 			run.nextAfter = run.deliveredAfter;
 			run.readAll = false;
 			run.generation++;
+			run.inFlight = 0;
+			run.bounding = false;
+			run.nextDelivery = run.nextChunk;
 			this.lock.notifyAll();
 		}
 	}
@@ -371,8 +376,9 @@ final class SnapshotQueue {
 	// ---------------------------------------------------------------- the worker's side
 
 	/**
-	 * Wait until the next chunk may be read: the stream streams, fewer than
-	 * {@value IncrementalSnapshots#MAX_PENDING_CHUNKS} chunks wait, the table is not read to its end.
+	 * Wait until the next chunk may be claimed: the stream streams, the previous claim knows
+	 * where it ends, fewer than {@link #maxInFlight} chunks are claimed and not delivered, the
+	 * table is not read to its end.
 	 * @param run the run
 	 * @return the chunk to read, {@code null} if the run is no longer current
 	 * @throws InterruptedException if the worker is stopped
@@ -382,10 +388,7 @@ final class SnapshotQueue {
 			while (current(run) && mustWait(run)) {
 				this.lock.wait(1000);
 			}
-			if (!current(run)) {
-				return null;
-			}
-			return new Claim(run.nextChunk++, run.generation, run.nextAfter);
+			return current(run) ? next(run) : null;
 		}
 	}
 
@@ -396,15 +399,41 @@ final class SnapshotQueue {
 	 */
 	@Nullable Claim tryClaim(SnapshotRun run) {
 		synchronized (this.lock) {
-			if (!current(run) || mustWait(run)) {
-				return null;
-			}
-			return new Claim(run.nextChunk++, run.generation, run.nextAfter);
+			return (current(run) && !mustWait(run)) ? next(run) : null;
 		}
 	}
 
+	private Claim next(SnapshotRun run) {
+		run.inFlight++;
+		run.bounding = true;
+		return new Claim(run.nextChunk++, run.generation, run.nextAfter, null);
+	}
+
 	private boolean mustWait(SnapshotRun run) {
-		return !this.streaming || run.readAll || run.pending.size() >= IncrementalSnapshots.MAX_PENDING_CHUNKS;
+		return !this.streaming || run.readAll || run.bounding || run.inFlight >= maxInFlight();
+	}
+
+	/**
+	 * @return how many chunks may be claimed and not delivered: one being read per reader and
+	 * {@value IncrementalSnapshots#MAX_PENDING_CHUNKS} read and waiting for their watermarks
+	 */
+	int maxInFlight() {
+		return this.options.readers() + IncrementalSnapshots.MAX_PENDING_CHUNKS;
+	}
+
+	/**
+	 * A claimed chunk's upper bound was found before reading it: the next chunk may be claimed.
+	 * @param run the run
+	 * @param claim the claim, with {@link Claim#upTo()}
+	 */
+	void bounded(SnapshotRun run, Claim claim) {
+		synchronized (this.lock) {
+			if (current(run) && claim.generation() == run.generation) {
+				run.nextAfter = claim.upTo();
+				run.bounding = false;
+				this.lock.notifyAll();
+			}
+		}
 	}
 
 	/**
@@ -419,9 +448,14 @@ final class SnapshotQueue {
 			if (!current(run) || claim.generation() != run.generation) {
 				return false;
 			}
-			run.pending.put(claim.chunk(), new SnapshotRun.Pending(claim.generation(), rows));
-			run.nextAfter = rows.lastKey();
-			run.readAll = rows.last();
+			run.pending.put(claim.chunk(), new SnapshotRun.Pending(claim.chunk(), claim.generation(), rows));
+			if (claim.upTo() == null) {
+				// read up to a row count: where it ended is known now
+				run.nextAfter = rows.lastKey();
+				run.readAll = rows.last();
+				run.bounding = false;
+				this.lock.notifyAll();
+			}
 			return true;
 		}
 	}
@@ -447,15 +481,40 @@ final class SnapshotQueue {
 	// ---------------------------------------------------------------- the delivery's side
 
 	/**
-	 * A chunk's high watermark arrived.
+	 * @param run the run
+	 * @param chunk a chunk
+	 * @return whether it was read in the run's current generation and is not delivered yet
+	 */
+	boolean waiting(SnapshotRun run, long chunk) {
+		synchronized (this.lock) {
+			SnapshotRun.Pending pending = run.pending.get(chunk);
+			return pending != null && pending.generation == run.generation;
+		}
+	}
+
+	/**
+	 * A chunk's high watermark arrived: it and the chunks after it whose high watermark arrived
+	 * before are delivered now, in key order, unless an earlier chunk still waits for its own.
 	 * @param run the run
 	 * @param chunk the chunk
-	 * @return the chunk read, {@code null} if it was delivered before, or rewound
+	 * @return the chunks to deliver now, in order (none while an earlier one waits), {@code null}
+	 * if the chunk was delivered before, or rewound
 	 */
-	SnapshotRun.@Nullable Pending take(SnapshotRun run, long chunk) {
+	@Nullable List<SnapshotRun.Pending> highWatermark(SnapshotRun run, long chunk) {
 		synchronized (this.lock) {
-			SnapshotRun.Pending pending = run.pending.remove(chunk);
-			return (pending != null && pending.generation() == run.generation) ? pending : null;
+			SnapshotRun.Pending pending = run.pending.get(chunk);
+			if (pending == null || pending.generation != run.generation) {
+				return null;
+			}
+			pending.highWatermarkSeen = true;
+			List<SnapshotRun.Pending> ready = new ArrayList<>(1);
+			SnapshotRun.Pending next;
+			while ((next = run.pending.get(run.nextDelivery)) != null && next.highWatermarkSeen) {
+				run.pending.remove(run.nextDelivery);
+				run.nextDelivery++;
+				ready.add(next);
+			}
+			return ready;
 		}
 	}
 
@@ -466,17 +525,20 @@ final class SnapshotQueue {
 	 * @param pending the chunk
 	 */
 	void delivered(SnapshotRun run, SnapshotRun.Pending pending) {
-		int rows = pending.chunk().rows().size();
+		int rows = pending.chunk.rows().size();
 		synchronized (this.lock) {
 			if (this.active != run || run.cancelled) {
 				return;
 			}
-			run.deliveredAfter = pending.chunk().lastKey();
+			if (pending.generation == run.generation) {
+				run.inFlight--;
+			}
+			run.deliveredAfter = pending.chunk.lastKey();
 			run.rowsRead += rows;
 			this.lock.notifyAll();
 		}
 		this.totals.computeIfAbsent(run.table, (table) -> new AtomicLong()).addAndGet(rows);
-		if (pending.chunk().last()) {
+		if (pending.chunk.last()) {
 			finish(run, State.DONE, null);
 			return;
 		}
@@ -515,12 +577,19 @@ final class SnapshotQueue {
 	}
 
 	/**
-	 * The chunk the worker reads next.
+	 * The chunk a reader reads next.
 	 * @param chunk its number in the run
 	 * @param generation the run's generation when claimed (a rewind starts the next)
 	 * @param after the key text of the last row before it, {@code null} for the first chunk
+	 * @param upTo the key text of its last row when found before reading it, else {@code null}:
+	 * the chunk is the next chunk-size rows
 	 */
-	record Claim(long chunk, long generation, String @Nullable [] after) {
+	record Claim(long chunk, long generation, String @Nullable [] after, String @Nullable [] upTo) {
+
+		Claim upTo(String[] upTo) {
+			return new Claim(this.chunk, this.generation, this.after, upTo);
+		}
+
 	}
 
 }

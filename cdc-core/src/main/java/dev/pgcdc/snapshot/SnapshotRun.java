@@ -40,6 +40,15 @@ final class SnapshotRun {
 
 	long nextChunk = 1;
 
+	// the chunk delivered next: chunks are delivered in key order even when read at once
+	long nextDelivery = 1;
+
+	// chunks claimed and neither delivered nor given up
+	int inFlight;
+
+	// the last chunk claimed does not know its upper bound yet: the next waits for it
+	boolean bounding;
+
 	long generation;
 
 	boolean readAll;
@@ -76,8 +85,24 @@ final class SnapshotRun {
 		}
 	}
 
-	/** A chunk read and waiting for its high watermark. */
-	record Pending(long generation, KeysetReader.Chunk chunk) {
+	/** A chunk read and waiting for its high watermark, and then for the chunks before it. */
+	static final class Pending {
+
+		final long number;
+
+		final long generation;
+
+		final KeysetReader.Chunk chunk;
+
+		// guarded by the queue's lock
+		boolean highWatermarkSeen;
+
+		Pending(long number, long generation, KeysetReader.Chunk chunk) {
+			this.number = number;
+			this.generation = generation;
+			this.chunk = chunk;
+		}
+
 	}
 
 }

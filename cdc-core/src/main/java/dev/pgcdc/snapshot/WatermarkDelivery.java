@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
  * The stream's side of the snapshots, on its delivery thread: passes the stream's batches on
  * without the watermarks, records in the open {@link ChunkWindows} the keys the stream changes,
  * and at a chunk's high watermark hands the chunk's rows that no change touched to the handlers
- * as {@code SNAPSHOT} events, before anything that committed after it. A chunk whose low
- * watermark was not seen is read again.
+ * as {@code SNAPSHOT} events, before anything that committed after it — or, when chunks are
+ * read at once and an earlier chunk's high watermark has not come yet, keeps its window open and
+ * delivers it right after that one, so chunks arrive in key order. A chunk whose low watermark
+ * was not seen is read again.
  */
 final class WatermarkDelivery {
 
@@ -84,30 +86,44 @@ final class WatermarkDelivery {
 			this.windows.open(run, mark.chunk());
 			return;
 		}
-		ChunkWindows.Window window = this.windows.close(run, mark.chunk());
-		SnapshotRun.Pending pending = this.queue.take(run, mark.chunk());
-		if (pending == null) {
-			// delivered before (a durable slot sends it again) or given up
-			return;
-		}
-		if (window == null) {
-			logger.debug("Snapshot of {}: chunk {} lost its low watermark; reading it again", run.table, mark.chunk());
-			this.queue.rewind(run);
-			return;
-		}
-		deliver(run, pending, window, batch);
-	}
-
-	private void deliver(SnapshotRun run, SnapshotRun.Pending pending, ChunkWindows.Window window, TransactionBatch at)
-			throws Exception {
-		SnapshotEvents events = new SnapshotEvents(run.reader.source(), at, this.batchSize);
-		for (KeysetReader.SnapshotRow row : pending.chunk().rows()) {
-			if (window.keeps(row.key())) {
-				events.add(run.reader.values(row));
+		if (!this.windows.isOpen(run, mark.chunk())) {
+			if (this.queue.waiting(run, mark.chunk())) {
+				logger.debug("Snapshot of {}: chunk {} lost its low watermark; reading it again", run.table, mark.chunk());
+				this.queue.rewind(run);
 			}
+			// else delivered before (a durable slot sends it again) or given up
+			return;
+		}
+		List<SnapshotRun.Pending> ready = this.queue.highWatermark(run, mark.chunk());
+		if (ready == null) {
+			// delivered before or given up
+			return;
+		}
+		if (ready.isEmpty()) {
+			return;
+		}
+		// one position sequence after this watermark for every chunk delivered here
+		SnapshotEvents events = new SnapshotEvents(run.reader.source(), batch, this.batchSize);
+		List<SnapshotRun.Pending> delivered = new ArrayList<>(ready.size());
+		for (SnapshotRun.Pending pending : ready) {
+			// a chunk whose high watermark came earlier kept its window open until now: a change
+			// of one of its rows since then drops that row too
+			ChunkWindows.Window window = this.windows.close(run, pending.number);
+			if (window == null) {
+				this.queue.rewind(run);
+				break;
+			}
+			for (KeysetReader.SnapshotRow row : pending.chunk.rows()) {
+				if (window.keeps(row.key())) {
+					events.add(run.reader.values(row));
+				}
+			}
+			delivered.add(pending);
 		}
 		events.deliver(this.downstream);
-		this.queue.delivered(run, pending);
+		for (SnapshotRun.Pending pending : delivered) {
+			this.queue.delivered(run, pending);
+		}
 	}
 
 }

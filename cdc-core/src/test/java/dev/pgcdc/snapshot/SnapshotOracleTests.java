@@ -2,6 +2,7 @@ package dev.pgcdc.snapshot;
 
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import dev.pgcdc.event.TableName;
@@ -12,7 +13,8 @@ import dev.pgcdc.test.TestDatabase;
 import dev.pgcdc.test.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -47,13 +49,19 @@ class SnapshotOracleTests {
 	}
 
 	static ChangeStreamBuilder stream(TestDatabase database, String table, SnapshotMode mode, int chunkSize) {
+		return stream(database, table, mode, chunkSize, SnapshotOptions.DEFAULT_READERS);
+	}
+
+	static ChangeStreamBuilder stream(TestDatabase database, String table, SnapshotMode mode, int chunkSize,
+			int readers) {
 		return ChangeStream.builder()
 			.url(database.jdbcUrl())
 			.username(database.username())
 			.password(database.password())
 			.publication(table + "_pub")
 			.tables(table)
-			.snapshots(new SnapshotOptions(mode, chunkSize, (name) -> true, SnapshotOptions.DEFAULT_PROGRESS_TABLE));
+			.snapshots(new SnapshotOptions(mode, chunkSize, (name) -> true, SnapshotOptions.DEFAULT_PROGRESS_TABLE,
+					readers));
 	}
 
 	static void createAccounts(String table, long rows) {
@@ -66,14 +74,17 @@ class SnapshotOracleTests {
 				"ANALYZE " + table);
 	}
 
-	@Test
-	void replicaEqualsSourceAfterInitialAndIncrementalSnapshotsUnderWrites() throws Exception {
-		createAccounts("accounts", ROWS);
-		Replica replica = new Replica("accounts");
-		TableName table = TableName.parse("accounts");
-		// small chunks and a brisk writer: many chunks, each window with changes of its keys
-		PacedWriter writer = new PacedWriter(database, "accounts", ROWS, 2000, 42).start();
-		try (ChangeStream stream = stream("accounts", SnapshotMode.INITIAL, 100).handler(replica).start()) {
+	@ParameterizedTest(name = "{0} reader(s)")
+	@ValueSource(ints = { 1, 2, 4 })
+	void replicaEqualsSourceAfterInitialAndIncrementalSnapshotsUnderWrites(int readers) throws Exception {
+		String name = "accounts_" + readers;
+		createAccounts(name, ROWS);
+		Replica replica = new Replica(name);
+		TableName table = TableName.parse(name);
+		// small chunks and a brisk writer: many chunks, each window with changes of its keys; with
+		// several readers, chunks read at once and high watermarks arriving out of chunk order
+		PacedWriter writer = new PacedWriter(database, name, ROWS, 2000, 42).start();
+		try (ChangeStream stream = stream(database, name, SnapshotMode.INITIAL, 100, readers).handler(replica).start()) {
 			long before = writer.operations();
 			await().atMost(TIMEOUT).until(() -> stream.snapshots().status(table).map(SnapshotStatus::state)
 				.orElse(State.QUEUED) == State.DONE);
@@ -91,13 +102,15 @@ class SnapshotOracleTests {
 			writer.close();
 			assertThat(stream.awaitCaughtUp(TIMEOUT)).isTrue();
 			try (Connection connection = database.connect()) {
-				Map<Long, Map<String, Object>> source = Replica.source(connection, "accounts");
+				Map<Long, Map<String, Object>> source = Replica.source(connection, name);
 				assertThat(source).hasSizeGreaterThan((int) (ROWS / 2));
 				assertThat(replica.differencesFrom(source)).as("rows where the replica differs").isEmpty();
 			}
 			assertThat(replica.changes.get()).isPositive();
 			assertThat(replica.watermarks.get()).as("watermark messages delivered").isZero();
 			assertThat(replica.positionsSorted()).as("positions sort in delivery order").isTrue();
+			assertThat(descents(replica.snapshotKeys()))
+				.as("snapshot rows in key order within each of the two snapshots, whatever the readers").isEqualTo(1);
 			SnapshotStatus done = stream.snapshots().status(table).orElseThrow();
 			assertThat(done.rowsRead()).isGreaterThan(ROWS / 2);
 			assertThat(done.finishedAt()).isNotNull();
@@ -105,6 +118,17 @@ class SnapshotOracleTests {
 		finally {
 			writer.close();
 		}
+	}
+
+	/** @return how often a key is not above the one before it */
+	private static int descents(List<Long> keys) {
+		int descents = 0;
+		for (int i = 1; i < keys.size(); i++) {
+			if (keys.get(i) <= keys.get(i - 1)) {
+				descents++;
+			}
+		}
+		return descents;
 	}
 
 }

@@ -601,10 +601,17 @@ public class CdcProperties {
 		private SnapshotMode mode = SnapshotMode.NEVER;
 
 		/**
-		 * Rows read per chunk: one keyset query between two watermarks; at most two chunks are
-		 * held in memory.
+		 * Rows read per chunk: one keyset query between two watermarks; at most one chunk per
+		 * reader and two more are held in memory.
 		 */
 		private int chunkSize = SnapshotOptions.DEFAULT_CHUNK_SIZE;
+
+		/**
+		 * Connections reading a table's chunks at once (1 to 16), each chunk between its own
+		 * watermarks and delivered in key order; 1 reads one chunk after the other, on one
+		 * server backend.
+		 */
+		private int readers = SnapshotOptions.DEFAULT_READERS;
 
 		/**
 		 * Table in which a durable slot's snapshots keep their progress (created if missing),
@@ -626,6 +633,14 @@ public class CdcProperties {
 
 		public void setChunkSize(int chunkSize) {
 			this.chunkSize = chunkSize;
+		}
+
+		public int getReaders() {
+			return this.readers;
+		}
+
+		public void setReaders(int readers) {
+			this.readers = readers;
 		}
 
 		public String getProgressTable() {

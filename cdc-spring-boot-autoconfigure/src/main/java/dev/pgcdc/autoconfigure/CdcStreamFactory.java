@@ -230,6 +230,11 @@ final class CdcStreamFactory {
 	private static SnapshotOptions snapshots(CdcProperties properties) {
 		CdcProperties.Snapshot snapshot = properties.getSnapshot();
 		checkPositive("cdc.snapshot.chunk-size", snapshot.getChunkSize());
+		if (snapshot.getReaders() < 1 || snapshot.getReaders() > SnapshotOptions.MAX_READERS) {
+			throw new InvalidConfigurationPropertyValueException("cdc.snapshot.readers", snapshot.getReaders(),
+					"use 1 to " + SnapshotOptions.MAX_READERS + " (connections reading a snapshot's chunks at once;"
+							+ " 1 reads them one after the other)");
+		}
 		if (!snapshot.getProgressTable().matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
 			throw new InvalidConfigurationPropertyValueException("cdc.snapshot.progress-table", snapshot.getProgressTable(),
 					"use 1 to 63 letters, digits and underscores, starting with a letter or underscore");
@@ -241,7 +246,7 @@ final class CdcStreamFactory {
 			}
 		});
 		return new SnapshotOptions(snapshot.getMode(), snapshot.getChunkSize(), (table) -> !excluded.contains(table),
-				snapshot.getProgressTable());
+				snapshot.getProgressTable(), snapshot.getReaders());
 	}
 
 	static void checkPositive(String property, int value) {

@@ -179,6 +179,8 @@ class CdcAutoConfigurationTests {
 	@Test
 	void rejectsInvalidValuesNamingTheProperty() {
 		assertInvalid("cdc.batch-size=0", "cdc.batch-size");
+		assertInvalid("cdc.snapshot.readers=0", "cdc.snapshot.readers");
+		assertInvalid("cdc.snapshot.readers=17", "cdc.snapshot.readers");
 		assertInvalid("cdc.queue-capacity=-1", "cdc.queue-capacity");
 		assertInvalid("cdc.status-interval=0s", "cdc.status-interval");
 		assertInvalid("cdc.startup-wait=-1s", "cdc.startup-wait");

@@ -1,10 +1,12 @@
 package dev.pgcdc.live;
 
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,13 +18,23 @@ import org.slf4j.LoggerFactory;
  * a thread pool on its own woke a parked thread per change on the stream's thread: that cost
  * more than routing the change, and grew with the number of distinct queries a transaction
  * touches.) A query never waits behind a slow listener while a thread is free: each worker
- * takes the next query from the shared queue.
+ * takes the next query from the shared queue. The queries a batch concerns are collected in an
+ * array of the stream's thread and enter the shared queue together when the batch is routed
+ * (one queue node and one counter update per batch instead of per query: with many open
+ * queries each change concerns another query, and those were cache lines shared with the
+ * workers); the workers then take them one by one.
  */
 final class DeliveryQueue {
 
 	private static final Logger logger = LoggerFactory.getLogger(DeliveryQueue.class);
 
-	private final ConcurrentLinkedQueue<Subscription> ready = new ConcurrentLinkedQueue<>();
+	/** {@link Subscription}s and {@link Routed} batches of them, in the order queued. */
+	private final ConcurrentLinkedQueue<Object> ready = new ConcurrentLinkedQueue<>();
+
+	// the stream's thread only: the queries of the batch being routed
+	private Subscription[] routed = new Subscription[16];
+
+	private int routedCount;
 
 	/** Queries in {@link #ready}: how many workers are worth starting. */
 	private final AtomicInteger queued = new AtomicInteger();
@@ -57,6 +69,54 @@ final class DeliveryQueue {
 	}
 
 	/**
+	 * {@link #queue} on the stream's thread while it routes a batch: {@link #wakeRouted()} queues
+	 * them all at the batch's end.
+	 * @param subscription a query that is scheduled (queued at most once until it runs)
+	 */
+	void queueRouted(Subscription subscription) {
+		if (this.routedCount == this.routed.length) {
+			this.routed = Arrays.copyOf(this.routed, this.routed.length * 2);
+		}
+		this.routed[this.routedCount++] = subscription;
+	}
+
+	/** On the stream's thread at the end of a batch: queue what it routed, and {@link #wake()}. */
+	void wakeRouted() {
+		int count = this.routedCount;
+		if (count > 0) {
+			Object queued = (count == 1) ? this.routed[0] : new Routed(Arrays.copyOf(this.routed, count));
+			Arrays.fill(this.routed, 0, count, null);
+			this.routedCount = 0;
+			this.ready.offer(queued);
+			this.queued.addAndGet(count);
+		}
+		wake();
+	}
+
+	/** @return the next query to run, {@code null} when nothing is queued */
+	private @Nullable Subscription take() {
+		while (true) {
+			Object next = this.ready.peek();
+			if (next == null) {
+				return null;
+			}
+			if (next instanceof Routed batch) {
+				int index = batch.taken.getAndIncrement();
+				if (index >= batch.subscriptions.length - 1) {
+					// taken to its end (by this worker or another): off the queue
+					this.ready.remove(batch);
+				}
+				if (index < batch.subscriptions.length) {
+					return batch.subscriptions[index];
+				}
+			}
+			else if (this.ready.remove(next)) {
+				return (Subscription) next;
+			}
+		}
+	}
+
+	/**
 	 * Start a worker if what is queued needs one more: more queries are queued than workers are
 	 * free to take them (a worker blocked in a slow listener is not free), and fewer than
 	 * {@code threads} run. Each worker, as it takes a query, starts the next one the queue still
@@ -85,7 +145,7 @@ final class DeliveryQueue {
 	private void work() {
 		do {
 			Subscription subscription;
-			while ((subscription = this.ready.poll()) != null) {
+			while ((subscription = take()) != null) {
 				this.queued.decrementAndGet();
 				this.busy.incrementAndGet();
 				wake();
@@ -119,10 +179,26 @@ final class DeliveryQueue {
 
 	private void closeQueued() {
 		Subscription subscription;
-		while ((subscription = this.ready.poll()) != null) {
+		while ((subscription = take()) != null) {
 			this.queued.decrementAndGet();
 			subscription.close();
 		}
+	}
+
+	/**
+	 * The queries one batch concerns, queued as one: workers take them in order, each claiming
+	 * the next index.
+	 */
+	private static final class Routed {
+
+		final Subscription[] subscriptions;
+
+		final AtomicInteger taken = new AtomicInteger();
+
+		Routed(Subscription[] subscriptions) {
+			this.subscriptions = subscriptions;
+		}
+
 	}
 
 }

@@ -343,8 +343,8 @@ public final class LiveQueries implements AutoCloseable {
 			}
 		}
 		finally {
-			// the queries this batch concerns were queued: one wake-up for all of them
-			this.deliveries.wake();
+			// the queries this batch concerns are queued together: one wake-up for all of them
+			this.deliveries.wakeRouted();
 		}
 	}
 
@@ -395,7 +395,7 @@ public final class LiveQueries implements AutoCloseable {
 	 * @param subscription a query that was not scheduled
 	 */
 	void queueRouted(Subscription subscription) {
-		this.deliveries.queue(subscription);
+		this.deliveries.queueRouted(subscription);
 	}
 
 	void retryLater(Subscription subscription) {

@@ -45,8 +45,7 @@ final class ShapeIndex {
 			}
 			ColumnIndex index = routes.column(column);
 			for (Object key : plan.indexKeys()) {
-				index.byValue.compute(key, (k, subscriptions) -> with((subscriptions != null) ? subscriptions : NONE,
-						subscription));
+				index.byValue.compute(key, (k, routed) -> (routed == null) ? subscription : with(routed, subscription));
 			}
 		}
 	}
@@ -64,10 +63,7 @@ final class ShapeIndex {
 			if (column != null) {
 				ColumnIndex index = routes.column(column);
 				for (Object key : plan.indexKeys()) {
-					index.byValue.computeIfPresent(key, (k, subscriptions) -> {
-						Subscription[] left = without(subscriptions, subscription);
-						return (left.length == 0) ? null : left;
-					});
+					index.byValue.computeIfPresent(key, (k, routed) -> without(routed, subscription));
 				}
 			}
 		}
@@ -128,6 +124,23 @@ final class ShapeIndex {
 		return longer;
 	}
 
+	// an index value: one query (the usual case, one object less to read per change) or several
+	private static Object with(Object routed, Subscription subscription) {
+		return (routed instanceof Subscription[] several) ? with(several, subscription)
+				: new Subscription[] { (Subscription) routed, subscription };
+	}
+
+	private static @Nullable Object without(Object routed, Subscription subscription) {
+		if (routed == subscription) {
+			return null;
+		}
+		if (!(routed instanceof Subscription[] several)) {
+			return routed;
+		}
+		Subscription[] left = without(several, subscription);
+		return (left.length == 1) ? left[0] : left;
+	}
+
 	private static Subscription[] without(Subscription[] subscriptions, Subscription subscription) {
 		for (int i = 0; i < subscriptions.length; i++) {
 			if (subscriptions[i] == subscription) {
@@ -146,13 +159,37 @@ final class ShapeIndex {
 	 */
 	private static final class Candidates {
 
+		private @Nullable Subscription single;
+
 		private Subscription[] only = NONE;
 
 		private @Nullable List<Subscription[]> more;
 
-		void add(Subscription @Nullable [] subscriptions) {
-			if (subscriptions == null || subscriptions.length == 0) {
+		void add(@Nullable Object routed) {
+			if (routed instanceof Subscription one) {
+				add(one);
+			}
+			else if (routed instanceof Subscription[] several) {
+				add(several);
+			}
+		}
+
+		private void add(Subscription one) {
+			if (this.only.length == 0 && this.single == null) {
+				this.single = one;
 				return;
+			}
+			add(new Subscription[] { one });
+		}
+
+		void add(Subscription[] subscriptions) {
+			if (subscriptions.length == 0) {
+				return;
+			}
+			Subscription first = this.single;
+			if (first != null) {
+				this.single = null;
+				this.only = new Subscription[] { first };
 			}
 			if (this.only.length == 0) {
 				this.only = subscriptions;
@@ -166,6 +203,11 @@ final class ShapeIndex {
 		}
 
 		void offer(ChangeEvent event) {
+			Subscription first = this.single;
+			if (first != null) {
+				ShapeIndex.offer(first, event);
+				return;
+			}
 			List<Subscription[]> several = this.more;
 			if (several == null) {
 				for (Subscription subscription : this.only) {
@@ -219,7 +261,8 @@ final class ShapeIndex {
 
 		final String column;
 
-		final Map<Object, Subscription[]> byValue = new ConcurrentHashMap<>();
+		/** A {@link Subscription}, or a {@code Subscription[]} of two or more. */
+		final Map<Object, Object> byValue = new ConcurrentHashMap<>();
 
 		ColumnIndex(String column) {
 			this.column = column;

@@ -62,6 +62,12 @@ final class ShapePlan {
 
 	private final @Nullable Set<?>[] keySets;
 
+	// a shape of one equality (the usual one): its column and value outside the arrays, so
+	// checking a change reads this object only
+	private final @Nullable String onlyColumn;
+
+	private final @Nullable Object onlyKey;
+
 	/** The projection in table order (key included), {@code null} for every column. */
 	private final String @Nullable [] projection;
 
@@ -143,6 +149,9 @@ final class ShapePlan {
 		}
 		this.indexColumn = indexColumn;
 		this.indexKeys = indexKeys;
+		boolean onlyEquality = n == 1 && this.kinds[0] == Condition.Kind.EQUALS;
+		this.onlyColumn = onlyEquality ? this.conditionColumns[0] : null;
+		this.onlyKey = onlyEquality ? this.keys[0] : null;
 		this.conditionsOnKey = onKey;
 		if (shape.columns().isEmpty()) {
 			this.projection = null;
@@ -294,6 +303,11 @@ final class ShapePlan {
 
 	/** @return whether a row (new, or old under replica identity FULL) is in the shape */
 	boolean matches(Map<String, @Nullable Object> row) {
+		String only = this.onlyColumn;
+		if (only != null) {
+			Object value = key(row.get(only));
+			return value != null && value.equals(this.onlyKey);
+		}
 		for (int i = 0; i < this.kinds.length; i++) {
 			Object value = key(row.get(this.conditionColumns[i]));
 			boolean match = switch (this.kinds[i]) {

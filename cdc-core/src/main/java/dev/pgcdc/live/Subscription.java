@@ -1,6 +1,5 @@
 package dev.pgcdc.live;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,11 +30,16 @@ final class Subscription implements LiveQuery, Runnable {
 
 	private final int capacity;
 
-	private final Object lock = new Object();
+	// The buffer: a list of the changes waiting, oldest first, in this object's own fields (no
+	// collection object to reach on the stream's thread). All of it guarded by this object's
+	// monitor, the lock being the object the stream's thread reads anyway (one cache line less per
+	// change with many open queries); LiveQuery's users get their own objects to lock on.
+	private @Nullable Pending head;
 
-	private final ArrayDeque<Pending> buffer = new ArrayDeque<>();
+	private @Nullable Pending tail;
 
-	// guarded by lock
+	private int buffered;
+
 	private boolean scheduled;
 
 	private boolean snapshotNeeded = true;
@@ -87,12 +91,12 @@ final class Subscription implements LiveQuery, Runnable {
 	 */
 	void offer(long xid, ShapeChange change) {
 		boolean schedule;
-		synchronized (this.lock) {
+		synchronized (this) {
 			if (!this.open) {
 				return;
 			}
-			if (this.buffer.size() >= this.capacity) {
-				this.buffer.clear();
+			if (this.buffered >= this.capacity) {
+				clear();
 				if (this.resetReason == null) {
 					this.resetReason = "the listener fell behind: more than " + this.capacity + " changes waiting";
 					logger.info("Live query {} reset: its listener fell behind (cdc.live.buffer-size={})", shape(),
@@ -100,7 +104,16 @@ final class Subscription implements LiveQuery, Runnable {
 				}
 			}
 			else {
-				this.buffer.add(new Pending(xid, change));
+				Pending pending = new Pending(xid, change);
+				Pending last = this.tail;
+				if (last == null) {
+					this.head = pending;
+				}
+				else {
+					last.next = pending;
+				}
+				this.tail = pending;
+				this.buffered++;
 			}
 			schedule = !this.scheduled;
 			this.scheduled = true;
@@ -116,11 +129,11 @@ final class Subscription implements LiveQuery, Runnable {
 	 */
 	void reset(String reason) {
 		boolean schedule;
-		synchronized (this.lock) {
+		synchronized (this) {
 			if (!this.open) {
 				return;
 			}
-			this.buffer.clear();
+			clear();
 			this.resetReason = reason;
 			schedule = !this.scheduled;
 			this.scheduled = true;
@@ -131,7 +144,7 @@ final class Subscription implements LiveQuery, Runnable {
 	}
 
 	private void schedule() {
-		synchronized (this.lock) {
+		synchronized (this) {
 			if (this.scheduled) {
 				return;
 			}
@@ -142,15 +155,22 @@ final class Subscription implements LiveQuery, Runnable {
 
 	/** @return the number of changes waiting */
 	int buffered() {
-		synchronized (this.lock) {
-			return this.buffer.size();
+		synchronized (this) {
+			return this.buffered;
 		}
+	}
+
+	// holding the monitor
+	private void clear() {
+		this.head = null;
+		this.tail = null;
+		this.buffered = 0;
 	}
 
 	/** @return whether nothing waits and no task is scheduled (for tests: the query has caught up) */
 	boolean isIdle() {
-		synchronized (this.lock) {
-			return !this.scheduled && this.buffer.isEmpty() && !this.snapshotNeeded && this.resetReason == null;
+		synchronized (this) {
+			return !this.scheduled && this.buffered == 0 && !this.snapshotNeeded && this.resetReason == null;
 		}
 	}
 
@@ -171,7 +191,7 @@ final class Subscription implements LiveQuery, Runnable {
 		while (true) {
 			boolean snapshot;
 			List<Pending> batch = List.of();
-			synchronized (this.lock) {
+			synchronized (this) {
 				if (!this.open) {
 					this.scheduled = false;
 					return;
@@ -184,15 +204,22 @@ final class Subscription implements LiveQuery, Runnable {
 					this.snapshotNeeded = false;
 					this.resetReason = null;
 				}
-				else if (this.buffer.isEmpty()) {
+				else if (this.buffered == 0) {
 					this.scheduled = false;
 					return;
 				}
 				else {
-					batch = new ArrayList<>(Math.min(this.buffer.size(), TURN));
-					while (!this.buffer.isEmpty() && batch.size() < TURN) {
-						batch.add(this.buffer.poll());
+					batch = new ArrayList<>(Math.min(this.buffered, TURN));
+					Pending next = this.head;
+					while (next != null && batch.size() < TURN) {
+						batch.add(next);
+						next = next.next;
 					}
+					this.head = next;
+					if (next == null) {
+						this.tail = null;
+					}
+					this.buffered -= batch.size();
 				}
 			}
 			if (snapshot) {
@@ -221,13 +248,13 @@ final class Subscription implements LiveQuery, Runnable {
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Live query {}: cannot read its snapshot, trying again: {}", shape(), ex.getMessage());
-			synchronized (this.lock) {
+			synchronized (this) {
 				this.snapshotNeeded = true;
 			}
 			this.owner.retryLater(this);
 			return false;
 		}
-		synchronized (this.lock) {
+		synchronized (this) {
 			if (this.resetReason != null || !this.open) {
 				// continuity was lost while reading: read again (the loop takes the reset)
 				return true;
@@ -251,29 +278,29 @@ final class Subscription implements LiveQuery, Runnable {
 			return;
 		}
 		Visibility seen = this.visibility;
-		if (seen != null && seen.isVisible(pending.xid())) {
+		if (seen != null && seen.isVisible(pending.xid)) {
 			// in the snapshot already
 			return;
 		}
-		String position = pending.change().position();
+		String position = pending.change.position();
 		String last = this.lastPosition;
 		if (last != null && position.compareTo(last) <= 0) {
 			// delivered before the stream reconnected and sent it again
 			return;
 		}
-		this.listener.onChange(pending.change());
+		this.listener.onChange(pending.change);
 		this.lastPosition = position;
 		this.owner.changeDelivered();
 	}
 
 	@Override
 	public void close() {
-		synchronized (this.lock) {
+		synchronized (this) {
 			if (!this.open) {
 				return;
 			}
 			this.open = false;
-			this.buffer.clear();
+			clear();
 		}
 		this.owner.closed(this);
 	}
@@ -283,7 +310,20 @@ final class Subscription implements LiveQuery, Runnable {
 		return "LiveQuery[" + shape() + "]";
 	}
 
-	private record Pending(long xid, ShapeChange change) {
+	/** A change waiting, and the one after it. */
+	private static final class Pending {
+
+		final long xid;
+
+		final ShapeChange change;
+
+		@Nullable Pending next;
+
+		Pending(long xid, ShapeChange change) {
+			this.xid = xid;
+			this.change = change;
+		}
+
 	}
 
 }

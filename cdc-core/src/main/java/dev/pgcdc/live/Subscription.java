@@ -1,7 +1,5 @@
 package dev.pgcdc.live;
 
-import java.util.ArrayList;
-import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -30,10 +28,10 @@ final class Subscription implements LiveQuery, Runnable {
 
 	private final int capacity;
 
-	// The buffer: a list of the changes waiting, oldest first, in this object's own fields (no
-	// collection object to reach on the stream's thread). All of it guarded by this object's
-	// monitor, the lock being the object the stream's thread reads anyway (one cache line less per
-	// change with many open queries); LiveQuery's users get their own objects to lock on.
+	// The buffer: a linked list of the changes waiting, oldest first, in this object's own fields
+	// (no collection object to reach on the stream's thread). All state here is guarded by this
+	// object's monitor: the stream's thread reads this object anyway, a separate lock object
+	// would be one more cache line per change with many open queries.
 	private @Nullable Pending head;
 
 	private @Nullable Pending tail;
@@ -190,7 +188,9 @@ final class Subscription implements LiveQuery, Runnable {
 		int delivered = 0;
 		while (true) {
 			boolean snapshot;
-			List<Pending> batch = List.of();
+			// a run of the list taken off it: first and count (its nodes' links no longer change)
+			@Nullable Pending first = null;
+			int count = 0;
 			synchronized (this) {
 				if (!this.open) {
 					this.scheduled = false;
@@ -209,17 +209,17 @@ final class Subscription implements LiveQuery, Runnable {
 					return;
 				}
 				else {
-					batch = new ArrayList<>(Math.min(this.buffered, TURN));
-					Pending next = this.head;
-					while (next != null && batch.size() < TURN) {
-						batch.add(next);
+					first = this.head;
+					Pending next = first;
+					while (next != null && count < TURN) {
 						next = next.next;
+						count++;
 					}
 					this.head = next;
 					if (next == null) {
 						this.tail = null;
 					}
-					this.buffered -= batch.size();
+					this.buffered -= count;
 				}
 			}
 			if (snapshot) {
@@ -228,10 +228,12 @@ final class Subscription implements LiveQuery, Runnable {
 				}
 				continue;
 			}
-			for (Pending pending : batch) {
+			Pending pending = first;
+			for (int i = 0; i < count && pending != null; i++) {
 				deliver(pending);
+				pending = pending.next;
 			}
-			delivered += batch.size();
+			delivered += count;
 			if (delivered >= TURN) {
 				// still scheduled: give the thread to another query and come back
 				this.owner.execute(this);

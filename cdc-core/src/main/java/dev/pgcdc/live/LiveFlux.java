@@ -1,42 +1,67 @@
 package dev.pgcdc.live;
 
-import java.util.List;
-import java.util.Map;
-
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.filter.reactive.ServerWebExchangeContextFilter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
+import reactor.util.context.ContextView;
 
-/** {@link LiveQueries#flux}: a live query as Reactor's Server-Sent Events; loaded only when called. */
-final class LiveFlux {
+/**
+ * {@link LiveQueries#flux}: a live query's session carried by a Reactor {@link FluxSink} of
+ * Server-Sent Events. Loaded only when called (needs reactor-core).
+ */
+final class LiveFlux implements LiveSessions.Outlet {
 
-	private LiveFlux() {
+	private static final ServerSentEvent<?> HEARTBEAT = ServerSentEvent.builder().comment("").build();
+
+	private final FluxSink<ServerSentEvent<?>> sink;
+
+	private LiveFlux(FluxSink<ServerSentEvent<?>> sink) {
+		this.sink = sink;
 	}
 
-	static Flux<ServerSentEvent<?>> flux(LiveQueries live, Shape shape) {
-		return Flux.create((FluxSink<ServerSentEvent<?>> sink) -> {
-			LiveQuery query = live.subscribe(shape, new LiveQueryListener() {
+	/** Each subscription is one client connection. */
+	static Flux<ServerSentEvent<?>> flux(LiveSessions sessions, Shape shape, @Nullable String lastEventId) {
+		return Flux.create((FluxSink<ServerSentEvent<?>> sink) -> sessions.open(shape, lastEventId, new LiveFlux(sink)));
+	}
 
-				@Override
-				public void onSnapshot(List<Map<String, @Nullable Object>> rows, String position) {
-					sink.next(ServerSentEvent.builder(LiveSse.snapshot(rows, position)).event("snapshot").id(position)
-						.build());
-				}
+	/** The {@code Last-Event-ID} of the WebFlux request, when {@link ServerWebExchangeContextFilter} put it in the context. */
+	static Flux<ServerSentEvent<?>> flux(LiveSessions sessions, Shape shape) {
+		return Flux.deferContextual((context) -> flux(sessions, shape, lastEventId(context)));
+	}
 
-				@Override
-				public void onChange(ShapeChange change) {
-					sink.next(ServerSentEvent.builder(change).event("change").id(change.position()).build());
-				}
+	private static @Nullable String lastEventId(ContextView context) {
+		if (!context.hasKey(ServerWebExchangeContextFilter.EXCHANGE_CONTEXT_ATTRIBUTE)) {
+			return null;
+		}
+		return ServerWebExchangeContextFilter.getExchange(context)
+			.map((exchange) -> LiveSessions.lastEventId(exchange.getRequest().getHeaders().getFirst(LiveSessions.LAST_EVENT_ID)))
+			.orElse(null);
+	}
 
-				@Override
-				public void onReset(String reason) {
-					sink.next(ServerSentEvent.builder(LiveSse.reset(reason)).event("reset").build());
-				}
+	@Override
+	public boolean send(LiveSessions.Event event) {
+		ServerSentEvent.Builder<Object> builder = ServerSentEvent.builder(event.data()).event(event.name());
+		String id = event.id();
+		this.sink.next(((id != null) ? builder.id(id) : builder).build());
+		return !this.sink.isCancelled();
+	}
 
-			});
-			sink.onDispose(query::close);
-		});
+	@Override
+	public boolean heartbeat() {
+		this.sink.next(HEARTBEAT);
+		return !this.sink.isCancelled();
+	}
+
+	@Override
+	public void complete() {
+		this.sink.complete();
+	}
+
+	@Override
+	public void onEnd(Runnable callback) {
+		this.sink.onDispose(callback::run);
 	}
 
 }

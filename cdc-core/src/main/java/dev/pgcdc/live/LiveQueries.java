@@ -104,7 +104,7 @@ public final class LiveQueries implements AutoCloseable {
 
 	private final Object subscribeMonitor = new Object();
 
-	private volatile @Nullable LiveSse sse;
+	private volatile @Nullable LiveSessions sessions;
 
 	/** The last transactions routed, newest at {@code routed - 1} (written by the stream's thread only). */
 	private final AtomicLongArray recent = new AtomicLongArray(RECENT);
@@ -222,7 +222,7 @@ public final class LiveQueries implements AutoCloseable {
 	 */
 	@SuppressWarnings("unchecked")
 	public <E> E sse(Shape shape) {
-		return (E) sessions().open(shape, LiveSse.lastEventId());
+		return (E) LiveSse.open(sessions(), this.options, shape, LiveSse.lastEventId());
 	}
 
 	/**
@@ -234,14 +234,17 @@ public final class LiveQueries implements AutoCloseable {
 	 */
 	@SuppressWarnings("unchecked")
 	public <E> E sse(Shape shape, @Nullable String lastEventId) {
-		return (E) sessions().open(shape, lastEventId);
+		return (E) LiveSse.open(sessions(), this.options, shape, LiveSessions.lastEventId(lastEventId));
 	}
 
 	/**
 	 * A live query as a stream of Server-Sent Events for WebFlux or any Reactor consumer, with
-	 * the events of {@link #sse(Shape)}; the query closes when the subscription is cancelled.
-	 * Flow control is Reactor's: events wait in the sink's buffer while the subscriber does
-	 * not request them.
+	 * the events of {@link #sse(Shape)}; each subscription is one client connection, and its
+	 * query is retained for a resume when the subscription is cancelled (as an SSE client's is
+	 * when it disconnects). In a WebFlux application that registers Spring's
+	 * {@code ServerWebExchangeContextFilter} the request's {@code Last-Event-ID} is read from
+	 * the Reactor context; otherwise pass it with {@link #flux(Shape, String)}. Flow control is
+	 * Reactor's: events wait in the sink's buffer while the subscriber does not request them.
 	 * @param shape what to follow
 	 * @return the events
 	 * @throws IllegalArgumentException as {@link #subscribe}
@@ -249,17 +252,31 @@ public final class LiveQueries implements AutoCloseable {
 	public Flux<ServerSentEvent<?>> flux(Shape shape) {
 		// bad shapes fail here, not only when subscribed to
 		ShapePlan.of(shape, this.catalog.lookup(shape.table()));
-		return LiveFlux.flux(this, shape);
+		return LiveFlux.flux(sessions(), shape);
 	}
 
-	private LiveSse sessions() {
-		LiveSse sessions = this.sse;
+	/**
+	 * As {@link #flux(Shape)}, resuming from the {@code Last-Event-ID} given (a WebFlux
+	 * controller's {@code @RequestHeader(name = "Last-Event-ID", required = false)}): the events
+	 * after it while this application still holds them, otherwise a {@code reset} and a snapshot.
+	 * @param shape what to follow
+	 * @param lastEventId the id of the last event the client received, {@code null} for none
+	 * @return the events
+	 * @throws IllegalArgumentException as {@link #subscribe}
+	 */
+	public Flux<ServerSentEvent<?>> flux(Shape shape, @Nullable String lastEventId) {
+		ShapePlan.of(shape, this.catalog.lookup(shape.table()));
+		return LiveFlux.flux(sessions(), shape, LiveSessions.lastEventId(lastEventId));
+	}
+
+	private LiveSessions sessions() {
+		LiveSessions sessions = this.sessions;
 		if (sessions == null) {
 			synchronized (this.subscribeMonitor) {
-				sessions = this.sse;
+				sessions = this.sessions;
 				if (sessions == null) {
-					sessions = new LiveSse(this, this.options, this.scheduler);
-					this.sse = sessions;
+					sessions = new LiveSessions(this, this.options, this.scheduler);
+					this.sessions = sessions;
 				}
 			}
 		}
@@ -272,7 +289,7 @@ public final class LiveQueries implements AutoCloseable {
 		for (Subscription subscription : this.open) {
 			tables.merge(subscription.plan().meta().table().toString(), 1, Integer::sum);
 		}
-		LiveSse sessions = this.sse;
+		LiveSessions sessions = this.sessions;
 		return new Status(this.open.size(), (sessions != null) ? sessions.attached() : 0,
 				(sessions != null) ? sessions.detached() : 0, this.changes.sum(), this.resets.sum(),
 				Collections.unmodifiableMap(tables));
@@ -305,7 +322,7 @@ public final class LiveQueries implements AutoCloseable {
 	/** Close every live query and stop the delivery threads. */
 	@Override
 	public void close() {
-		LiveSse sessions = this.sse;
+		LiveSessions sessions = this.sessions;
 		if (sessions != null) {
 			sessions.close();
 		}

@@ -113,7 +113,9 @@ class LiveQueriesTests {
 	@Test
 	void fluxSendsSnapshotAndChangeEventsAndClosesTheQueryWhenCancelled() throws Exception {
 		database.execute("CREATE TABLE fluxed (id int PRIMARY KEY, owner int NOT NULL)", "INSERT INTO fluxed VALUES (1, 1)");
-		try (LiveFixture fixture = new LiveFixture(database, LiveQueryOptions.defaults(), "fluxed")) {
+		LiveQueryOptions notRetained = new LiveQueryOptions(LiveQueryOptions.DEFAULT_BUFFER_SIZE, 2, Duration.ZERO, 0,
+				null, LiveQueryOptions.DEFAULT_SSE_HEARTBEAT);
+		try (LiveFixture fixture = new LiveFixture(database, notRetained, "fluxed")) {
 			List<org.springframework.http.codec.ServerSentEvent<?>> events = new java.util.concurrent.CopyOnWriteArrayList<>();
 			assertThatIllegalArgumentException().isThrownBy(() -> fixture.live.flux(Shape.of("fluxed").where("nope", 1)));
 			reactor.core.Disposable subscription = fixture.live.flux(Shape.of("fluxed").where("owner", 1))

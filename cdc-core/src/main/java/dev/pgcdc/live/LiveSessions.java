@@ -1,0 +1,431 @@
+package dev.pgcdc.live;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The web sessions of live queries, whatever carries them ({@link LiveQueries#sse} or
+ * {@link LiveQueries#flux}): each client connection is a session around one live query, holding
+ * the last events it sent. A client that disconnects leaves its session retained for a while,
+ * still following the shape; reconnecting with {@code Last-Event-ID} equal to one of the
+ * retained events' ids resumes it: the events after that one are sent again and the query goes
+ * on, with no new snapshot. Otherwise a new query starts with a {@code reset} (when the client
+ * asked to resume) and a snapshot. Retained sessions are released after the retention; a
+ * heartbeat notices clients that went away.
+ * <p>
+ * A session moves between attached (it has an outlet), retained (disconnected, kept for a
+ * resume) and released (its query closed) only under its own monitor, so a disconnect, a
+ * reconnect taking it over and the retention's end cannot interleave.
+ */
+final class LiveSessions {
+
+	static final String LAST_EVENT_ID = "Last-Event-ID";
+
+	private final LiveQueries live;
+
+	private final LiveQueryOptions options;
+
+	private final Set<Session> attached = ConcurrentHashMap.newKeySet();
+
+	/** Retained sessions by shape; a shape's set is changed only inside the map's compute. */
+	private final Map<Shape, Set<Session>> retained = new ConcurrentHashMap<>();
+
+	private final ScheduledFuture<?> heartbeat;
+
+	LiveSessions(LiveQueries live, LiveQueryOptions options, ScheduledExecutorService scheduler) {
+		this.live = live;
+		this.options = options;
+		long period = options.sseHeartbeat().toMillis();
+		this.heartbeat = scheduler.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
+	}
+
+	/** @return the header's id, {@code null} when it is missing or blank */
+	static @Nullable String lastEventId(@Nullable String header) {
+		return (header != null && !header.isBlank()) ? header.trim() : null;
+	}
+
+	static Map<String, Object> snapshot(List<Map<String, @Nullable Object>> rows, String position) {
+		Map<String, Object> data = new LinkedHashMap<>();
+		data.put("rows", rows);
+		data.put("position", position);
+		return data;
+	}
+
+	static Map<String, Object> reset(String reason) {
+		return Map.of("reason", reason);
+	}
+
+	/**
+	 * Connect a client: resume the session that sent {@code lastEventId} if one still can, else
+	 * start a new live query.
+	 * @param shape what to follow
+	 * @param lastEventId the client's {@code Last-Event-ID}, {@code null} for none
+	 * @param outlet the connection
+	 * @throws IllegalArgumentException as {@link LiveQueries#subscribe}
+	 */
+	void open(Shape shape, @Nullable String lastEventId, Outlet outlet) {
+		if (lastEventId != null && resume(shape, lastEventId, outlet)) {
+			return;
+		}
+		Session session = new Session(shape, lastEventId != null);
+		// the listener may run before subscribe returns: the outlet is attached first
+		session.attach(outlet, null);
+		LiveQuery query;
+		try {
+			query = this.live.subscribe(shape, session);
+		}
+		catch (RuntimeException ex) {
+			session.abandon();
+			throw ex;
+		}
+		session.started(query);
+	}
+
+	private boolean resume(Shape shape, String id, Outlet outlet) {
+		Set<Session> candidates = this.retained.get(shape);
+		if (candidates != null) {
+			for (Session session : List.copyOf(candidates)) {
+				if (session.resume(id, outlet)) {
+					return true;
+				}
+			}
+		}
+		// a browser often reconnects before the server noticed the old connection is gone
+		for (Session session : this.attached) {
+			if (session.shape.equals(shape) && session.takeOver(id, outlet)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	int attached() {
+		return this.attached.size();
+	}
+
+	int detached() {
+		int count = 0;
+		for (Set<Session> sessions : this.retained.values()) {
+			count += sessions.size();
+		}
+		return count;
+	}
+
+	private void retain(Session session) {
+		this.retained.compute(session.shape, (shape, sessions) -> {
+			Set<Session> set = (sessions != null) ? sessions : ConcurrentHashMap.newKeySet();
+			set.add(session);
+			return set;
+		});
+	}
+
+	private boolean unretain(Session session) {
+		boolean[] removed = new boolean[1];
+		this.retained.computeIfPresent(session.shape, (shape, sessions) -> {
+			removed[0] = sessions.remove(session);
+			return sessions.isEmpty() ? null : sessions;
+		});
+		return removed[0];
+	}
+
+	private void tick() {
+		for (Session session : this.attached) {
+			session.heartbeat();
+		}
+		long now = System.nanoTime();
+		long retention = this.options.sseRetention().toNanos();
+		for (Set<Session> sessions : List.copyOf(this.retained.values())) {
+			for (Session session : List.copyOf(sessions)) {
+				session.expire(now, retention);
+			}
+		}
+	}
+
+	void close() {
+		this.heartbeat.cancel(false);
+		for (Session session : List.copyOf(this.attached)) {
+			session.end();
+		}
+		for (Set<Session> sessions : List.copyOf(this.retained.values())) {
+			for (Session session : List.copyOf(sessions)) {
+				session.end();
+			}
+		}
+	}
+
+	/** A client connection, as the transport carries it. */
+	interface Outlet {
+
+		/**
+		 * @param event to send
+		 * @return whether it was sent: {@code false} when the client is gone
+		 */
+		boolean send(Event event);
+
+		/** @return whether the heartbeat was sent: {@code false} when the client is gone */
+		boolean heartbeat();
+
+		/** End the response (the client may reconnect). */
+		void complete();
+
+		/**
+		 * @param callback to run when the transport notices the connection ended (completed,
+		 * timed out, failed or cancelled)
+		 */
+		void onEnd(Runnable callback);
+
+	}
+
+	/**
+	 * An event as sent: {@code snapshot}, {@code change} or {@code reset}.
+	 * @param name the event's name
+	 * @param id its id (the position), {@code null} for a reset
+	 * @param data its JSON data
+	 */
+	record Event(String name, @Nullable String id, Object data) {
+	}
+
+	/** One client: its live query and the events it was sent. */
+	private final class Session implements LiveQueryListener {
+
+		private final Shape shape;
+
+		private final ArrayDeque<Event> sent = new ArrayDeque<>();
+
+		private boolean resetFirst;
+
+		// the fields below are guarded by this session's monitor
+
+		private @Nullable Outlet outlet;
+
+		private @Nullable LiveQuery query;
+
+		private boolean released;
+
+		private long detachedAt;
+
+		Session(Shape shape, boolean resetFirst) {
+			this.shape = shape;
+			this.resetFirst = resetFirst;
+		}
+
+		@Override
+		public void onSnapshot(List<Map<String, @Nullable Object>> rows, String position) {
+			if (this.resetFirst) {
+				this.resetFirst = false;
+				send(new Event("reset", null, reset("the changes since the client's Last-Event-ID are no longer held")));
+			}
+			send(new Event("snapshot", position, snapshot(rows, position)));
+		}
+
+		@Override
+		public void onChange(ShapeChange change) {
+			send(new Event("change", change.position(), change));
+		}
+
+		@Override
+		public void onReset(String reason) {
+			this.resetFirst = false;
+			send(new Event("reset", null, reset(reason)));
+		}
+
+		private void send(Event event) {
+			Outlet failed = null;
+			synchronized (this) {
+				int keep = (LiveSessions.this.options.sseRetention().isZero()) ? 0
+						: LiveSessions.this.options.sseRetainedEvents();
+				if (keep > 0) {
+					this.sent.add(event);
+					while (this.sent.size() > keep) {
+						this.sent.poll();
+					}
+				}
+				Outlet target = this.outlet;
+				if (target != null && !target.send(event)) {
+					failed = target;
+				}
+			}
+			if (failed != null) {
+				// that connection, not one that took over since
+				detach(failed);
+			}
+		}
+
+		/** Its query is open: closed at once if the session ended meanwhile. */
+		void started(LiveQuery query) {
+			boolean close;
+			synchronized (this) {
+				this.query = query;
+				close = this.released;
+			}
+			if (close) {
+				query.close();
+			}
+		}
+
+		private boolean holds(String id) {
+			LiveQuery current = this.query;
+			if (this.released || current == null || !current.isOpen()) {
+				return false;
+			}
+			for (Event event : this.sent) {
+				if (id.equals(event.id())) {
+					return true;
+				}
+			}
+			return false;
+		}
+
+		void attach(Outlet outlet, @Nullable String resumeAfter) {
+			synchronized (this) {
+				this.outlet = outlet;
+				LiveSessions.this.attached.add(this);
+				if (resumeAfter != null) {
+					for (Event event : replay(resumeAfter)) {
+						if (!outlet.send(event)) {
+							break;
+						}
+					}
+				}
+			}
+			outlet.onEnd(() -> detach(outlet));
+		}
+
+		/** A reconnect of a retained session. */
+		boolean resume(String id, Outlet outlet) {
+			synchronized (this) {
+				if (this.outlet != null || !holds(id) || !unretain(this)) {
+					return false;
+				}
+				attach(outlet, id);
+			}
+			return true;
+		}
+
+		/** Another connection takes this attached session over: the old one is completed. */
+		boolean takeOver(String id, Outlet outlet) {
+			Outlet old;
+			synchronized (this) {
+				old = this.outlet;
+				if (old == null || !holds(id)) {
+					return false;
+				}
+				LiveSessions.this.attached.remove(this);
+				attach(outlet, id);
+			}
+			// its end is no longer this session's: detach(old) finds another outlet
+			old.complete();
+			return true;
+		}
+
+		private List<Event> replay(String resumeAfter) {
+			Event[] all = this.sent.toArray(new Event[0]);
+			// after the last event with that id
+			for (int i = all.length - 1; i >= 0; i--) {
+				if (resumeAfter.equals(all[i].id())) {
+					return List.of(all).subList(i + 1, all.length);
+				}
+			}
+			return new ArrayList<>();
+		}
+
+		void detach(Outlet outlet) {
+			boolean release;
+			synchronized (this) {
+				if (this.outlet != outlet) {
+					return;
+				}
+				this.outlet = null;
+				LiveSessions.this.attached.remove(this);
+				LiveQuery current = this.query;
+				// a query not open yet is kept: started() sees it retained
+				release = this.released || LiveSessions.this.options.sseRetention().isZero()
+						|| (current != null && !current.isOpen());
+				if (!release) {
+					this.detachedAt = System.nanoTime();
+					retain(this);
+				}
+			}
+			if (release) {
+				release();
+			}
+		}
+
+		void heartbeat() {
+			Outlet current;
+			boolean closed;
+			synchronized (this) {
+				current = this.outlet;
+				if (current == null) {
+					return;
+				}
+				LiveQuery query = this.query;
+				closed = query != null && !query.isOpen();
+				if (!closed && current.heartbeat()) {
+					return;
+				}
+			}
+			if (closed) {
+				current.complete();
+			}
+			detach(current);
+		}
+
+		void expire(long now, long retention) {
+			synchronized (this) {
+				if (this.outlet != null || now - this.detachedAt < retention || !unretain(this)) {
+					return;
+				}
+			}
+			release();
+		}
+
+		/** Its query could not start: nothing to retain. */
+		void abandon() {
+			synchronized (this) {
+				this.outlet = null;
+				LiveSessions.this.attached.remove(this);
+			}
+			release();
+		}
+
+		/** The application closes: the response ends and the query is released. */
+		void end() {
+			Outlet current;
+			synchronized (this) {
+				current = this.outlet;
+				this.outlet = null;
+				LiveSessions.this.attached.remove(this);
+				unretain(this);
+			}
+			if (current != null) {
+				current.complete();
+			}
+			release();
+		}
+
+		private void release() {
+			LiveQuery current;
+			synchronized (this) {
+				this.released = true;
+				current = this.query;
+				this.sent.clear();
+			}
+			if (current != null) {
+				current.close();
+			}
+		}
+
+	}
+
+}

@@ -29,6 +29,7 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 
 /**
@@ -120,6 +121,12 @@ public final class SnapshotBenchmark {
 						double seconds = copy(database, rows, true);
 						report(lines, measured, "COPY ceiling", rows, seconds, cpuSeconds() - cpu);
 					}
+					if (only.contains("copy")) {
+						// and under the incremental round's write load
+						double cpu = cpuSeconds();
+						double seconds = copy(database, rows, true, LOAD_ROWS_PER_SECOND);
+						report(lines, measured, "COPY ceiling, 1k w/s", rows, seconds, cpuSeconds() - cpu);
+					}
 					for (int count : readers) {
 						reportRate(lines, measured, "pgcdc incremental, idle, readers " + count,
 								incremental(database, chunks.get(0), count, 0, round));
@@ -173,13 +180,6 @@ public final class SnapshotBenchmark {
 	 */
 	private static double[] incremental(TestDatabase database, int chunk, int readers, int rowsPerSecond, int round)
 			throws Exception {
-		long firstKey;
-		try (Connection connection = database.connect();
-				java.sql.Statement statement = connection.createStatement();
-				java.sql.ResultSet max = statement.executeQuery("SELECT max(id) FROM " + Workload.TABLE.quoted())) {
-			max.next();
-			firstKey = max.getLong(1) + 1;
-		}
 		try (ChangeStream stream = ChangeStream.builder()
 			.url(database.jdbcUrl())
 			.username(database.username())
@@ -190,21 +190,7 @@ public final class SnapshotBenchmark {
 					SnapshotOptions.DEFAULT_PROGRESS_TABLE, readers))
 			.handler((batch) -> {
 			})
-			.start()) {
-			PacedWriter writer = (rowsPerSecond > 0) ? new PacedWriter(database, rowsPerSecond, 10) : null;
-			Thread writing = null;
-			if (writer != null) {
-				writing = new Thread(() -> {
-					try {
-						writer.write(firstKey, 0, TimeUnit.MINUTES.toNanos(30), new LatencyRecorder());
-					}
-					catch (java.sql.SQLException ex) {
-						throw new IllegalStateException(ex);
-					}
-				}, "paced-writer");
-				writing.start();
-				Thread.sleep(1000); // let the load settle before the snapshot starts
-			}
+			.start(); WriteLoad load = WriteLoad.start(database, rowsPerSecond)) {
 			long start = System.nanoTime();
 			stream.snapshots().start(Workload.TABLE);
 			SnapshotStatus status;
@@ -213,11 +199,6 @@ public final class SnapshotBenchmark {
 				Thread.sleep(5); // polling the status: its resolution is the benchmark's
 			}
 			double seconds = (System.nanoTime() - start) / 1e9;
-			if (writer != null && writing != null) {
-				writer.stop();
-				writing.join();
-				writer.close();
-			}
 			if (status.state() != SnapshotStatus.State.DONE) {
 				throw new IllegalStateException("Incremental snapshot ended " + status);
 			}
@@ -227,6 +208,17 @@ public final class SnapshotBenchmark {
 
 	// firstRows: only the first rows keys (after an incremental round the table has grown by the writer's)
 	private static double copy(TestDatabase database, long rows, boolean firstRows) throws Exception {
+		return copy(database, rows, firstRows, 0);
+	}
+
+	private static double copy(TestDatabase database, long rows, boolean firstRows, int rowsPerSecond)
+			throws Exception {
+		try (WriteLoad load = WriteLoad.start(database, rowsPerSecond)) {
+			return copyRows(database, rows, firstRows);
+		}
+	}
+
+	private static double copyRows(TestDatabase database, long rows, boolean firstRows) throws Exception {
 		AtomicLong lines = new AtomicLong();
 		OutputStream counting = new OutputStream() {
 			@Override
@@ -339,6 +331,57 @@ public final class SnapshotBenchmark {
 		if (actual != expected) {
 			throw new IllegalStateException(engine + " read " + actual + " of " + expected + " rows");
 		}
+	}
+
+	/** The paced writer of the incremental rounds (new keys after the table's), on its own thread. */
+	private static final class WriteLoad implements AutoCloseable {
+
+		private final @Nullable PacedWriter writer;
+
+		private final @Nullable Thread thread;
+
+		private WriteLoad(@Nullable PacedWriter writer, @Nullable Thread thread) {
+			this.writer = writer;
+			this.thread = thread;
+		}
+
+		/** @param rowsPerSecond 0 for none */
+		static WriteLoad start(TestDatabase database, int rowsPerSecond) throws Exception {
+			if (rowsPerSecond == 0) {
+				return new WriteLoad(null, null);
+			}
+			long firstKey;
+			try (Connection connection = database.connect();
+					java.sql.Statement statement = connection.createStatement();
+					java.sql.ResultSet max = statement.executeQuery("SELECT max(id) FROM " + Workload.TABLE.quoted())) {
+				max.next();
+				firstKey = max.getLong(1) + 1;
+			}
+			PacedWriter writer = new PacedWriter(database, rowsPerSecond, 10);
+			Thread thread = new Thread(() -> {
+				try {
+					writer.write(firstKey, 0, TimeUnit.MINUTES.toNanos(30), new LatencyRecorder());
+				}
+				catch (java.sql.SQLException ex) {
+					throw new IllegalStateException(ex);
+				}
+			}, "paced-writer");
+			thread.start();
+			Thread.sleep(1000); // let the load settle before what it loads starts
+			return new WriteLoad(writer, thread);
+		}
+
+		@Override
+		public void close() throws Exception {
+			PacedWriter current = this.writer;
+			Thread running = this.thread;
+			if (current != null && running != null) {
+				current.stop();
+				running.join();
+				current.close();
+			}
+		}
+
 	}
 
 }

@@ -27,8 +27,6 @@ import java.util.concurrent.atomic.LongAdder;
 import javax.sql.DataSource;
 
 import dev.pgcdc.CdcSubscriptions;
-import dev.pgcdc.event.CdcEvent;
-import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.EventPosition;
 import dev.pgcdc.event.TableName;
 import dev.pgcdc.event.TransactionBatch;
@@ -346,18 +344,7 @@ public final class LiveQueries implements AutoCloseable {
 			return;
 		}
 		try {
-			for (CdcEvent event : batch.events()) {
-				if (event instanceof ChangeEvent change) {
-					try {
-						this.index.route(change);
-					}
-					catch (RuntimeException ex) {
-						// never the stream's problem
-						logger.warn("Live queries: cannot route a change of {}: {}", change.qualifiedTable(),
-								ex.toString());
-					}
-				}
-			}
+			this.index.route(batch.events());
 		}
 		finally {
 			// the queries this batch concerns are queued together: one wake-up for all of them

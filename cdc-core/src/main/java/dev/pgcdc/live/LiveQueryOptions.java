@@ -10,13 +10,14 @@ import org.jspecify.annotations.Nullable;
  * @param bufferSize changes that may wait for one query's listener; one more resets the query
  * (a new snapshot) instead of slowing the stream or the other queries
  * @param threads threads delivering to listeners (each query's calls run one at a time)
- * @param sseRetention how long a disconnected SSE client's query is kept, so that a browser
- * reconnecting with {@code Last-Event-ID} resumes without a new snapshot; zero releases it at once
- * @param sseRetainedEvents events kept per SSE client for such a resume
+ * @param sseRetention how long a disconnected SSE client's (or cancelled flux subscription's)
+ * query is kept, so that a browser reconnecting with {@code Last-Event-ID} resumes without a new
+ * snapshot; zero releases it at once
+ * @param sseRetainedEvents events kept per SSE or flux client for such a resume
  * @param sseTimeout how long one SSE response stays open before the browser is asked to
  * reconnect (it resumes); {@code null} for the web server's default
- * @param sseHeartbeat how often an idle SSE connection gets a comment, so that a client that
- * went away is noticed and released
+ * @param sseHeartbeat how often an idle SSE or flux connection gets a comment, so that a client
+ * that went away is noticed and released
  */
 public record LiveQueryOptions(int bufferSize, int threads, Duration sseRetention, int sseRetainedEvents,
 		@Nullable Duration sseTimeout, Duration sseHeartbeat) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.TableName;
@@ -31,7 +32,24 @@ final class ShapeIndex {
 
 	private static final Subscription[] NONE = {};
 
+	/** Changes looked up before any is offered (see {@link #route(List)}). */
+	private static final int WINDOW = 16;
+
+	/** An index value meaning: no query. */
+	private static final Object NOTHING = new Object();
+
+	/** An index value meaning: this change takes {@link #route(ChangeEvent)}. */
+	private static final Object FULL_PATH = new Object();
+
 	private final Map<TableName, Routes> tables = new ConcurrentHashMap<>();
+
+	// the window of route(List), used by the stream's thread only
+
+	private final @Nullable ChangeEvent[] window = new ChangeEvent[WINDOW];
+
+	private final Object[] found = new Object[WINDOW];
+
+	private final @Nullable ShapePlan[] plans = new ShapePlan[WINDOW];
 
 	void add(Subscription subscription) {
 		ShapePlan plan = subscription.plan();
@@ -75,6 +93,104 @@ final class ShapeIndex {
 	}
 
 	/**
+	 * Offer a batch's changes, in order, to every query each concerns. One thread at a time (the
+	 * stream's): the window below is this object's.
+	 * <p>
+	 * With many open queries, a change's index entry and its query are rarely in the CPU's caches,
+	 * and each look-up is a chain of dependent loads (bucket, node, key, query, plan). So the usual
+	 * change (one indexed column on its table, no unindexed shape, an update not moving the
+	 * value) is looked up for a window of changes before any is offered, then the queries found
+	 * are read, then the changes offered: the loads of different changes overlap instead of
+	 * following one another. Any other change takes the full path at its turn.
+	 * @param events a batch's events (changes are routed, the rest ignored)
+	 */
+	void route(List<? extends CdcEvent> events) {
+		ChangeEvent[] changes = this.window;
+		Object[] routed = this.found;
+		ShapePlan[] plans = this.plans;
+		int size = events.size();
+		int next = 0;
+		while (next < size) {
+			int count = 0;
+			while (next < size && count < WINDOW) {
+				if (events.get(next++) instanceof ChangeEvent change) {
+					changes[count] = change;
+					try {
+						routed[count] = lookUp(change);
+					}
+					catch (RuntimeException ex) {
+						// the full path meets it again, and says so
+						routed[count] = FULL_PATH;
+					}
+					count++;
+				}
+			}
+			for (int i = 0; i < count; i++) {
+				if (routed[i] instanceof Subscription one) {
+					plans[i] = one.plan();
+				}
+			}
+			for (int i = 0; i < count; i++) {
+				ChangeEvent change = changes[i];
+				try {
+					Object found = routed[i];
+					if (found == FULL_PATH) {
+						route(change);
+					}
+					else if (found instanceof Subscription one) {
+						offer(one, plans[i], change);
+					}
+					else if (found instanceof Subscription[] several) {
+						for (Subscription subscription : several) {
+							offer(subscription, subscription.plan(), change);
+						}
+					}
+				}
+				catch (RuntimeException ex) {
+					// never the stream's problem
+					logger.warn("Live queries: cannot route a change of {}: {}", change.qualifiedTable(), ex.toString());
+				}
+				changes[i] = null;
+				routed[i] = NOTHING;
+				plans[i] = null;
+			}
+		}
+	}
+
+	/**
+	 * @return the usual change's index value ({@link #NOTHING} when no query is concerned), or
+	 * {@link #FULL_PATH}
+	 */
+	private Object lookUp(ChangeEvent event) {
+		Routes routes = this.tables.get(new TableName(event.schema(), event.table()));
+		if (routes == null) {
+			return NOTHING;
+		}
+		ColumnIndex[] columns = routes.columns;
+		Operation operation = event.operation();
+		if (columns.length != 1 || routes.scan.length != 0 || operation == Operation.TRUNCATE
+				|| operation == Operation.SNAPSHOT) {
+			return FULL_PATH;
+		}
+		ColumnIndex index = columns[0];
+		Map<String, @Nullable Object> row = event.newRecord();
+		Map<String, @Nullable Object> old = event.oldRecord();
+		Object value = (row != null) ? ShapePlan.key(row.get(index.column)) : null;
+		Object before = (old != null) ? ShapePlan.key(old.get(index.column)) : null;
+		Object found;
+		if (value != null) {
+			if (before != null && !before.equals(value)) {
+				return FULL_PATH;
+			}
+			found = index.byValue.get(value);
+		}
+		else {
+			found = (before != null) ? index.byValue.get(before) : null;
+		}
+		return (found != null) ? found : NOTHING;
+	}
+
+	/**
 	 * Offer one change to every query it concerns. On the stream's thread: no iterator, no
 	 * collection per change in the usual case (one indexed column, one candidate set).
 	 * @param event a change of the stream
@@ -112,7 +228,11 @@ final class ShapeIndex {
 	}
 
 	private static void offer(Subscription subscription, ChangeEvent event) {
-		ShapeChange change = subscription.plan().change(event);
+		offer(subscription, subscription.plan(), event);
+	}
+
+	private static void offer(Subscription subscription, ShapePlan plan, ChangeEvent event) {
+		ShapeChange change = plan.change(event);
 		if (change != null) {
 			subscription.offer(event.xid(), change);
 		}

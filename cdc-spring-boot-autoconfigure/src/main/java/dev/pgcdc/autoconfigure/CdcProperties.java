@@ -884,7 +884,7 @@ public class CdcProperties {
 		}
 
 		/**
-		 * Server-Sent Events clients of LiveQueries.sse.
+		 * Server-Sent Events clients of LiveQueries.sse and LiveQueries.flux.
 		 */
 		public static class Sse {
 

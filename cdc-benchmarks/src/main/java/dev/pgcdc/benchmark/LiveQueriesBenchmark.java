@@ -103,7 +103,7 @@ public final class LiveQueriesBenchmark {
 		AtomicReferenceStream holder = new AtomicReferenceStream();
 		CdcSubscriptions subscriptions = new CdcSubscriptions(new HandlerRegistry(new RowBinder()), holder::get, null);
 		List<String> lines = new ArrayList<>();
-		try (LiveQueries live = new LiveQueries(dataSource, subscriptions, LiveQueryOptions.defaults());
+		try (LiveQueries live = new LiveQueries(dataSource, subscriptions, options());
 				ChangeStream stream = stream(database, live, holder, levels)) {
 			Latency latency = new Latency();
 			long[] heapPerShape = new long[levels.size()];
@@ -282,6 +282,13 @@ public final class LiveQueriesBenchmark {
 		ChangeStream stream = builder.build();
 		holder.stream = stream;
 		return stream.start();
+	}
+
+	/** The defaults, with {@code -Dlive.threads} delivery threads when given. */
+	private static LiveQueryOptions options() {
+		LiveQueryOptions defaults = LiveQueryOptions.defaults();
+		return new LiveQueryOptions(defaults.bufferSize(), Integer.getInteger("live.threads", defaults.threads()),
+				defaults.sseRetention(), defaults.sseRetainedEvents(), defaults.sseTimeout(), defaults.sseHeartbeat());
 	}
 
 	private static long usedHeap() {

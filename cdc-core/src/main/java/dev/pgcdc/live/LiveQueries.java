@@ -267,7 +267,8 @@ public final class LiveQueries implements AutoCloseable {
 		return LiveFlux.flux(sessions(), shape, LiveSessions.lastEventId(lastEventId));
 	}
 
-	private LiveSessions sessions() {
+	// package-private for LiveSessionsTests
+	LiveSessions sessions() {
 		LiveSessions sessions = this.sessions;
 		if (sessions == null) {
 			synchronized (this.subscribeMonitor) {

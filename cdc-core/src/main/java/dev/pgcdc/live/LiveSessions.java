@@ -7,11 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The web sessions of live queries, whatever carries them ({@link LiveQueries#sse} or
@@ -25,9 +28,18 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * A session moves between attached (it has an outlet), retained (disconnected, kept for a
  * resume) and released (its query closed) only under its own monitor, so a disconnect, a
- * reconnect taking it over and the retention's end cannot interleave.
+ * reconnect taking it over and the retention's end cannot interleave. Events are written under
+ * that monitor too, so a transport's own callbacks (which Spring MVC runs holding the emitter's
+ * locks) never take it: they hand the disconnect to the timer thread.
+ * <p>
+ * An event's id is its position, the same for every client of the same shape, so an id does not
+ * say whose session it was: a retained session is resumed by any client holding one of its ids
+ * (what follows is the same for every session of the shape), but an attached one is taken over
+ * only when its own connection proves dead (a heartbeat fails), never from a live client.
  */
 final class LiveSessions {
+
+	private static final Logger logger = LoggerFactory.getLogger(LiveSessions.class);
 
 	static final String LAST_EVENT_ID = "Last-Event-ID";
 
@@ -40,11 +52,16 @@ final class LiveSessions {
 	/** Retained sessions by shape; a shape's set is changed only inside the map's compute. */
 	private final Map<Shape, Set<Session>> retained = new ConcurrentHashMap<>();
 
+	private final ScheduledExecutorService scheduler;
+
 	private final ScheduledFuture<?> heartbeat;
+
+	private volatile boolean closed;
 
 	LiveSessions(LiveQueries live, LiveQueryOptions options, ScheduledExecutorService scheduler) {
 		this.live = live;
 		this.options = options;
+		this.scheduler = scheduler;
 		long period = options.sseHeartbeat().toMillis();
 		this.heartbeat = scheduler.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
 	}
@@ -72,8 +89,12 @@ final class LiveSessions {
 	 * @param lastEventId the client's {@code Last-Event-ID}, {@code null} for none
 	 * @param outlet the connection
 	 * @throws IllegalArgumentException as {@link LiveQueries#subscribe}
+	 * @throws IllegalStateException once the live queries are closed
 	 */
 	void open(Shape shape, @Nullable String lastEventId, Outlet outlet) {
+		if (this.closed) {
+			throw new IllegalStateException("Live queries are closed");
+		}
 		if (lastEventId != null && resume(shape, lastEventId, outlet)) {
 			return;
 		}
@@ -138,20 +159,43 @@ final class LiveSessions {
 		return removed[0];
 	}
 
+	// one session's failure must not end the timer's runs for all
 	private void tick() {
 		for (Session session : this.attached) {
-			session.heartbeat();
+			try {
+				session.heartbeat();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Live queries: heartbeat of a client of {} failed: {}", session.shape, ex.toString());
+			}
 		}
 		long now = System.nanoTime();
 		long retention = this.options.sseRetention().toNanos();
 		for (Set<Session> sessions : List.copyOf(this.retained.values())) {
 			for (Session session : List.copyOf(sessions)) {
-				session.expire(now, retention);
+				try {
+					session.expire(now, retention);
+				}
+				catch (RuntimeException ex) {
+					logger.warn("Live queries: releasing a client of {} failed: {}", session.shape, ex.toString());
+				}
 			}
 		}
 	}
 
+	/** A transport callback noticed the connection ended: detached on the timer, not in the callback. */
+	private void ended(Session session, Outlet outlet) {
+		try {
+			this.scheduler.execute(() -> session.detach(outlet));
+		}
+		catch (RejectedExecutionException ex) {
+			// closing
+			session.detach(outlet);
+		}
+	}
+
 	void close() {
+		this.closed = true;
 		this.heartbeat.cancel(false);
 		for (Session session : List.copyOf(this.attached)) {
 			session.end();
@@ -298,7 +342,7 @@ final class LiveSessions {
 					}
 				}
 			}
-			outlet.onEnd(() -> detach(outlet));
+			outlet.onEnd(() -> ended(this, outlet));
 		}
 
 		/** A reconnect of a retained session. */
@@ -312,12 +356,15 @@ final class LiveSessions {
 			return true;
 		}
 
-		/** Another connection takes this attached session over: the old one is completed. */
+		/**
+		 * A reconnect of an attached session whose connection is dead but not noticed yet: the
+		 * old connection is completed. A live one (its heartbeat goes through) is another client's.
+		 */
 		boolean takeOver(String id, Outlet outlet) {
 			Outlet old;
 			synchronized (this) {
 				old = this.outlet;
-				if (old == null || !holds(id)) {
+				if (old == null || !holds(id) || old.heartbeat()) {
 					return false;
 				}
 				LiveSessions.this.attached.remove(this);
@@ -395,6 +442,7 @@ final class LiveSessions {
 			synchronized (this) {
 				this.outlet = null;
 				LiveSessions.this.attached.remove(this);
+				unretain(this);
 			}
 			release();
 		}

@@ -25,6 +25,10 @@ final class LiveFixture implements AutoCloseable {
 
 	static final Duration TIMEOUT = Duration.ofMinutes(2);
 
+	/** Web sessions retained for a resume far longer than a test, no heartbeat during one. */
+	static final LiveQueryOptions RETAINED = new LiveQueryOptions(LiveQueryOptions.DEFAULT_BUFFER_SIZE, 2,
+			Duration.ofMinutes(5), 100, null, Duration.ofMinutes(5));
+
 	final TestDatabase database;
 
 	final PGSimpleDataSource dataSource = new PGSimpleDataSource();

@@ -23,9 +23,6 @@ import static org.awaitility.Awaitility.await;
 /** {@link LiveQueries#flux}: sessions retained after a cancel, resumed from a Last-Event-ID, released. */
 class LiveFluxTests {
 
-	private static final LiveQueryOptions RETAINED = new LiveQueryOptions(LiveQueryOptions.DEFAULT_BUFFER_SIZE, 2,
-			Duration.ofMinutes(5), 100, null, Duration.ofMinutes(5));
-
 	private static TestDatabase database;
 
 	@BeforeAll
@@ -42,7 +39,7 @@ class LiveFluxTests {
 	void cancelledFluxResumesFromItsLastEventIdWithoutSnapshot() throws Exception {
 		database.execute("CREATE TABLE resumed (id int PRIMARY KEY, owner int NOT NULL)", "INSERT INTO resumed VALUES (1, 1)");
 		Shape shape = Shape.of("resumed").where("owner", 1);
-		try (LiveFixture fixture = new LiveFixture(database, RETAINED, "resumed")) {
+		try (LiveFixture fixture = new LiveFixture(database, LiveFixture.RETAINED, "resumed")) {
 			List<ServerSentEvent<?>> first = new CopyOnWriteArrayList<>();
 			Disposable connection = fixture.live.flux(shape).subscribe(first::add);
 			await().atMost(LiveFixture.TIMEOUT).until(() -> first.size() == 1);
@@ -51,7 +48,7 @@ class LiveFluxTests {
 			String lastEventId = first.get(1).id();
 			connection.dispose();
 			// the query follows the shape while the client is away
-			assertThat(fixture.live.status().sseRetained()).isOne();
+			await().atMost(LiveFixture.TIMEOUT).until(() -> fixture.live.status().sseRetained() == 1);
 			assertThat(fixture.live.status().sseClients()).isZero();
 			database.execute("INSERT INTO resumed VALUES (3, 1), (4, 2)", "UPDATE resumed SET owner = 2 WHERE id = 1");
 			fixture.awaitDelivered();
@@ -82,27 +79,37 @@ class LiveFluxTests {
 	}
 
 	@Test
-	void reconnectTakesOverAConnectionStillAttached() throws Exception {
-		database.execute("CREATE TABLE taken (id int PRIMARY KEY, owner int NOT NULL)", "INSERT INTO taken VALUES (1, 1)");
-		Shape shape = Shape.of("taken").where("owner", 1);
-		try (LiveFixture fixture = new LiveFixture(database, RETAINED, "taken")) {
+	void reconnectWithAnIdOfAnotherLiveClientDoesNotTakeItsSession() throws Exception {
+		database.execute("CREATE TABLE shared (id int PRIMARY KEY, owner int NOT NULL)", "INSERT INTO shared VALUES (1, 1)");
+		Shape shape = Shape.of("shared").where("owner", 1);
+		try (LiveFixture fixture = new LiveFixture(database, LiveFixture.RETAINED, "shared")) {
+			// two tabs on the same shape: their events have the same ids (the positions)
 			List<ServerSentEvent<?>> first = new CopyOnWriteArrayList<>();
 			AtomicBoolean firstCompleted = new AtomicBoolean();
-			fixture.live.flux(shape).doOnComplete(() -> firstCompleted.set(true)).subscribe(first::add);
+			Disposable one = fixture.live.flux(shape).doOnComplete(() -> firstCompleted.set(true)).subscribe(first::add);
 			await().atMost(LiveFixture.TIMEOUT).until(() -> first.size() == 1);
-			String snapshotId = first.get(0).id();
-
-			// the browser reconnected before the server noticed the old connection is gone
 			List<ServerSentEvent<?>> second = new CopyOnWriteArrayList<>();
-			Disposable connection = fixture.live.flux(shape, snapshotId).subscribe(second::add);
-			assertThat(firstCompleted).isTrue();
-			database.execute("INSERT INTO taken VALUES (2, 1)");
+			Disposable two = fixture.live.flux(shape).subscribe(second::add);
 			await().atMost(LiveFixture.TIMEOUT).until(() -> second.size() == 1);
-			assertThat(changes(second)).containsExactly("INSERT 2");
-			assertThat(first).hasSize(1);
-			assertThat(fixture.live.openQueries()).isOne();
-			assertThat(fixture.live.status().sseClients()).isOne();
-			connection.dispose();
+			database.execute("INSERT INTO shared VALUES (2, 1)");
+			await().atMost(LiveFixture.TIMEOUT).until(() -> first.size() == 2 && second.size() == 2);
+			assertThat(first.get(1).id()).isEqualTo(second.get(1).id());
+
+			// a third client resumes from that id while both are connected and well
+			List<ServerSentEvent<?>> third = new CopyOnWriteArrayList<>();
+			Disposable three = fixture.live.flux(shape, first.get(1).id()).subscribe(third::add);
+			await().atMost(LiveFixture.TIMEOUT).until(() -> third.size() == 2);
+			assertThat(third).extracting(ServerSentEvent::event).containsExactly("reset", "snapshot");
+			assertThat(firstCompleted).isFalse();
+			database.execute("INSERT INTO shared VALUES (3, 1)");
+			await().atMost(LiveFixture.TIMEOUT).until(() -> changes(events(first)).size() == 2
+					&& changes(events(second)).size() == 2 && third.size() == 3);
+			assertThat(changes(events(first))).containsExactly("INSERT 2", "INSERT 3");
+			assertThat(changes(events(second))).containsExactly("INSERT 2", "INSERT 3");
+			assertThat(fixture.live.openQueries()).isEqualTo(3);
+			one.dispose();
+			two.dispose();
+			three.dispose();
 		}
 	}
 
@@ -111,13 +118,14 @@ class LiveFluxTests {
 		database.execute("CREATE TABLE contextual (id int PRIMARY KEY, owner int NOT NULL)",
 				"INSERT INTO contextual VALUES (1, 1)");
 		Shape shape = Shape.of("contextual").where("owner", 1);
-		try (LiveFixture fixture = new LiveFixture(database, RETAINED, "contextual")) {
+		try (LiveFixture fixture = new LiveFixture(database, LiveFixture.RETAINED, "contextual")) {
 			List<ServerSentEvent<?>> first = new CopyOnWriteArrayList<>();
 			Disposable connection = fixture.live.flux(shape).subscribe(first::add);
 			await().atMost(LiveFixture.TIMEOUT).until(() -> first.size() == 1);
 			database.execute("INSERT INTO contextual VALUES (2, 1)");
 			await().atMost(LiveFixture.TIMEOUT).until(() -> first.size() == 2);
 			connection.dispose();
+			await().atMost(LiveFixture.TIMEOUT).until(() -> fixture.live.status().sseRetained() == 1);
 			database.execute("INSERT INTO contextual VALUES (3, 1)");
 			fixture.awaitDelivered();
 
@@ -156,6 +164,11 @@ class LiveFluxTests {
 			assertThat(fixture.live.status().sseClients()).isZero();
 			assertThat(fixture.live.status().sseRetained()).isZero();
 		}
+	}
+
+	/** @return the change events, without the snapshot and heartbeats */
+	private static List<ServerSentEvent<?>> events(List<ServerSentEvent<?>> events) {
+		return events.stream().filter((event) -> "change".equals(event.event())).toList();
 	}
 
 	private static List<String> changes(List<ServerSentEvent<?>> events) {

@@ -44,6 +44,9 @@ import org.jspecify.annotations.Nullable;
  * ./mvnw -B -ntp -pl cdc-benchmarks -am package -DskipTests
  * java -cp cdc-benchmarks/target/benchmarks.jar dev.pgcdc.live.RoutingBenchmark [rounds=9] [changes per round=200000] [levels=1 1000 100000]
  * </pre>
+ * {@code -Droute.pause.us=200} parks that long after each transaction, so that the delivery
+ * workers drain between transactions as they do at a few thousand changes a second (the routing
+ * thread then offers each change to a query a worker touched last).
  */
 public final class RoutingBenchmark {
 
@@ -121,6 +124,7 @@ public final class RoutingBenchmark {
 			batches.add(batches(tables[level], levels.get(level), changes / PER_TRANSACTION));
 		}
 		ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+		long pause = TimeUnit.MICROSECONDS.toNanos(Long.getLong("route.pause.us", 0));
 		double[][] perChange = new double[levels.size()][rounds + 1];
 		// round 0 warms up
 		for (int round = 0; round <= rounds; round++) {
@@ -128,6 +132,10 @@ public final class RoutingBenchmark {
 				long cpu = threads.getCurrentThreadCpuTime();
 				for (TransactionBatch batch : batches.get(level)) {
 					live.route(batch);
+					if (pause > 0) {
+						// as the stream at a few thousand changes a second: the workers drain in between
+						java.util.concurrent.locks.LockSupport.parkNanos(pause);
+					}
 				}
 				perChange[level][round] = (threads.getCurrentThreadCpuTime() - cpu) / (double) changes;
 				awaitIdle(live);

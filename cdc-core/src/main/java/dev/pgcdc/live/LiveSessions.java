@@ -47,10 +47,11 @@ final class LiveSessions {
 
 	private final LiveQueryOptions options;
 
-	private final Set<Session> attached = ConcurrentHashMap.newKeySet();
+	/** Connected sessions: a reconnect looks among those of its shape only. */
+	private final ByShape attached = new ByShape();
 
-	/** Retained sessions by shape; a shape's set is changed only inside the map's compute. */
-	private final Map<Shape, Set<Session>> retained = new ConcurrentHashMap<>();
+	/** Disconnected sessions kept for a resume. */
+	private final ByShape retained = new ByShape();
 
 	private final ScheduledExecutorService scheduler;
 
@@ -113,17 +114,14 @@ final class LiveSessions {
 	}
 
 	private boolean resume(Shape shape, String id, Outlet outlet) {
-		Set<Session> candidates = this.retained.get(shape);
-		if (candidates != null) {
-			for (Session session : List.copyOf(candidates)) {
-				if (session.resume(id, outlet)) {
-					return true;
-				}
+		for (Session session : this.retained.of(shape)) {
+			if (session.resume(id, outlet)) {
+				return true;
 			}
 		}
 		// a browser often reconnects before the server noticed the old connection is gone
-		for (Session session : this.attached) {
-			if (session.shape.equals(shape) && session.takeOver(id, outlet)) {
+		for (Session session : this.attached.of(shape)) {
+			if (session.takeOver(id, outlet)) {
 				return true;
 			}
 		}
@@ -135,33 +133,12 @@ final class LiveSessions {
 	}
 
 	int detached() {
-		int count = 0;
-		for (Set<Session> sessions : this.retained.values()) {
-			count += sessions.size();
-		}
-		return count;
-	}
-
-	private void retain(Session session) {
-		this.retained.compute(session.shape, (shape, sessions) -> {
-			Set<Session> set = (sessions != null) ? sessions : ConcurrentHashMap.newKeySet();
-			set.add(session);
-			return set;
-		});
-	}
-
-	private boolean unretain(Session session) {
-		boolean[] removed = new boolean[1];
-		this.retained.computeIfPresent(session.shape, (shape, sessions) -> {
-			removed[0] = sessions.remove(session);
-			return sessions.isEmpty() ? null : sessions;
-		});
-		return removed[0];
+		return this.retained.size();
 	}
 
 	// one session's failure must not end the timer's runs for all
 	private void tick() {
-		for (Session session : this.attached) {
+		for (Session session : this.attached.all()) {
 			try {
 				session.heartbeat();
 			}
@@ -171,14 +148,12 @@ final class LiveSessions {
 		}
 		long now = System.nanoTime();
 		long retention = this.options.sseRetention().toNanos();
-		for (Set<Session> sessions : List.copyOf(this.retained.values())) {
-			for (Session session : List.copyOf(sessions)) {
-				try {
-					session.expire(now, retention);
-				}
-				catch (RuntimeException ex) {
-					logger.warn("Live queries: releasing a client of {} failed: {}", session.shape, ex.toString());
-				}
+		for (Session session : this.retained.all()) {
+			try {
+				session.expire(now, retention);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Live queries: releasing a client of {} failed: {}", session.shape, ex.toString());
 			}
 		}
 	}
@@ -197,14 +172,61 @@ final class LiveSessions {
 	void close() {
 		this.closed = true;
 		this.heartbeat.cancel(false);
-		for (Session session : List.copyOf(this.attached)) {
+		for (Session session : this.attached.all()) {
 			session.end();
 		}
-		for (Set<Session> sessions : List.copyOf(this.retained.values())) {
-			for (Session session : List.copyOf(sessions)) {
-				session.end();
-			}
+		for (Session session : this.retained.all()) {
+			session.end();
 		}
+	}
+
+	/**
+	 * Sessions by shape. A shape's set is changed only inside the map's compute, so a session is
+	 * never added to a set just emptied and dropped (and then lost).
+	 */
+	private static final class ByShape {
+
+		private final Map<Shape, Set<Session>> sessions = new ConcurrentHashMap<>();
+
+		void add(Session session) {
+			this.sessions.compute(session.shape, (shape, set) -> {
+				Set<Session> sessions = (set != null) ? set : ConcurrentHashMap.newKeySet();
+				sessions.add(session);
+				return sessions;
+			});
+		}
+
+		/** @return whether it was there */
+		boolean remove(Session session) {
+			boolean[] removed = new boolean[1];
+			this.sessions.computeIfPresent(session.shape, (shape, set) -> {
+				removed[0] = set.remove(session);
+				return set.isEmpty() ? null : set;
+			});
+			return removed[0];
+		}
+
+		List<Session> of(Shape shape) {
+			Set<Session> set = this.sessions.get(shape);
+			return (set != null) ? List.copyOf(set) : List.of();
+		}
+
+		List<Session> all() {
+			List<Session> all = new ArrayList<>();
+			for (Set<Session> set : this.sessions.values()) {
+				all.addAll(set);
+			}
+			return all;
+		}
+
+		int size() {
+			int count = 0;
+			for (Set<Session> set : this.sessions.values()) {
+				count += set.size();
+			}
+			return count;
+		}
+
 	}
 
 	/** A client connection, as the transport carries it. */
@@ -348,7 +370,7 @@ final class LiveSessions {
 		/** A reconnect of a retained session. */
 		boolean resume(String id, Outlet outlet) {
 			synchronized (this) {
-				if (this.outlet != null || !holds(id) || !unretain(this)) {
+				if (this.outlet != null || !holds(id) || !LiveSessions.this.retained.remove(this)) {
 					return false;
 				}
 				attach(outlet, id);
@@ -400,7 +422,7 @@ final class LiveSessions {
 						|| (current != null && !current.isOpen());
 				if (!release) {
 					this.detachedAt = System.nanoTime();
-					retain(this);
+					LiveSessions.this.retained.add(this);
 				}
 			}
 			if (release) {
@@ -430,7 +452,8 @@ final class LiveSessions {
 
 		void expire(long now, long retention) {
 			synchronized (this) {
-				if (this.outlet != null || now - this.detachedAt < retention || !unretain(this)) {
+				if (this.outlet != null || now - this.detachedAt < retention
+						|| !LiveSessions.this.retained.remove(this)) {
 					return;
 				}
 			}
@@ -442,7 +465,7 @@ final class LiveSessions {
 			synchronized (this) {
 				this.outlet = null;
 				LiveSessions.this.attached.remove(this);
-				unretain(this);
+				LiveSessions.this.retained.remove(this);
 			}
 			release();
 		}
@@ -454,7 +477,7 @@ final class LiveSessions {
 				current = this.outlet;
 				this.outlet = null;
 				LiveSessions.this.attached.remove(this);
-				unretain(this);
+				LiveSessions.this.retained.remove(this);
 			}
 			if (current != null) {
 				current.complete();

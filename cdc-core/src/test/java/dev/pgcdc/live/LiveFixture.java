@@ -39,6 +39,16 @@ final class LiveFixture implements AutoCloseable {
 
 	final LiveQueries live;
 
+	/**
+	 * A table {@code (id int PRIMARY KEY, owner int NOT NULL)} holding row (1, 1).
+	 * @return the shape of owner 1's rows
+	 */
+	static Shape ownedTable(TestDatabase database, String table) {
+		database.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, owner int NOT NULL)",
+				"INSERT INTO " + table + " VALUES (1, 1)");
+		return Shape.of(table).where("owner", 1);
+	}
+
 	LiveFixture(TestDatabase database, LiveQueryOptions options, String... tables) {
 		this(database, options, ChangeStream.builder(), tables);
 	}

@@ -37,8 +37,7 @@ class LiveFluxTests {
 
 	@Test
 	void cancelledFluxResumesFromItsLastEventIdWithoutSnapshot() throws Exception {
-		database.execute("CREATE TABLE resumed (id int PRIMARY KEY, owner int NOT NULL)", "INSERT INTO resumed VALUES (1, 1)");
-		Shape shape = Shape.of("resumed").where("owner", 1);
+		Shape shape = LiveFixture.ownedTable(database, "resumed");
 		try (LiveFixture fixture = new LiveFixture(database, LiveFixture.RETAINED, "resumed")) {
 			List<ServerSentEvent<?>> first = new CopyOnWriteArrayList<>();
 			Disposable connection = fixture.live.flux(shape).subscribe(first::add);
@@ -80,8 +79,7 @@ class LiveFluxTests {
 
 	@Test
 	void reconnectWithAnIdOfAnotherLiveClientDoesNotTakeItsSession() throws Exception {
-		database.execute("CREATE TABLE shared (id int PRIMARY KEY, owner int NOT NULL)", "INSERT INTO shared VALUES (1, 1)");
-		Shape shape = Shape.of("shared").where("owner", 1);
+		Shape shape = LiveFixture.ownedTable(database, "shared");
 		try (LiveFixture fixture = new LiveFixture(database, LiveFixture.RETAINED, "shared")) {
 			// two tabs on the same shape: their events have the same ids (the positions)
 			List<ServerSentEvent<?>> first = new CopyOnWriteArrayList<>();
@@ -115,9 +113,7 @@ class LiveFluxTests {
 
 	@Test
 	void webFluxRequestsLastEventIdIsReadFromTheReactorContext() throws Exception {
-		database.execute("CREATE TABLE contextual (id int PRIMARY KEY, owner int NOT NULL)",
-				"INSERT INTO contextual VALUES (1, 1)");
-		Shape shape = Shape.of("contextual").where("owner", 1);
+		Shape shape = LiveFixture.ownedTable(database, "contextual");
 		try (LiveFixture fixture = new LiveFixture(database, LiveFixture.RETAINED, "contextual")) {
 			List<ServerSentEvent<?>> first = new CopyOnWriteArrayList<>();
 			Disposable connection = fixture.live.flux(shape).subscribe(first::add);
@@ -143,8 +139,7 @@ class LiveFluxTests {
 
 	@Test
 	void connectDisconnectCyclesLeaveNothingOpen() throws Exception {
-		database.execute("CREATE TABLE cycled (id int PRIMARY KEY, owner int NOT NULL)", "INSERT INTO cycled VALUES (1, 1)");
-		Shape shape = Shape.of("cycled").where("owner", 1);
+		Shape shape = LiveFixture.ownedTable(database, "cycled");
 		LiveQueryOptions shortRetention = new LiveQueryOptions(LiveQueryOptions.DEFAULT_BUFFER_SIZE, 2,
 				Duration.ofMillis(200), 100, null, Duration.ofMillis(50));
 		try (LiveFixture fixture = new LiveFixture(database, shortRetention, "cycled")) {

@@ -33,13 +33,13 @@ class LiveSessionsTests {
 
 	@Test
 	void endCallbackRunByTheTransportUnderItsWriteLockDoesNotDeadlockWithASend() throws Exception {
-		database.execute("CREATE TABLE locked (id int PRIMARY KEY, owner int NOT NULL)", "INSERT INTO locked VALUES (1, 1)");
+		Shape shape = LiveFixture.ownedTable(database, "locked");
 		// not closed when deadlocked: closing would wait for the session forever
 		LiveFixture fixture = new LiveFixture(database, LiveFixture.RETAINED, "locked");
 		// as Spring MVC's emitter: a send takes the write lock, and the emitter runs its
 		// error callbacks holding it
 		Transport transport = new Transport();
-		fixture.live.sessions().open(Shape.of("locked").where("owner", 1), null, transport);
+		fixture.live.sessions().open(shape, null, transport);
 		await().atMost(LiveFixture.TIMEOUT).until(() -> transport.sent.size() == 1);
 
 		CountDownLatch locked = new CountDownLatch(1);
@@ -73,9 +73,7 @@ class LiveSessionsTests {
 
 	@Test
 	void reconnectTakesOverAnAttachedSessionOnlyWhenItsConnectionIsDead() throws Exception {
-		database.execute("CREATE TABLE halfopen (id int PRIMARY KEY, owner int NOT NULL)",
-				"INSERT INTO halfopen VALUES (1, 1)");
-		Shape shape = Shape.of("halfopen").where("owner", 1);
+		Shape shape = LiveFixture.ownedTable(database, "halfopen");
 		try (LiveFixture fixture = new LiveFixture(database, LiveFixture.RETAINED, "halfopen")) {
 			Transport old = new Transport();
 			fixture.live.sessions().open(shape, null, old);

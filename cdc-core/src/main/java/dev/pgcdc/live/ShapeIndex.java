@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 
 import dev.pgcdc.event.CdcEvent;
 import dev.pgcdc.event.ChangeEvent;
@@ -51,6 +52,8 @@ final class ShapeIndex {
 
 	private final @Nullable ShapePlan[] plans = new ShapePlan[WINDOW];
 
+	private final boolean[] inShape = new boolean[WINDOW];
+
 	void add(Subscription subscription) {
 		ShapePlan plan = subscription.plan();
 		Routes routes = this.tables.computeIfAbsent(plan.meta().table(), (table) -> new Routes());
@@ -63,7 +66,7 @@ final class ShapeIndex {
 			}
 			ColumnIndex index = routes.column(column);
 			for (Object key : plan.indexKeys()) {
-				index.byValue.compute(key, (k, routed) -> (routed == null) ? subscription : with(routed, subscription));
+				index.compute(key, (routed) -> (routed == null) ? subscription : with(routed, subscription));
 			}
 		}
 	}
@@ -81,7 +84,7 @@ final class ShapeIndex {
 			if (column != null) {
 				ColumnIndex index = routes.column(column);
 				for (Object key : plan.indexKeys()) {
-					index.byValue.computeIfPresent(key, (k, routed) -> without(routed, subscription));
+					index.compute(key, (routed) -> (routed == null) ? null : without(routed, subscription));
 				}
 			}
 		}
@@ -97,17 +100,18 @@ final class ShapeIndex {
 	 * stream's): the window below is this object's.
 	 * <p>
 	 * With many open queries, a change's index entry and its query are rarely in the CPU's caches,
-	 * and each look-up is a chain of dependent loads (bucket, node, key, query, plan). So the usual
+	 * and each look-up is a chain of dependent loads (index slot, query, plan). So the usual
 	 * change (one indexed column on its table, no unindexed shape, an update not moving the
 	 * value) is looked up for a window of changes before any is offered, then the queries found
-	 * are read, then the changes offered: the loads of different changes overlap instead of
-	 * following one another. Any other change takes the full path at its turn.
+	 * are read, then their plans, then the changes offered: the loads of different changes
+	 * overlap instead of following one another. Any other change takes the full path at its turn.
 	 * @param events a batch's events (changes are routed, the rest ignored)
 	 */
 	void route(List<? extends CdcEvent> events) {
 		ChangeEvent[] changes = this.window;
 		Object[] routed = this.found;
 		ShapePlan[] plans = this.plans;
+		boolean[] inShape = this.inShape;
 		int size = events.size();
 		int next = 0;
 		while (next < size) {
@@ -131,6 +135,10 @@ final class ShapeIndex {
 				}
 			}
 			for (int i = 0; i < count; i++) {
+				ShapePlan plan = plans[i];
+				inShape[i] = plan != null && plan.isOnlyEquality();
+			}
+			for (int i = 0; i < count; i++) {
 				ChangeEvent change = changes[i];
 				try {
 					Object found = routed[i];
@@ -138,11 +146,12 @@ final class ShapeIndex {
 						route(change);
 					}
 					else if (found instanceof Subscription one) {
-						offer(one, plans[i], change);
+						offer(one, plans[i], inShape[i], change);
 					}
 					else if (found instanceof Subscription[] several) {
 						for (Subscription subscription : several) {
-							offer(subscription, subscription.plan(), change);
+							ShapePlan plan = subscription.plan();
+							offer(subscription, plan, plan.isOnlyEquality(), change);
 						}
 					}
 				}
@@ -182,10 +191,10 @@ final class ShapeIndex {
 			if (before != null && !before.equals(value)) {
 				return FULL_PATH;
 			}
-			found = index.byValue.get(value);
+			found = index.get(value);
 		}
 		else {
-			found = (before != null) ? index.byValue.get(before) : null;
+			found = (before != null) ? index.get(before) : null;
 		}
 		return (found != null) ? found : NOTHING;
 	}
@@ -217,10 +226,10 @@ final class ShapeIndex {
 			Object value = (row != null) ? ShapePlan.key(row.get(index.column)) : null;
 			Object before = (old != null) ? ShapePlan.key(old.get(index.column)) : null;
 			if (value != null) {
-				candidates.add(index.byValue.get(value));
+				candidates.add(index.get(value));
 			}
 			if (before != null && !before.equals(value)) {
-				candidates.add(index.byValue.get(before));
+				candidates.add(index.get(before));
 			}
 		}
 		candidates.add(routes.scan);
@@ -228,11 +237,15 @@ final class ShapeIndex {
 	}
 
 	private static void offer(Subscription subscription, ChangeEvent event) {
-		offer(subscription, subscription.plan(), event);
+		ShapeChange change = subscription.plan().change(event);
+		if (change != null) {
+			subscription.offer(event.xid(), change);
+		}
 	}
 
-	private static void offer(Subscription subscription, ShapePlan plan, ChangeEvent event) {
-		ShapeChange change = plan.change(event);
+	// a change found under the query's key by lookUp (the same value in its new and old row)
+	private static void offer(Subscription subscription, ShapePlan plan, boolean inShape, ChangeEvent event) {
+		ShapeChange change = plan.change(event, inShape);
 		if (change != null) {
 			subscription.offer(event.xid(), change);
 		}
@@ -376,16 +389,39 @@ final class ShapeIndex {
 
 	}
 
-	/** The queries with an equality condition on one column, by its value (normalized key). */
+	/**
+	 * The queries with an equality condition on one column, by its value (normalized key): a
+	 * {@link Subscription}, or a {@code Subscription[]} of two or more. Integer keys, whatever
+	 * their width, are in a {@link LongKeyTable} (two array slots read per look-up), the others in
+	 * a hash map. Changed under the {@link Routes}' lock.
+	 */
 	private static final class ColumnIndex {
 
 		final String column;
 
-		/** A {@link Subscription}, or a {@code Subscription[]} of two or more. */
-		final Map<Object, Object> byValue = new ConcurrentHashMap<>();
+		private final LongKeyTable byNumber = new LongKeyTable();
+
+		private final Map<Object, Object> byValue = new ConcurrentHashMap<>();
 
 		ColumnIndex(String column) {
 			this.column = column;
+		}
+
+		@Nullable Object get(Object key) {
+			return isInteger(key) ? this.byNumber.get(((Number) key).longValue()) : this.byValue.get(key);
+		}
+
+		void compute(Object key, UnaryOperator<@Nullable Object> change) {
+			if (isInteger(key)) {
+				this.byNumber.compute(((Number) key).longValue(), change);
+			}
+			else {
+				this.byValue.compute(key, (k, routed) -> change.apply(routed));
+			}
+		}
+
+		private static boolean isInteger(Object key) {
+			return key instanceof Integer || key instanceof Long || key instanceof Short;
 		}
 
 	}

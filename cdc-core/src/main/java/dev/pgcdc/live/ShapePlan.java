@@ -328,11 +328,31 @@ final class ShapePlan {
 	 * @return the change relative to the shape, {@code null} when the shape is not concerned
 	 */
 	@Nullable ShapeChange change(ChangeEvent event) {
+		return change(event, false);
+	}
+
+	/**
+	 * @return whether the shape's only condition is one equality: a change the index found under
+	 * its key (the value of the indexed column in the new row and the old one alike) is then in
+	 * the shape without checking its rows again ({@link #change(ChangeEvent, boolean)})
+	 */
+	boolean isOnlyEquality() {
+		return this.onlyColumn != null;
+	}
+
+	/**
+	 * How a change relates to the shape.
+	 * @param event an INSERT, UPDATE or DELETE of the shape's table
+	 * @param inShape whether its new and old rows are known to be in the shape: found by the index
+	 * under the key of an {@linkplain #isOnlyEquality() only equality}
+	 * @return the change relative to the shape, {@code null} when the shape is not concerned
+	 */
+	@Nullable ShapeChange change(ChangeEvent event, boolean inShape) {
 		Map<String, @Nullable Object> row = event.newRecord();
 		Map<String, @Nullable Object> old = event.oldRecord();
 		switch (event.operation()) {
 			case INSERT -> {
-				return (row != null && matches(row))
+				return (row != null && (inShape || matches(row)))
 						? new ShapeChange(Operation.INSERT, project(row), null, event.position(), event.commitTimestamp())
 						: null;
 			}
@@ -340,9 +360,9 @@ final class ShapePlan {
 				if (row == null) {
 					return null;
 				}
-				boolean in = matches(row);
+				boolean in = inShape || matches(row);
 				// without old values the key did not change, and the conditions are on the key
-				boolean wasIn = (old != null) ? matches(old) : in;
+				boolean wasIn = (old != null) ? inShape || matches(old) : in;
 				if (in && wasIn) {
 					return relevant(event) ? new ShapeChange(Operation.UPDATE, project(row),
 							(old != null) ? project(old) : null, event.position(), event.commitTimestamp()) : null;
@@ -357,7 +377,7 @@ final class ShapePlan {
 				return null;
 			}
 			case DELETE -> {
-				if (old == null || !matches(old)) {
+				if (old == null || !(inShape || matches(old))) {
 					return null;
 				}
 				Map<String, @Nullable Object> before = project(old);

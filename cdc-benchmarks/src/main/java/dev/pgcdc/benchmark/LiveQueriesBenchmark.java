@@ -41,14 +41,17 @@ import org.jspecify.annotations.Nullable;
  * decoding, the stream, routing and delivery) over every measured round, CPU per change (median
  * of the rounds) of the whole process (the writer's JDBC work included) and of the stream's
  * delivery thread alone (where changes are routed to the shapes; decoding runs on the reader
- * thread, listeners on the live workers), and the heap per idle shape (heap after GC with the
+ * thread, listeners on the live workers) and of its time in the live queries' relay ("routing":
+ * the index look-ups, the changes relative to the shapes, their buffers, waking the delivery
+ * workers), and the heap per idle shape (heap after GC with the
  * level's shapes open, minus before, divided by their number). Then subscribe latency:
  * {@code subscribe} → {@code onSnapshot} for shapes of ~100 rows at 100 subscribes/s. The cost of
  * routing alone, without the server: {@code dev.pgcdc.live.RoutingBenchmark}.
  * <pre>
  * ./mvnw -B -ntp -pl cdc-benchmarks -am package -DskipTests -Drun.main=dev.pgcdc.benchmark.LiveQueriesBenchmark -Drun.args="5000 20 1 1000 100000"
  * </pre>
- * Arguments: changes/s (default 5000), seconds measured per level and round (default 20), the levels.
+ * Arguments: changes/s (default 5000), seconds measured per level and round (default 20), the levels:
+ * {@code N} shapes open, rows for all of their users, or {@code N/U}, rows for the first {@code U} of them.
  */
 public final class LiveQueriesBenchmark {
 
@@ -58,21 +61,21 @@ public final class LiveQueriesBenchmark {
 	public static void main(String[] args) throws Exception {
 		int rate = (args.length > 0) ? Integer.parseInt(args[0]) : 5000;
 		int seconds = (args.length > 1) ? Integer.parseInt(args[1]) : 20;
-		List<Integer> levels = new ArrayList<>();
+		List<Level> levels = new ArrayList<>();
 		for (int i = 2; i < args.length; i++) {
-			levels.add(Integer.parseInt(args[i]));
+			levels.add(Level.parse(args[i]));
 		}
 		if (levels.isEmpty()) {
-			levels.addAll(List.of(1, 1000, 100_000));
+			levels.addAll(List.of(new Level(1, 1), new Level(1000, 1000), new Level(100_000, 100_000)));
 		}
 		int rounds = Integer.getInteger("live.rounds", 3);
 		List<String> lines = new ArrayList<>();
 		try (TestDatabase database = TestPostgres.createDatabase("live_bench");
 				HikariDataSource dataSource = new HikariDataSource()) {
-			for (int shapes : levels) {
-				database.execute("CREATE TABLE " + table(shapes)
+			for (Level level : levels) {
+				database.execute("CREATE TABLE " + level.table()
 						+ " (id bigint PRIMARY KEY, user_id int NOT NULL, sent bigint NOT NULL)",
-						"CREATE INDEX ON " + table(shapes) + " (user_id)");
+						"CREATE INDEX ON " + level.table() + " (user_id)");
 			}
 			database.execute("CREATE TABLE live_docs (id int PRIMARY KEY, owner int NOT NULL, title text)",
 					"INSERT INTO live_docs SELECT g, g / 100, 'title ' || g FROM generate_series(0, 99999) g",
@@ -89,8 +92,37 @@ public final class LiveQueriesBenchmark {
 		lines.forEach(System.out::println);
 	}
 
-	private static String table(int shapes) {
-		return "live_bench_" + shapes;
+	/**
+	 * A level: how many shapes are open on its table, and over how many of their users the writer
+	 * spreads its rows ({@code 100000/1}: 100,000 shapes open, every row for the first user — the
+	 * one-shape level's workload with the larger index; default all of them).
+	 */
+	private record Level(int shapes, int users) {
+
+		static Level parse(String argument) {
+			int slash = argument.indexOf('/');
+			if (slash < 0) {
+				int shapes = Integer.parseInt(argument);
+				return new Level(shapes, shapes);
+			}
+			int shapes = Integer.parseInt(argument.substring(0, slash));
+			int users = Integer.parseInt(argument.substring(slash + 1));
+			if (users < 1 || users > shapes) {
+				throw new IllegalArgumentException("Level " + argument + ": write to 1 to " + shapes + " users");
+			}
+			return new Level(shapes, users);
+		}
+
+		String table() {
+			return (this.users == this.shapes) ? "live_bench_" + this.shapes : "live_bench_" + this.shapes + "_" + this.users;
+		}
+
+		@Override
+		public String toString() {
+			return (this.users == this.shapes) ? String.format(Locale.ROOT, "%,d shapes", this.shapes)
+					: String.format(Locale.ROOT, "%,d shapes, rows for %,d", this.shapes, this.users);
+		}
+
 	}
 
 	/**
@@ -98,23 +130,25 @@ public final class LiveQueriesBenchmark {
 	 * levels take turns (the first round warms up), so the levels share the JVM's warm-up and the
 	 * machine's moods alike.
 	 */
-	private static List<String> levels(TestDatabase database, HikariDataSource dataSource, List<Integer> levels,
+	private static List<String> levels(TestDatabase database, HikariDataSource dataSource, List<Level> levels,
 			int rate, int seconds, int rounds) throws Exception {
 		AtomicReferenceStream holder = new AtomicReferenceStream();
 		CdcSubscriptions subscriptions = new CdcSubscriptions(new HandlerRegistry(new RowBinder()), holder::get, null);
 		List<String> lines = new ArrayList<>();
+		RoutingClock clock = new RoutingClock();
 		try (LiveQueries live = new LiveQueries(dataSource, subscriptions, options());
-				ChangeStream stream = stream(database, live, holder, levels)) {
+				ChangeStream stream = stream(database, live, holder, levels, clock)) {
 			Latency latency = new Latency();
 			long[] heapPerShape = new long[levels.size()];
 			double[] openSeconds = new double[levels.size()];
 			for (int level = 0; level < levels.size(); level++) {
-				int shapes = levels.get(level);
+				int shapes = levels.get(level).shapes();
+				String table = levels.get(level).table();
 				System.gc();
 				long heapBefore = usedHeap();
 				long openStart = System.nanoTime();
 				for (int user = 0; user < shapes; user++) {
-					live.subscribe(Shape.of(table(shapes)).where("user_id", user), latency);
+					live.subscribe(Shape.of(table).where("user_id", user), latency);
 				}
 				while (!live.isIdle()) {
 					Thread.sleep(50);
@@ -127,15 +161,17 @@ public final class LiveQueriesBenchmark {
 			Histogram[] histograms = new Histogram[levels.size()];
 			double[][] cpu = new double[levels.size()][rounds];
 			double[][] routing = new double[levels.size()][rounds];
+			double[][] routed = new double[levels.size()][rounds];
 			long[] delivered = new long[levels.size()];
 			for (int round = 0; round <= rounds; round++) {
 				for (int level = 0; level < levels.size(); level++) {
-					int shapes = levels.get(level);
+					Level current = levels.get(level);
 					boolean measured = round > 0;
 					long cpuBefore = processCpuNanos();
 					long routingBefore = deliveryThreadCpuNanos();
+					long routedBefore = clock.nanos;
 					long deliveredBefore = live.changesDelivered();
-					Histogram histogram = write(database, table(shapes), shapes, rate,
+					Histogram histogram = write(database, current.table(), current.users(), rate,
 							measured ? seconds : Math.max(5, seconds / 2), ids, latency);
 					subscriptions.awaitCaughtUp(java.time.Duration.ofMinutes(1));
 					while (!live.isIdle()) {
@@ -145,6 +181,7 @@ public final class LiveQueriesBenchmark {
 					if (measured) {
 						cpu[level][round - 1] = (processCpuNanos() - cpuBefore) / 1000.0 / changes;
 						routing[level][round - 1] = (deliveryThreadCpuNanos() - routingBefore) / 1000.0 / changes;
+						routed[level][round - 1] = (clock.nanos - routedBefore) / 1000.0 / changes;
 						delivered[level] += changes;
 						if (histograms[level] == null) {
 							histograms[level] = histogram;
@@ -153,23 +190,28 @@ public final class LiveQueriesBenchmark {
 							histograms[level].add(histogram);
 						}
 					}
-					System.out.printf(Locale.ROOT, "round %d, %,d shapes: %.1f us/change (process), %.1f (delivery thread)%n",
-							round, shapes, (processCpuNanos() - cpuBefore) / 1000.0 / changes,
-							(deliveryThreadCpuNanos() - routingBefore) / 1000.0 / changes);
+					System.out.printf(Locale.ROOT,
+							"round %d, %s: %.1f us/change (process), %.1f (delivery thread), %.2f (routing)%n", round, current,
+							(processCpuNanos() - cpuBefore) / 1000.0 / changes,
+							(deliveryThreadCpuNanos() - routingBefore) / 1000.0 / changes,
+							(clock.nanos - routedBefore) / 1000.0 / changes);
 				}
 			}
 			double baseCpu = median(cpu[0]);
 			double baseRouting = median(routing[0]);
+			double baseRouted = median(routed[0]);
 			for (int level = 0; level < levels.size(); level++) {
 				Histogram histogram = histograms[level];
 				lines.add(String.format(Locale.ROOT,
-						"%,8d shapes: write->listener p50 %.2f ms, p99 %.2f ms, max %.1f ms; CPU per change (median of %d"
-								+ " rounds) %.1f us process (%+.0f %%), %.1f us delivery thread (%+.0f %%); %,d changes;"
+						"%s: write->listener p50 %.2f ms, p99 %.2f ms, max %.1f ms; CPU per change (median of %d"
+								+ " rounds) %.1f us process (%+.0f %%), %.1f us delivery thread (%+.0f %%), %.2f us routing"
+								+ " (%+.0f %%); %,d changes;"
 								+ " heap/idle shape %,d B; opened in %.1f s",
 						levels.get(level), histogram.getValueAtPercentile(50) / 1000.0,
 						histogram.getValueAtPercentile(99) / 1000.0, histogram.getMaxValue() / 1000.0, rounds,
 						median(cpu[level]), (median(cpu[level]) / baseCpu - 1) * 100, median(routing[level]),
-						(median(routing[level]) / baseRouting - 1) * 100, delivered[level], heapPerShape[level],
+						(median(routing[level]) / baseRouting - 1) * 100, median(routed[level]),
+						(median(routed[level]) / baseRouted - 1) * 100, delivered[level], heapPerShape[level],
 						openSeconds[level]));
 				System.out.println(lines.get(lines.size() - 1));
 			}
@@ -223,7 +265,7 @@ public final class LiveQueriesBenchmark {
 		AtomicReferenceStream holder = new AtomicReferenceStream();
 		CdcSubscriptions subscriptions = new CdcSubscriptions(new HandlerRegistry(new RowBinder()), holder::get, null);
 		try (LiveQueries live = new LiveQueries(dataSource, subscriptions, LiveQueryOptions.defaults())) {
-			try (ChangeStream stream = stream(database, live, holder, List.of())) {
+			try (ChangeStream stream = stream(database, live, holder, List.of(), new RoutingClock())) {
 				Histogram histogram = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
 				int count = 1000;
 				CountDownLatch snapshots = new CountDownLatch(count);
@@ -266,9 +308,9 @@ public final class LiveQueriesBenchmark {
 
 	/** A stream of the benchmark tables with the live queries attached, started. */
 	private static ChangeStream stream(TestDatabase database, LiveQueries live, AtomicReferenceStream holder,
-			List<Integer> levels) {
+			List<Level> levels, RoutingClock clock) {
 		List<String> tables = new ArrayList<>();
-		levels.forEach((shapes) -> tables.add(table(shapes)));
+		levels.forEach((level) -> tables.add(level.table()));
 		tables.add("live_docs");
 		ChangeStreamBuilder builder = ChangeStream.builder()
 			.url(database.jdbcUrl())
@@ -278,7 +320,9 @@ public final class LiveQueriesBenchmark {
 			.tables(tables.toArray(String[]::new))
 			.handler((batch) -> {
 			});
+		builder.relay(clock::start);
 		live.attach(builder);
+		builder.relay(clock::stop);
 		ChangeStream stream = builder.build();
 		holder.stream = stream;
 		return stream.start();
@@ -335,6 +379,30 @@ public final class LiveQueriesBenchmark {
 					current.recordValue(Math.min(micros, TimeUnit.SECONDS.toMicros(60)));
 				}
 			}
+		}
+
+	}
+
+	/**
+	 * The CPU time the delivery thread spends in the live queries' relay (routing each change to
+	 * its queries and waking the delivery workers): relays placed before and after it read the
+	 * thread's CPU clock.
+	 */
+	private static final class RoutingClock {
+
+		private final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
+		private long started;
+
+		/** Written by the delivery thread, read between levels (after the stream caught up). */
+		volatile long nanos;
+
+		void start(dev.pgcdc.event.TransactionBatch batch) {
+			this.started = this.threads.getCurrentThreadCpuTime();
+		}
+
+		void stop(dev.pgcdc.event.TransactionBatch batch) {
+			this.nanos += this.threads.getCurrentThreadCpuTime() - this.started;
 		}
 
 	}

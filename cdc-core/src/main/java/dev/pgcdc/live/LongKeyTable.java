@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * one array and the values in another, so a look-up reads two array slots — no bucket node, no
  * boxed key — which matters when 100,000 open queries' entries no longer fit in the CPU's caches.
  * Changed by one thread at a time (the caller's lock), read by any without one: a slot's key is
- * written before its value is published, a claimed slot keeps its key until the table is
+ * written before its value is published (a volatile store, so a query is indexed before its
+ * subscriber goes on to read its snapshot), a claimed slot keeps its key until the table is
  * rebuilt, a removed value leaves a marker that look-ups pass over, and a rebuilt table (grown,
  * or shrunk once most of it is removed) is published whole.
  */
@@ -68,7 +69,7 @@ final class LongKeyTable {
 			return;
 		}
 		if (value == null) {
-			VALUE.setRelease(current.values, slot, REMOVED);
+			VALUE.setVolatile(current.values, slot, REMOVED);
 			this.size--;
 			if (this.size < current.keys.length / 8 && current.keys.length > MIN_CAPACITY) {
 				rebuild(current.keys.length / 2);
@@ -76,12 +77,12 @@ final class LongKeyTable {
 			return;
 		}
 		if (present != null) {
-			VALUE.setRelease(current.values, slot, value);
+			VALUE.setVolatile(current.values, slot, value);
 			return;
 		}
 		this.size++;
 		if (old == REMOVED) {
-			VALUE.setRelease(current.values, slot, value);
+			VALUE.setVolatile(current.values, slot, value);
 			return;
 		}
 		if ((this.claimed + 1) * 2 > current.keys.length) {
@@ -90,7 +91,7 @@ final class LongKeyTable {
 		}
 		slot = free(current, key);
 		current.keys[slot] = key;
-		VALUE.setRelease(current.values, slot, value);
+		VALUE.setVolatile(current.values, slot, value);
 		this.claimed++;
 	}
 

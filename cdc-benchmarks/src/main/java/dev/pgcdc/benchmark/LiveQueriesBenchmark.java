@@ -1,6 +1,7 @@
 package dev.pgcdc.benchmark;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.pgcdc.CdcSubscriptions;
 import dev.pgcdc.dispatch.HandlerRegistry;
 import dev.pgcdc.dispatch.RowBinder;
+import dev.pgcdc.event.TransactionBatch;
 import dev.pgcdc.live.LiveQueries;
 import dev.pgcdc.live.LiveQuery;
 import dev.pgcdc.live.LiveQueryListener;
@@ -345,7 +347,7 @@ public final class LiveQueriesBenchmark {
 	 * shapes it matches (the listeners run on other threads): the routing cost without the writer's.
 	 */
 	private static long deliveryThreadCpuNanos() {
-		java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+		ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 		long total = 0;
 		for (Thread thread : Thread.getAllStackTraces().keySet()) {
 			if (thread.getName().startsWith("pgcdc-dispatch-")) {
@@ -390,18 +392,18 @@ public final class LiveQueriesBenchmark {
 	 */
 	private static final class RoutingClock {
 
-		private final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+		private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 
 		private long started;
 
 		/** Written by the delivery thread, read between levels (after the stream caught up). */
 		volatile long nanos;
 
-		void start(dev.pgcdc.event.TransactionBatch batch) {
+		void start(TransactionBatch batch) {
 			this.started = this.threads.getCurrentThreadCpuTime();
 		}
 
-		void stop(dev.pgcdc.event.TransactionBatch batch) {
+		void stop(TransactionBatch batch) {
 			this.nanos += this.threads.getCurrentThreadCpuTime() - this.started;
 		}
 

@@ -52,8 +52,6 @@ final class ShapeIndex {
 
 	private final @Nullable ShapePlan[] plans = new ShapePlan[WINDOW];
 
-	private final boolean[] inShape = new boolean[WINDOW];
-
 	void add(Subscription subscription) {
 		ShapePlan plan = subscription.plan();
 		Routes routes = this.tables.computeIfAbsent(plan.meta().table(), (table) -> new Routes());
@@ -103,15 +101,14 @@ final class ShapeIndex {
 	 * and each look-up is a chain of dependent loads (index slot, query, plan). So the usual
 	 * change (one indexed column on its table, no unindexed shape, an update not moving the
 	 * value) is looked up for a window of changes before any is offered, then the queries found
-	 * are read, then their plans, then the changes offered: the loads of different changes
-	 * overlap instead of following one another. Any other change takes the full path at its turn.
+	 * are read, then the changes offered: the loads of different changes overlap instead of
+	 * following one another. Any other change takes the full path at its turn.
 	 * @param events a batch's events (changes are routed, the rest ignored)
 	 */
 	void route(List<? extends CdcEvent> events) {
 		ChangeEvent[] changes = this.window;
 		Object[] routed = this.found;
 		ShapePlan[] plans = this.plans;
-		boolean[] inShape = this.inShape;
 		int size = events.size();
 		int next = 0;
 		while (next < size) {
@@ -135,10 +132,6 @@ final class ShapeIndex {
 				}
 			}
 			for (int i = 0; i < count; i++) {
-				ShapePlan plan = plans[i];
-				inShape[i] = plan != null && plan.isOnlyEquality();
-			}
-			for (int i = 0; i < count; i++) {
 				ChangeEvent change = changes[i];
 				try {
 					Object found = routed[i];
@@ -146,12 +139,11 @@ final class ShapeIndex {
 						route(change);
 					}
 					else if (found instanceof Subscription one) {
-						offer(one, plans[i], inShape[i], change);
+						offerFound(one, plans[i], change);
 					}
 					else if (found instanceof Subscription[] several) {
 						for (Subscription subscription : several) {
-							ShapePlan plan = subscription.plan();
-							offer(subscription, plan, plan.isOnlyEquality(), change);
+							offerFound(subscription, subscription.plan(), change);
 						}
 					}
 				}
@@ -237,15 +229,15 @@ final class ShapeIndex {
 	}
 
 	private static void offer(Subscription subscription, ChangeEvent event) {
-		ShapeChange change = subscription.plan().change(event);
-		if (change != null) {
-			subscription.offer(event.xid(), change);
-		}
+		offer(subscription, subscription.plan().change(event), event);
 	}
 
 	// a change found under the query's key by lookUp (the same value in its new and old row)
-	private static void offer(Subscription subscription, ShapePlan plan, boolean inShape, ChangeEvent event) {
-		ShapeChange change = plan.change(event, inShape);
+	private static void offerFound(Subscription subscription, ShapePlan plan, ChangeEvent event) {
+		offer(subscription, plan.change(event, plan.isOnlyEquality()), event);
+	}
+
+	private static void offer(Subscription subscription, @Nullable ShapeChange change, ChangeEvent event) {
 		if (change != null) {
 			subscription.offer(event.xid(), change);
 		}

@@ -45,7 +45,8 @@ import org.jspecify.annotations.Nullable;
  * delivery thread alone (where changes are routed to the shapes; decoding runs on the reader
  * thread, listeners on the live workers) and of its time in the live queries' relay ("routing":
  * the index look-ups, the changes relative to the shapes, their buffers, waking the delivery
- * workers), and the heap per idle shape (heap after GC with the
+ * workers); each level's growth from the first is the median of its rounds' own ratios (each
+ * round compared with the first level's in the same round), and the heap per idle shape (heap after GC with the
  * level's shapes open, minus before, divided by their number). Then subscribe latency:
  * {@code subscribe} → {@code onSnapshot} for shapes of ~100 rows at 100 subscribes/s. The cost of
  * routing alone, without the server: {@code dev.pgcdc.live.RoutingBenchmark}.
@@ -199,9 +200,6 @@ public final class LiveQueriesBenchmark {
 							(clock.nanos - routedBefore) / 1000.0 / changes);
 				}
 			}
-			double baseCpu = median(cpu[0]);
-			double baseRouting = median(routing[0]);
-			double baseRouted = median(routed[0]);
 			for (int level = 0; level < levels.size(); level++) {
 				Histogram histogram = histograms[level];
 				lines.add(String.format(Locale.ROOT,
@@ -211,14 +209,26 @@ public final class LiveQueriesBenchmark {
 								+ " heap/idle shape %,d B; opened in %.1f s",
 						levels.get(level), histogram.getValueAtPercentile(50) / 1000.0,
 						histogram.getValueAtPercentile(99) / 1000.0, histogram.getMaxValue() / 1000.0, rounds,
-						median(cpu[level]), (median(cpu[level]) / baseCpu - 1) * 100, median(routing[level]),
-						(median(routing[level]) / baseRouting - 1) * 100, median(routed[level]),
-						(median(routed[level]) / baseRouted - 1) * 100, delivered[level], heapPerShape[level],
-						openSeconds[level]));
+						median(cpu[level]), growth(cpu, level), median(routing[level]),
+						growth(routing, level), median(routed[level]), growth(routed, level), delivered[level],
+						heapPerShape[level], openSeconds[level]));
 				System.out.println(lines.get(lines.size() - 1));
 			}
 		}
 		return lines;
+	}
+
+	/**
+	 * @return the level's growth from the first level in percent: the median of the rounds' own
+	 * ratios, each level compared with the first one of its round (the machine's moods shift
+	 * between rounds more than within one)
+	 */
+	private static double growth(double[][] perRound, int level) {
+		double[] ratios = new double[perRound[level].length];
+		for (int round = 0; round < ratios.length; round++) {
+			ratios[round] = (perRound[level][round] / perRound[0][round] - 1) * 100;
+		}
+		return median(ratios);
 	}
 
 	private static double median(double[] values) {

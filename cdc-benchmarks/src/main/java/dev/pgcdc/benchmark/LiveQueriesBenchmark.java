@@ -5,6 +5,7 @@ import java.lang.management.ThreadMXBean;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,8 +47,8 @@ import org.jspecify.annotations.Nullable;
  * thread, listeners on the live workers) and of its time in the live queries' relay ("routing":
  * the index look-ups, the changes relative to the shapes, their buffers, waking the delivery
  * workers); each level's growth from the first is the median of its rounds' own ratios (each
- * round compared with the first level's in the same round), and the heap per idle shape (heap after GC with the
- * level's shapes open, minus before, divided by their number). Then subscribe latency:
+ * round compared with the first level's in the same round), and the heap per idle shape (heap
+ * after GC with the level's shapes open, minus before, divided by their number). Then subscribe latency:
  * {@code subscribe} → {@code onSnapshot} for shapes of ~100 rows at 100 subscribes/s. The cost of
  * routing alone, without the server: {@code dev.pgcdc.live.RoutingBenchmark}.
  * <pre>
@@ -233,7 +234,7 @@ public final class LiveQueriesBenchmark {
 
 	private static double median(double[] values) {
 		double[] sorted = values.clone();
-		java.util.Arrays.sort(sorted);
+		Arrays.sort(sorted);
 		return sorted[sorted.length / 2];
 	}
 
